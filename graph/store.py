@@ -1,0 +1,708 @@
+"""The embedded store: one SQLite file.
+
+Every loaded version of every source is kept (`loads`, with its records in `entities`, `props`,
+`relations`, `sanctions`). One version per source is current (`current`). Each version's names
+(normalised) and identifier keys are indexed when it is written (`names`, `keys`). The merged view
+the queries read (`nodes`, `canon`) is derived from the current versions and rebuilt inside the
+same transaction as the load that changed them, so a reader never sees a half-made
+state, and a load that fails or is killed leaves the file exactly as it was (SQLite's journal).
+Every value reaches SQL as a parameter.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Final
+
+from graph.errors import StoreError
+from graph.model import (
+    Entity,
+    ListMeta,
+    Problem,
+    Record,
+    Relation,
+    Sanction,
+    Schema,
+    merged_schema,
+)
+from graph.normalize import normalize_name, normalize_vessel_name
+from graph.resolve import (
+    MERGE_KEY_SPACES,
+    MMSI_KEY,
+    ResolverInput,
+    identifier_keys,
+    resolve_exact,
+)
+from graph.view import Edge, Fact, Listing, LoadInfo, Node, Provenance
+
+LAYOUT_VERSION: Final = 1
+
+#: Properties that hold a name of a node, indexed for lookup.
+NAME_PROPERTIES: Final = ("name", "alias", "previousName", "weakAlias")
+
+#: Rows written per executemany call: large enough to amortise the call, small enough for memory.
+BATCH_ROWS: Final = 5000
+
+#: How many sample messages of each problem kind a load keeps for its report.
+PROBLEM_SAMPLES: Final = 5
+
+_DDL: Final = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS loads (
+    id INTEGER PRIMARY KEY,
+    source TEXT NOT NULL,
+    format TEXT NOT NULL,
+    path TEXT NOT NULL,
+    checksum TEXT NOT NULL,
+    list_date TEXT,
+    list_date_origin TEXT NOT NULL,
+    loaded_at TEXT NOT NULL,
+    entities INTEGER NOT NULL,
+    relations INTEGER NOT NULL,
+    sanctions INTEGER NOT NULL,
+    problems TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS loads_source ON loads (source, checksum);
+CREATE TABLE IF NOT EXISTS current (source TEXT PRIMARY KEY, load_id INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS entities (
+    load_id INTEGER NOT NULL,
+    id TEXT NOT NULL,
+    schema TEXT NOT NULL,
+    record_id TEXT NOT NULL,
+    same_as TEXT,
+    PRIMARY KEY (load_id, id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS props (
+    load_id INTEGER NOT NULL,
+    entity_id TEXT NOT NULL,
+    prop TEXT NOT NULL,
+    value TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS props_entity ON props (load_id, entity_id);
+CREATE TABLE IF NOT EXISTS relations (
+    load_id INTEGER NOT NULL,
+    id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    object TEXT NOT NULL,
+    role TEXT,
+    start_date TEXT,
+    end_date TEXT,
+    percentage REAL,
+    record_id TEXT NOT NULL,
+    props TEXT NOT NULL,
+    PRIMARY KEY (load_id, id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS relations_object ON relations (load_id, object);
+CREATE INDEX IF NOT EXISTS relations_subject ON relations (load_id, subject);
+CREATE TABLE IF NOT EXISTS sanctions (
+    load_id INTEGER NOT NULL,
+    id TEXT NOT NULL,
+    entity TEXT NOT NULL,
+    authority TEXT NOT NULL,
+    program TEXT NOT NULL,
+    listing_date TEXT,
+    source_url TEXT,
+    record_id TEXT NOT NULL,
+    props TEXT NOT NULL,
+    PRIMARY KEY (load_id, id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS sanctions_entity ON sanctions (load_id, entity);
+CREATE TABLE IF NOT EXISTS nodes (
+    gid TEXT PRIMARY KEY,
+    load_id INTEGER NOT NULL,
+    local_id TEXT NOT NULL,
+    canonical TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS nodes_canonical ON nodes (canonical);
+CREATE UNIQUE INDEX IF NOT EXISTS nodes_local ON nodes (load_id, local_id);
+CREATE TABLE IF NOT EXISTS canon (
+    id TEXT PRIMARY KEY,
+    schema TEXT NOT NULL,
+    caption TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS names (
+    load_id INTEGER NOT NULL,
+    entity_id TEXT NOT NULL,
+    schema TEXT NOT NULL,
+    prop TEXT NOT NULL,
+    name TEXT NOT NULL,
+    norm TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS names_norm ON names (norm);
+CREATE INDEX IF NOT EXISTS names_entity ON names (load_id, entity_id);
+CREATE TABLE IF NOT EXISTS keys (
+    load_id INTEGER NOT NULL,
+    entity_id TEXT NOT NULL,
+    key TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS keys_key ON keys (key);
+CREATE INDEX IF NOT EXISTS keys_entity ON keys (load_id, entity_id);
+"""
+
+
+@dataclass(slots=True)
+class LoadResult:
+    """What one load did."""
+
+    info: LoadInfo
+    unchanged: bool
+    note: str | None = None
+    problem_samples: dict[str, list[str]] = field(default_factory=dict)
+
+
+def default_db_path() -> Path:
+    """`$SANCTIONS_GRAPH_DB`, else `sanctions-graph.db` in the user's data directory."""
+    env = os.environ.get("SANCTIONS_GRAPH_DB")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "sanctions-graph" / "sanctions-graph.db"
+
+
+def _now() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+class Store:
+    """A sanctions graph in one SQLite file."""
+
+    def __init__(self, path: Path | str, *, create: bool = True) -> None:
+        self.path = Path(path)
+        self._choices: dict[str, list[str]] = {}
+        if not create and not self.path.exists():
+            raise StoreError(f"{self.path}: no store here (load a source first)")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.conn = sqlite3.connect(self.path, isolation_level=None)
+            self.conn.execute("PRAGMA foreign_keys = ON")
+            self.conn.execute("PRAGMA synchronous = NORMAL")
+            self._init_layout()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path}: not a sanctions-graph store ({exc})") from exc
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _init_layout(self) -> None:
+        row = None
+        tables = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master")}
+        if "meta" in tables:
+            row = self.conn.execute("SELECT value FROM meta WHERE key = 'layout'").fetchone()
+            if row is not None and int(row[0]) > LAYOUT_VERSION:
+                raise StoreError(
+                    f"{self.path}: store layout {row[0]} is newer than this version knows "
+                    f"({LAYOUT_VERSION}); upgrade sanctions-graph"
+                )
+        if row is None:
+            with self.transaction():
+                for statement in _DDL.split(";"):
+                    if statement.strip():
+                        self.conn.execute(statement)
+                self.conn.execute(
+                    "INSERT OR REPLACE INTO meta (key, value) VALUES ('layout', ?)",
+                    (str(LAYOUT_VERSION),),
+                )
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction: everything inside commits together or not at all."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        else:
+            self.conn.execute("COMMIT")
+
+    # -- writing -------------------------------------------------------------------------------
+
+    def find_load(self, source: str, checksum: str) -> LoadInfo | None:
+        row = self.conn.execute(
+            "SELECT id FROM loads WHERE source = ? AND checksum = ? ORDER BY id DESC LIMIT 1",
+            (source, checksum),
+        ).fetchone()
+        return self.load_info(int(row[0])) if row else None
+
+    def write_load(
+        self,
+        *,
+        source: str,
+        format: str,
+        path: str,
+        checksum: str,
+        records: Iterable[Record],
+        list_date: str | None = None,
+        list_date_origin: str = "given",
+        progress: Callable[[int], None] | None = None,
+    ) -> LoadResult:
+        """Write one version of a source in one transaction and make it current if it is newest.
+
+        The same file (same checksum) loaded again changes nothing. Any exception raised while
+        the records are read (a parse error in the loader) rolls the whole load back.
+        """
+        existing = self.find_load(source, checksum)
+        if existing is not None:
+            return LoadResult(existing, unchanged=True, note="already loaded; nothing changed")
+        problems: Counter[str] = Counter()
+        samples: dict[str, list[str]] = defaultdict(list)
+        counts: Counter[str] = Counter()
+        with self.transaction() as conn:
+            cur = conn.execute(
+                "INSERT INTO loads (source, format, path, checksum, list_date, list_date_origin,"
+                " loaded_at, entities, relations, sanctions, problems)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, 0, 0, 0, '{}')",
+                (source, format, path, checksum, list_date, list_date_origin, _now()),
+            )
+            load_id = int(cur.lastrowid or 0)
+            file_date: str | None = None
+            batch: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
+            seen = 0
+            for record in records:
+                seen += 1
+                if isinstance(record, Entity):
+                    counts["entities"] += 1
+                    batch["entities"].append(
+                        (load_id, record.id, record.schema.value, record.record_id, record.same_as)
+                    )
+                    for prop, values in record.properties.items():
+                        for value in dict.fromkeys(values):
+                            batch["props"].append((load_id, record.id, prop, value))
+                    batch["names"].extend(_name_rows(load_id, record))
+                    batch["keys"].extend(
+                        (load_id, record.id, key) for key in _lookup_keys(record)
+                    )
+                elif isinstance(record, Relation):
+                    counts["relations"] += 1
+                    batch["relations"].append(
+                        (
+                            load_id, record.id, record.kind.value, record.subject, record.object,
+                            record.role, record.start_date, record.end_date, record.percentage,
+                            record.record_id, _props_json(record.properties),
+                        )
+                    )
+                elif isinstance(record, Sanction):
+                    counts["sanctions"] += 1
+                    batch["sanctions"].append(
+                        (
+                            load_id, record.id, record.entity, record.authority, record.program,
+                            record.listing_date, record.source_url, record.record_id,
+                            _props_json(record.properties),
+                        )
+                    )
+                elif isinstance(record, Problem):
+                    problems[record.kind] += 1
+                    if len(samples[record.kind]) < PROBLEM_SAMPLES:
+                        where = f"record {record.record_id}: " if record.record_id else ""
+                        samples[record.kind].append(where + record.message)
+                elif isinstance(record, ListMeta):
+                    file_date = record.list_date
+                if len(batch["props"]) >= BATCH_ROWS:
+                    self._flush(conn, batch)
+                if progress is not None and seen % 1000 == 0:
+                    progress(seen)
+            self._flush(conn, batch)
+            self._check_references(conn, load_id, problems, samples)
+            if file_date and list_date_origin != "given":
+                list_date, list_date_origin = file_date, "file"
+            conn.execute(
+                "UPDATE loads SET entities = ?, relations = ?, sanctions = ?, problems = ?,"
+                " list_date = ?, list_date_origin = ? WHERE id = ?",
+                (
+                    counts["entities"], counts["relations"], counts["sanctions"],
+                    json.dumps({"counts": dict(problems), "samples": dict(samples)}),
+                    list_date, list_date_origin, load_id,
+                ),
+            )
+            note = self._make_current(conn, source, load_id, list_date)
+            self.rebuild_view(conn)
+        if progress is not None:
+            progress(seen)
+        return LoadResult(self.load_info(load_id), unchanged=False, note=note,
+                          problem_samples=dict(samples))
+
+    @staticmethod
+    def _flush(conn: sqlite3.Connection, batch: dict[str, list[tuple[Any, ...]]]) -> None:
+        statements = {
+            "entities": "INSERT OR IGNORE INTO entities VALUES (?, ?, ?, ?, ?)",
+            "props": "INSERT INTO props VALUES (?, ?, ?, ?)",
+            "relations": "INSERT OR IGNORE INTO relations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "sanctions": "INSERT OR IGNORE INTO sanctions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "names": "INSERT INTO names VALUES (?, ?, ?, ?, ?, ?)",
+            "keys": "INSERT INTO keys VALUES (?, ?, ?)",
+        }
+        for table, sql in statements.items():
+            if batch[table]:
+                conn.executemany(sql, batch[table])
+                batch[table].clear()
+
+    @staticmethod
+    def _check_references(
+        conn: sqlite3.Connection,
+        load_id: int,
+        problems: Counter[str],
+        samples: dict[str, list[str]],
+    ) -> None:
+        """Drop relations and sanctions that point at no entity of the load, counting them."""
+        dangling = conn.execute(
+            "SELECT r.id FROM relations r WHERE r.load_id = ? AND ("
+            " NOT EXISTS (SELECT 1 FROM entities e WHERE e.load_id = r.load_id"
+            " AND e.id = r.subject) OR NOT EXISTS (SELECT 1 FROM entities e"
+            " WHERE e.load_id = r.load_id AND e.id = r.object))",
+            (load_id,),
+        ).fetchall()
+        for (rid,) in dangling:
+            problems["dangling relation"] += 1
+            if len(samples["dangling relation"]) < PROBLEM_SAMPLES:
+                samples["dangling relation"].append(f"relation {rid} names a missing entity")
+        conn.executemany(
+            "DELETE FROM relations WHERE load_id = ? AND id = ?",
+            [(load_id, rid) for (rid,) in dangling],
+        )
+        orphan = conn.execute(
+            "DELETE FROM sanctions WHERE load_id = ? AND NOT EXISTS (SELECT 1 FROM entities e"
+            " WHERE e.load_id = sanctions.load_id AND e.id = sanctions.entity)",
+            (load_id,),
+        ).rowcount
+        if orphan:
+            problems["dangling sanction"] += orphan
+
+    @staticmethod
+    def _make_current(
+        conn: sqlite3.Connection, source: str, load_id: int, list_date: str | None
+    ) -> str | None:
+        row = conn.execute(
+            "SELECT l.id, l.list_date FROM current c JOIN loads l ON l.id = c.load_id"
+            " WHERE c.source = ?",
+            (source,),
+        ).fetchone()
+        if row is not None and row[1] and list_date and row[1] > list_date:
+            return (
+                f"list date {list_date} is older than the current version ({row[1]}): "
+                "kept as history, the current version stays"
+            )
+        conn.execute(
+            "INSERT INTO current (source, load_id) VALUES (?, ?)"
+            " ON CONFLICT (source) DO UPDATE SET load_id = excluded.load_id",
+            (source, load_id),
+        )
+        if row is not None:
+            return f"replaces version {row[1] or 'of unknown date'} (load {row[0]})"
+        return None
+
+    def rebuild_view(self, conn: sqlite3.Connection | None = None) -> None:
+        """Re-derive the merged view (canonical nodes and their schema and caption) from the
+        current versions. Called inside the load's transaction."""
+        conn = conn or self.conn
+        self._choices.clear()
+        conn.execute("DELETE FROM nodes")
+        conn.execute("DELETE FROM canon")
+        keys: dict[str, list[str]] = defaultdict(list)
+        for source, entity_id, key in conn.execute(
+            "SELECT c.source, k.entity_id, k.key FROM keys k JOIN current c"
+            " ON c.load_id = k.load_id"
+        ):
+            if key.split(":", 1)[0] in MERGE_KEY_SPACES:
+                keys[f"{source}:{entity_id}"].append(key)
+        names: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        for source, entity_id, prop, name in conn.execute(
+            "SELECT c.source, m.entity_id, m.prop, m.name FROM names m JOIN current c"
+            " ON c.load_id = m.load_id ORDER BY m.rowid"
+        ):
+            names[f"{source}:{entity_id}"].append((prop, name))
+        schemata: dict[str, Schema] = {}
+        records: list[ResolverInput] = []
+        locals_: dict[str, tuple[int, str]] = {}
+        for source, load_id, entity_id, schema, same_as in conn.execute(
+            "SELECT c.source, e.load_id, e.id, e.schema, e.same_as FROM entities e"
+            " JOIN current c ON c.load_id = e.load_id"
+        ):
+            gid = f"{source}:{entity_id}"
+            schemata[gid] = Schema(schema)
+            locals_[gid] = (load_id, entity_id)
+            records.append(ResolverInput(gid, Schema(schema), tuple(keys.get(gid, ())), same_as))
+        canonical = resolve_exact(records)
+        conn.executemany(
+            "INSERT INTO nodes (gid, load_id, local_id, canonical) VALUES (?, ?, ?, ?)",
+            [(gid, *locals_[gid], cid) for gid, cid in canonical.items()],
+        )
+        clusters: dict[str, list[str]] = defaultdict(list)
+        for gid, cid in canonical.items():
+            clusters[cid].append(gid)
+        canon_rows = []
+        for cid, members in clusters.items():
+            schema = merged_schema({schemata[g] for g in members})
+            member_names = [n for g in sorted(members) for n in names.get(g, [])]
+            canon_rows.append((cid, schema.value, _caption(member_names) or cid))
+        conn.executemany("INSERT INTO canon (id, schema, caption) VALUES (?, ?, ?)", canon_rows)
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def load_info(self, load_id: int) -> LoadInfo:
+        row = self.conn.execute(
+            "SELECT l.id, l.source, l.format, l.path, l.checksum, l.list_date, l.list_date_origin,"
+            " l.loaded_at, l.entities, l.relations, l.sanctions, l.problems,"
+            " EXISTS (SELECT 1 FROM current c WHERE c.load_id = l.id)"
+            " FROM loads l WHERE l.id = ?",
+            (load_id,),
+        ).fetchone()
+        if row is None:
+            raise StoreError(f"{self.path}: no load {load_id}")
+        problems = json.loads(row[11])
+        return LoadInfo(
+            id=row[0], source=row[1], format=row[2], path=row[3], checksum=row[4],
+            list_date=row[5], list_date_origin=row[6], loaded_at=row[7], entities=row[8],
+            relations=row[9], sanctions=row[10], problems=problems.get("counts", {}),
+            problem_samples=problems.get("samples", {}), current=bool(row[12]),
+        )
+
+    def loads(self, *, current_only: bool = False) -> list[LoadInfo]:
+        sql = "SELECT id FROM loads"
+        if current_only:
+            sql += " WHERE id IN (SELECT load_id FROM current)"
+        ids = [r[0] for r in self.conn.execute(sql + " ORDER BY source, list_date, id")]
+        return [self.load_info(i) for i in ids]
+
+    def node(self, canonical: str) -> Node | None:
+        row = self.conn.execute(
+            "SELECT id, schema, caption FROM canon WHERE id = ?", (canonical,)
+        ).fetchone()
+        if row is None:
+            return None
+        members = tuple(
+            r[0]
+            for r in self.conn.execute(
+                "SELECT gid FROM nodes WHERE canonical = ? ORDER BY gid", (canonical,)
+            )
+        )
+        return Node(row[0], row[1], row[2], members)
+
+    def canonical_of(self, gid: str) -> str | None:
+        row = self.conn.execute("SELECT canonical FROM nodes WHERE gid = ?", (gid,)).fetchone()
+        return str(row[0]) if row else None
+
+    def by_key(self, key: str) -> list[str]:
+        """Canonical ids carrying an identifier key (`imo-ship:9179842`, `imo-company:...`)."""
+        return [
+            r[0]
+            for r in self.conn.execute(
+                "SELECT DISTINCT n.canonical FROM keys k"
+                " JOIN nodes n ON n.load_id = k.load_id AND n.local_id = k.entity_id"
+                " WHERE k.key = ? ORDER BY n.canonical",
+                (key,),
+            )
+        ]
+
+    def by_property(self, prop: str, value: str, schema: Schema | None = None) -> list[str]:
+        """Canonical ids of nodes with a property value (exact), in current versions."""
+        sql = (
+            "SELECT DISTINCT n.canonical FROM props p"
+            " JOIN nodes n ON n.load_id = p.load_id AND n.local_id = p.entity_id"
+            " JOIN canon k ON k.id = n.canonical"
+            " WHERE p.prop = ? AND p.value = ?"
+        )
+        params: list[str] = [prop, value]
+        if schema is not None:
+            sql += " AND k.schema = ?"
+            params.append(schema.value)
+        return [r[0] for r in self.conn.execute(sql + " ORDER BY n.canonical", params)]
+
+    def by_norm_name(self, norm: str, schema: Schema | None = None) -> list[str]:
+        """Canonical ids of nodes with a name or alias that normalises to `norm`."""
+        sql = (
+            "SELECT DISTINCT n.canonical FROM names m"
+            " JOIN nodes n ON n.load_id = m.load_id AND n.local_id = m.entity_id"
+            " JOIN canon k ON k.id = n.canonical WHERE m.norm = ?"
+        )
+        params: list[str] = [norm]
+        if schema is not None:
+            sql += " AND k.schema = ?"
+            params.append(schema.value)
+        return [r[0] for r in self.conn.execute(sql + " ORDER BY n.canonical", params)]
+
+    def norm_names(self, schema: Schema | None = None) -> list[str]:
+        """Every distinct normalised name (of one schema), for fuzzy lookup; cached per store
+        object until the next write."""
+        cache_key = schema.value if schema else ""
+        if cache_key not in self._choices:
+            sql = (
+                "SELECT DISTINCT m.norm FROM names m JOIN current c ON c.load_id = m.load_id"
+            )
+            params = [schema.value] if schema else []
+            if schema:
+                sql += " WHERE m.schema = ?"
+            self._choices[cache_key] = [r[0] for r in self.conn.execute(sql, params)]
+        return self._choices[cache_key]
+
+    def facts(self, canonical: str) -> list[Fact]:
+        """Every property value of a node, each with the source version and record stating it."""
+        rows = self.conn.execute(
+            "SELECT p.prop, p.value, c.source, l.list_date, e.record_id FROM nodes n"
+            " JOIN entities e ON e.load_id = n.load_id AND e.id = n.local_id"
+            " JOIN props p ON p.load_id = n.load_id AND p.entity_id = n.local_id"
+            " JOIN loads l ON l.id = n.load_id JOIN current c ON c.load_id = n.load_id"
+            " WHERE n.canonical = ? ORDER BY c.source, p.rowid",
+            (canonical,),
+        )
+        return [Fact(r[0], r[1], Provenance(r[2], r[3], r[4])) for r in rows]
+
+    def listings(self, canonical: str) -> list[Listing]:
+        rows = self.conn.execute(
+            "SELECT s.authority, s.program, s.listing_date, s.source_url, c.source, l.list_date,"
+            " s.record_id, s.props FROM nodes n"
+            " JOIN sanctions s ON s.load_id = n.load_id AND s.entity = n.local_id"
+            " JOIN loads l ON l.id = n.load_id JOIN current c ON c.load_id = n.load_id"
+            " WHERE n.canonical = ? ORDER BY c.source, s.program",
+            (canonical,),
+        )
+        return [
+            Listing(canonical, r[0], r[1], r[2], r[3], Provenance(r[4], r[5], r[6]),
+                    json.loads(r[7]))
+            for r in rows
+        ]
+
+    def edges(self, canonical: str, *, direction: str) -> list[Edge]:
+        """Relations on a node: `up` where it is the object (who is above it), `down` where it
+        is the subject (what it holds)."""
+        near, far = ("object", "subject") if direction == "up" else ("subject", "object")
+        rows = self.conn.execute(
+            "SELECT r.kind, r.role, nf.canonical, r.start_date, r.end_date, r.percentage,"
+            f" c.source, l.list_date, r.record_id, r.props FROM nodes n"
+            f" JOIN relations r ON r.load_id = n.load_id AND r.{near} = n.local_id"
+            f" JOIN nodes nf ON nf.load_id = r.load_id AND nf.local_id = r.{far}"
+            " JOIN loads l ON l.id = n.load_id JOIN current c ON c.load_id = n.load_id"
+            " WHERE n.canonical = ? ORDER BY r.kind, c.source, r.id",
+            (canonical,),
+        )
+        edges = []
+        for r in rows:
+            subject, obj = (r[2], canonical) if direction == "up" else (canonical, r[2])
+            edges.append(
+                Edge(r[0], r[1], subject, obj, r[3], r[4], r[5], Provenance(r[6], r[7], r[8]),
+                     json.loads(r[9]))
+            )
+        return edges
+
+    def iter_nodes(self) -> Iterator[Node]:
+        """Every canonical node, with its members."""
+        members: dict[str, list[str]] = defaultdict(list)
+        for gid, cid in self.conn.execute("SELECT gid, canonical FROM nodes ORDER BY gid"):
+            members[cid].append(gid)
+        for cid, schema, caption in self.conn.execute(
+            "SELECT id, schema, caption FROM canon ORDER BY id"
+        ):
+            yield Node(cid, schema, caption, tuple(members[cid]))
+
+    def iter_edges(self) -> Iterator[Edge]:
+        """Every current relation between canonical nodes, with its provenance."""
+        rows = self.conn.execute(
+            "SELECT r.kind, r.role, ns.canonical, no.canonical, r.start_date, r.end_date,"
+            " r.percentage, c.source, l.list_date, r.record_id, r.props FROM relations r"
+            " JOIN current c ON c.load_id = r.load_id JOIN loads l ON l.id = r.load_id"
+            " JOIN nodes ns ON ns.load_id = r.load_id AND ns.local_id = r.subject"
+            " JOIN nodes no ON no.load_id = r.load_id AND no.local_id = r.object"
+            " ORDER BY c.source, r.id"
+        )
+        for r in rows:
+            yield Edge(r[0], r[1], r[2], r[3], r[4], r[5], r[6], Provenance(r[7], r[8], r[9]),
+                       json.loads(r[10]))
+
+    def iter_listings(self) -> Iterator[Listing]:
+        """Every current sanction, on its canonical node."""
+        rows = self.conn.execute(
+            "SELECT n.canonical, s.authority, s.program, s.listing_date, s.source_url, c.source,"
+            " l.list_date, s.record_id, s.props FROM sanctions s"
+            " JOIN current c ON c.load_id = s.load_id JOIN loads l ON l.id = s.load_id"
+            " JOIN nodes n ON n.load_id = s.load_id AND n.local_id = s.entity"
+            " ORDER BY n.canonical, c.source, s.program"
+        )
+        for r in rows:
+            yield Listing(r[0], r[1], r[2], r[3], r[4], Provenance(r[5], r[6], r[7]),
+                          json.loads(r[8]))
+
+    def iter_facts(self) -> Iterator[tuple[str, Fact]]:
+        """Every current property value as (canonical id, fact), grouped by canonical id."""
+        rows = self.conn.execute(
+            "SELECT n.canonical, p.prop, p.value, c.source, l.list_date, e.record_id FROM nodes n"
+            " JOIN entities e ON e.load_id = n.load_id AND e.id = n.local_id"
+            " JOIN props p ON p.load_id = n.load_id AND p.entity_id = n.local_id"
+            " JOIN loads l ON l.id = n.load_id JOIN current c ON c.load_id = n.load_id"
+            " ORDER BY n.canonical, c.source, p.rowid"
+        )
+        for r in rows:
+            yield r[0], Fact(r[1], r[2], Provenance(r[3], r[4], r[5]))
+
+    def counts(self) -> dict[str, int]:
+        one: Callable[[str], int] = lambda sql: int(self.conn.execute(sql).fetchone()[0])  # noqa: E731
+        return {
+            "records": one("SELECT COUNT(*) FROM nodes"),
+            "nodes": one("SELECT COUNT(*) FROM canon"),
+            "relations": one(
+                "SELECT COUNT(*) FROM relations r JOIN current c ON c.load_id = r.load_id"
+            ),
+            "sanctions": one(
+                "SELECT COUNT(*) FROM sanctions s JOIN current c ON c.load_id = s.load_id"
+            ),
+        }
+
+    def snapshot(self) -> Sequence[tuple[Any, ...]]:
+        """Everything the store holds, for tests that prove a failed load changed nothing."""
+        tables = ["loads", "current", "entities", "props", "relations", "sanctions", "names",
+                  "keys", "nodes", "canon"]
+        out: list[tuple[Any, ...]] = []
+        for table in tables:
+            out.extend(
+                (table, *row)
+                for row in self.conn.execute(f"SELECT * FROM {table} ORDER BY 1, 2")
+            )
+        return out
+
+
+def _props_json(properties: dict[str, tuple[str, ...]] | Any) -> str:
+    return json.dumps({k: list(v) for k, v in properties.items()}, sort_keys=True)
+
+
+def _lookup_keys(record: Entity) -> list[str]:
+    """Identifier keys of a record: its validated IMO numbers (which merge records) and MMSIs
+    (which only find them: an MMSI passes from ship to ship)."""
+    keys = identifier_keys(
+        ResolverInput(record.id, record.schema, record.properties.get("imoNumber", ()), None)
+    )
+    keys.extend(f"{MMSI_KEY}:{m}" for m in record.properties.get("mmsi", ()))
+    return keys
+
+
+def _name_rows(load_id: int, record: Entity) -> Iterator[tuple[int, str, str, str, str, str]]:
+    """Index rows for every name of a record, normalised the way lookups normalise."""
+    norm = normalize_vessel_name if record.schema is Schema.VESSEL else normalize_name
+    for prop in NAME_PROPERTIES:
+        for name in dict.fromkeys(record.properties.get(prop, ())):
+            normed = norm(name)
+            if normed:
+                yield (load_id, record.id, record.schema.value, prop, name, normed)
+
+
+def _caption(names: list[tuple[str, str]]) -> str | None:
+    """The primary name most sources agree on (ignoring case); ties go to the first stated."""
+    primary = [v.strip() for p, v in names if p == "name" and v.strip()]
+    candidates = primary or [v.strip() for _, v in names if v.strip()]
+    if not candidates:
+        return None
+    counts = Counter(n.casefold() for n in candidates)
+    best = max(counts.values())
+    return next(n for n in candidates if counts[n.casefold()] == best)

@@ -1,0 +1,85 @@
+"""Read-side shapes the store returns: facts, edges and listings, each with its provenance."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    """Where a fact comes from: the source, the version (list date) and the record in it."""
+
+    source: str
+    list_date: str | None
+    record_id: str
+
+    def label(self) -> str:
+        date = f" {self.list_date}" if self.list_date else ""
+        return f"{self.source}{date} #{self.record_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    """One property value of a node as one source states it."""
+
+    prop: str
+    value: str
+    provenance: Provenance
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """A canonical node of the merged graph."""
+
+    id: str
+    schema: str
+    caption: str
+    members: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Edge:
+    """A relation between two canonical nodes as one source states it."""
+
+    kind: str
+    role: str | None
+    subject: str
+    object: str
+    start_date: str | None
+    end_date: str | None
+    percentage: float | None
+    provenance: Provenance
+    properties: dict[str, list[str]]
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """A sanction on a canonical node as one source states it."""
+
+    entity: str
+    authority: str
+    program: str
+    listing_date: str | None
+    source_url: str | None
+    provenance: Provenance
+    properties: dict[str, list[str]]
+
+
+@dataclass(frozen=True, slots=True)
+class LoadInfo:
+    """One loaded version of a source."""
+
+    id: int
+    source: str
+    format: str
+    path: str
+    checksum: str
+    list_date: str | None
+    list_date_origin: str
+    loaded_at: str
+    entities: int
+    relations: int
+    sanctions: int
+    problems: dict[str, int]
+    problem_samples: dict[str, list[str]]
+    current: bool
