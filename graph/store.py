@@ -450,8 +450,19 @@ class Store:
             member_names = [n for g in sorted(members) for n in names.get(g, [])]
             canon_rows.append((cid, schema.value, _caption(member_names) or cid))
         conn.executemany("INSERT INTO canon (id, schema, caption) VALUES (?, ?, ?)", canon_rows)
+        conn.execute(
+            "INSERT INTO meta (key, value) VALUES ('generation', '1') ON CONFLICT (key)"
+            " DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)"
+        )
 
     # -- reading -------------------------------------------------------------------------------
+
+    def generation(self) -> int:
+        """A number that changes whenever the merged view does (after each load or resolve):
+        derived artefacts (indexes, exports) built from the store record it to know when they
+        are stale."""
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+        return int(row[0]) if row else 0
 
     def load_info(self, load_id: int) -> LoadInfo:
         row = self.conn.execute(
