@@ -59,7 +59,10 @@ def csv_rows(
         for row in reader:
             yield reader.line_num, row
     except csv.Error as exc:
-        raise SourceError(path, f"malformed CSV: {exc}", f"line {reader.line_num}") from None
+        reason = str(exc)
+        if "unexpected end of data" in reason:
+            reason = "the file ends inside a quoted field (truncated?)"
+        raise SourceError(path, f"malformed CSV: {reason}", f"line {reader.line_num}") from None
 
 
 def require_columns(path: Path, header: Sequence[str], required: Sequence[str]) -> dict[str, int]:

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Final
 
 from graph.identifiers import clean_imo_ship, clean_mmsi, country_code
-from graph.model import Entity, ListMeta, Problem, Record, Schema
-from loaders._io import clean, csv_rows, date_in_name, read_text, require_columns
+from graph.model import Entity, Problem, Record, Schema
+from loaders._io import clean, csv_rows, read_text, require_columns
 
 FORMAT: Final = "gur_csv"
 SOURCE: Final = "ua_gur_shadowfleet"
@@ -38,7 +38,6 @@ def load(path: Path) -> Iterator[Record]:
     except StopIteration:
         return
     col = require_columns(path, header, COLUMNS)
-    yield ListMeta(date_in_name(path))
     for line, fields in rows:
         if len(fields) != len(header):
             from graph.errors import SourceError

@@ -38,6 +38,8 @@ AUTHORITY: Final = "US OFAC"
 DETAIL_URL: Final = "https://sanctionssearch.ofac.treas.gov/Details.aspx?id={}"
 
 SDN_COLUMNS: Final = 12
+#: sdn.csv cuts Remarks at this many characters; the rest is in sdn_comments.csv.
+REMARKS_LIMIT: Final = 1000
 _COMPANIONS: Final = {"add": 6, "alt": 5, "comments": 2}
 
 _SDN_TYPES: Final = {
@@ -106,6 +108,7 @@ _ID_TYPES: Final = {
     "SWIFT/BIC": "swiftBic",
     "D-U-N-S Number": "dunsCode",
     "RUC #": "taxNumber",
+    "US FEIN": "taxNumber",
     "NIT #": "taxNumber",
 }
 _ID_PHRASES: Final = sorted(_ID_TYPES, key=len, reverse=True)
@@ -282,7 +285,7 @@ def load(path: Path) -> Iterator[Record]:
     comments: dict[str, str] = {}
     if "comments" in extra:
         for _, (ent, text) in _companion_rows(extra["comments"], _COMPANIONS["comments"]):
-            comments[ent.strip()] = comments.get(ent.strip(), "") + (clean(text) or "")
+            comments[ent.strip()] = comments.get(ent.strip(), "") + text.rstrip()
     problems: list[Problem] = []
     rows: list[_Row] = []
     for line, fields in _read_sdn(path):
@@ -296,7 +299,16 @@ def load(path: Path) -> Iterator[Record]:
             raise SourceError(path, f"ent_num {ent_num!r} is not a number", f"line {line}")
         name = clean(fields[1]) or ""
         sdn_type = clean(fields[2])
-        remarks = (clean(fields[11]) or "") + comments.pop(ent_num, "")
+        remarks = clean(fields[11]) or ""
+        continuation = comments.pop(ent_num, None)
+        if continuation is not None:
+            if len(fields[11]) >= REMARKS_LIMIT:
+                remarks = fields[11] + continuation
+            else:
+                problems.append(Problem(
+                    "stale remarks continuation",
+                    "sdn_comments row continues a remark that is not cut off here (the files "
+                    "are of different dates); ignored", ent_num))
         programs = [p.strip(" []") for p in (clean(fields[3]) or "").split("] [") if p.strip(" []")]
         row = _Row(ent_num, name, _SDN_TYPES.get((sdn_type or "").lower(), Schema.ORGANIZATION),
                    programs, remarks)

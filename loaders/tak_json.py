@@ -16,7 +16,7 @@ from graph.errors import SourceError
 from graph.identifiers import clean_imo_ship, clean_mmsi, country_code
 from graph.model import Entity, ListMeta, Problem, Record, Relation, RelationKind, Schema, ShipRole
 from graph.normalize import normalize_name
-from loaders._io import clean, date_in_name, read_text
+from loaders._io import clean, iso_date, read_text
 
 FORMAT: Final = "tak_json"
 SOURCE: Final = "tak_shadowfleet"
@@ -46,7 +46,8 @@ def _parse(path: Path) -> list[Any]:
 
 def load(path: Path) -> Iterator[Record]:
     data = _parse(path)
-    yield ListMeta(date_in_name(path))
+    stamps = [str(item.get("last_updated") or "")[:10] for item in data if isinstance(item, dict)]
+    yield ListMeta(max((s for s in stamps if iso_date(s)), default=None))
     operators: dict[str, str] = {}
     for n, item in enumerate(data):
         if not isinstance(item, dict) or "imo" not in item or "names" not in item:

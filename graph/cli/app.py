@@ -5,6 +5,7 @@ returns."""
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -39,7 +40,13 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+#: Width of output that is not a terminal (piped to a file or another program): wide enough that
+#: tables keep whole names instead of cutting them to 80 columns.
+PIPED_WIDTH = 160
+
 console = Console(highlight=False, soft_wrap=False)
+if not console.is_terminal and "COLUMNS" not in os.environ:
+    console.width = PIPED_WIDTH
 err_console = Console(stderr=True, highlight=False)
 
 DbOption = Annotated[

@@ -142,7 +142,10 @@ def sources(
     if history:
         table.add_column("version")
     for info in loads:
-        row = [info.source, info.format, f"{info.list_date or '?'}",
+        when = info.list_date or "?"
+        if info.list_date_origin == "file modification time":
+            when += " (file time)"
+        row = [info.source, info.format, when,
                f"{info.entities:,}", f"{info.relations:,}", f"{info.sanctions:,}",
                f"{sum(info.problems.values()):,}", info.loaded_at.replace("T", " ")[:19]]
         if history:

@@ -1,0 +1,5 @@
+"""`python -m graph.cli` runs the CLI (as the console script does)."""
+
+from graph.cli import main
+
+main()
