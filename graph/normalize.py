@@ -20,8 +20,17 @@ _VESSEL_PREFIX: Final = re.compile(r"^(?:m ?v|m ?t|mt|mv|ss|ms|mys)\s+(?=\S)")
 
 @lru_cache(maxsize=65536)
 def normalize_name(text: str) -> str:
-    """Lower case, Latin script, letters and digits separated by single spaces."""
-    return normalize(text, lowercase=True, latinize=True) or ""
+    """Lower case, Latin script, letters and digits separated by single spaces.
+
+    Transliteration can produce characters that transliterate again (rare scripts), so the
+    result is normalised until it no longer changes: the output is always a fixed point."""
+    result = normalize(text, lowercase=True, latinize=True) or ""
+    for _ in range(4):
+        again = normalize(result, lowercase=True, latinize=True) or ""
+        if again == result:
+            break
+        result = again
+    return result
 
 
 def normalize_vessel_name(text: str) -> str:
