@@ -9,6 +9,7 @@ from typing import Any, Final
 
 from graph.errors import NotFoundError
 from graph.model import VESSEL_IDENTITY
+from graph.normalize import normalize_vessel_name
 from graph.store import Store
 from graph.view import Edge, Fact, Listing, Provenance
 from queries.lookup import Lookup, find_vessels
@@ -98,6 +99,9 @@ def who_owns(store: Store, query: str) -> OwnerAnswer:
     if not lookup.ids:
         raise NotFoundError(f"no vessel matches {query!r} (searched by {lookup.matched_by})")
     vessels = [vessel_answer(store, vid) for vid in lookup.ids[:MAX_DETAILED]]
+    # Ships whose own name is the query come before those that only have it as an alias.
+    wanted = normalize_vessel_name(query)
+    vessels.sort(key=lambda v: (normalize_vessel_name(v.caption) != wanted, v.imo or "", v.id))
     more: list[dict[str, str | None]] = []
     for vid in lookup.ids[MAX_DETAILED:]:
         node = store.node(vid)

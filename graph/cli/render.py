@@ -123,7 +123,7 @@ def _add_party(tree: Tree, party: Party) -> None:
         if facts:
             lines.append(facts)
         if not party.sanctions:
-            lines.append(Text("  no sanction on record", style="green"))
+            lines.append(Text("  no sanction in the loaded lists", style="green"))
         lines.extend(Text("  ") + _sanction_line(s) for s in party.sanctions)
     branch = tree.add(Group(*lines))
     for above in party.above:
@@ -137,14 +137,14 @@ def render_vessel(console: Console, vessel: VesselAnswer) -> None:
         body.append(Text())
         body.extend(_sanction_line(s) for s in vessel.sanctions)
     else:
-        body.append(Text("no sanction on the vessel itself", style="green"))
+        body.append(Text("vessel itself: no sanction in the loaded lists", style="green"))
     tree = Tree(Text("Parties with a role on the vessel, and the chain above each", style="bold"))
     for party in vessel.parties:
         _add_party(tree, party)
     if not vessel.parties:
         tree.add(Text("no owner, operator or manager on record", style="yellow"))
     body.extend([Text(), tree])
-    console.print(Panel(Group(*body), title=escape(title), title_align="left"))
+    console.print(Panel(Group(*body), title=escape(title), title_align="left", expand=False))
 
 
 def render_owner(console: Console, answer: OwnerAnswer) -> None:
