@@ -36,7 +36,6 @@ _PARTY_LABELS: Final = {
     "registrationNumber": "reg. no.",
     "ogrnCode": "OGRN",
     "country": "country",
-    "address": "address",
 }
 _COUNTRY_PROPS: Final = frozenset({"flag", "pastFlags", "country"})
 
@@ -104,14 +103,15 @@ def _party_text(party: Party) -> Text:
     return text
 
 
-def _party_facts(facts: dict[str, list[Sourced]]) -> Text | None:
+def _party_facts(facts: dict[str, list[Sourced]]) -> list[Text]:
+    """Identifiers on one line, then each address on its own."""
     parts = []
     for prop, label in _PARTY_LABELS.items():
         for sourced in facts.get(prop, []):
             parts.append(f"{label} {_value(prop, sourced.value)}")
-    if not parts:
-        return None
-    return Text("  " + " · ".join(parts), style="")
+    lines = [Text("  " + " · ".join(parts))] if parts else []
+    lines.extend(Text(f"  address: {a.value}") for a in facts.get("address", []))
+    return lines
 
 
 def _add_party(tree: Tree, party: Party) -> None:
@@ -119,9 +119,7 @@ def _add_party(tree: Tree, party: Party) -> None:
     if party.repeated:
         lines.append(Text("  (shown above)", style="dim italic"))
     else:
-        facts = _party_facts(party.facts)
-        if facts:
-            lines.append(facts)
+        lines.extend(_party_facts(party.facts))
         if not party.sanctions:
             lines.append(Text("  no sanction in the loaded lists", style="green"))
         lines.extend(Text("  ") + _sanction_line(s) for s in party.sanctions)
