@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Final
 
+from graph.errors import SourceError
 from graph.identifiers import clean_imo_ship, clean_mmsi, country_code
 from graph.model import Entity, Problem, Record, Schema
 from loaders._io import clean, csv_rows, read_text, require_columns
@@ -40,8 +41,6 @@ def load(path: Path) -> Iterator[Record]:
     col = require_columns(path, header, COLUMNS)
     for line, fields in rows:
         if len(fields) != len(header):
-            from graph.errors import SourceError
-
             raise SourceError(path, f"expected {len(header)} fields, found {len(fields)}",
                               f"line {line}")
         row = {name: clean(fields[pos]) for name, pos in col.items()}

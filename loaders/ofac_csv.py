@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
+from graph.errors import SourceError
 from graph.identifiers import clean_imo_company, clean_imo_ship, clean_mmsi, country_code
 from graph.model import (
     SHIP_ROLE_KINDS,
@@ -271,16 +272,12 @@ def _read_sdn(path: Path) -> Iterator[tuple[int, list[str]]]:
 def _companion_rows(path: Path, width: int) -> Iterator[tuple[int, list[str]]]:
     for line, fields in _read_sdn(path):
         if len(fields) != width:
-            from graph.errors import SourceError
-
             raise SourceError(path, f"expected {width} fields, found {len(fields)}", f"line {line}")
         yield line, fields
 
 
 def load(path: Path) -> Iterator[Record]:
     """Records of one sdn.csv and its companions."""
-    from graph.errors import SourceError
-
     extra = companions(path)
     comments: dict[str, str] = {}
     if "comments" in extra:
