@@ -82,6 +82,9 @@ _SHIP_ROLE_KEYS: Final = {
     "current manager": ShipRole.SHIP_MANAGER,
 }
 _UN_REF: Final = re.compile(r"\b([A-Z]{2}[ei]\.\d{3})\b")
+#: The references a "UN Ref" value starts with are the record's own; later ones in its text
+#: name other listed parties ("member of the Rajah Solaiman Movement (QDe.128)").
+_LEADING_UN_REFS: Final = re.compile(r"^\s*((?:[A-Z]{2}[ei]\.\d{3}\b[\s,;/&]*(?:and\s+)?)+)")
 _OFSI_ID: Final = re.compile(r"OFSI ID:\s*(\d+)")
 _ENUM: Final = re.compile(r"\(\d+\)")
 _LABELLED_ID: Final = re.compile(
@@ -259,9 +262,10 @@ def _build(group: _Group, problems: list[Problem]) -> _Built:
             continue
         key_l = key.lower()
         if key_l == "un ref":
-            refs = _UN_REF.findall(value)
-            props["unscId"].extend(refs)
-            rest = _UN_REF.sub("", value).strip(" .;,")
+            lead_refs = _LEADING_UN_REFS.match(value)
+            if lead_refs:
+                props["unscId"].extend(_UN_REF.findall(lead_refs.group(1)))
+            rest = value[lead_refs.end() if lead_refs else 0 :].strip(" .;,")
             if rest:
                 props["notes"].append(rest)
         elif key_l == "uk sanctions list ref":
