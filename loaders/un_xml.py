@@ -62,6 +62,7 @@ def _parse(path: Path) -> etree._Element:
     except etree.XMLSyntaxError as exc:
         line, column = exc.position
         message = re.sub(r",? line \d+, column \d+$", "", exc.msg or "parse error")
+        message = message.replace(", try XML_PARSE_HUGE", " (over 10 MB)")
         raise SourceError(path, f"malformed XML: {message}",
                           f"line {line} column {column}") from None
     if root.tag != ROOT_TAG:
