@@ -20,6 +20,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Final
 
@@ -164,6 +165,7 @@ def split_other_information(text: str) -> tuple[str, list[tuple[str, str]]]:
     return lead, pairs
 
 
+@lru_cache(maxsize=16384)
 def uk_date(text: str | None) -> str | None:
     """`25/06/2024` -> `2024-06-25`; `00/00/1994` -> `1994`; `00/08/1970` -> `1970-08`."""
     text = clean(text)
