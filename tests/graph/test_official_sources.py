@@ -17,7 +17,7 @@ from tests.conftest import DEMO, raw
 #: file -> (source, list date, entities, relations, sanctions, problems)
 EXPECTED = {
     "un_consolidated_2026-02-27.xml": ("un_sc", "2026-02-27", 1003, 0, 1003, 0),
-    "uk_ofsi_conlist_2025-04-10.xlsx": ("gb_ofsi", "2025-04-10", 4686, 14, 4702, 0),
+    "uk_ofsi_conlist_2025-04-10.xlsx": ("gb_ofsi", "2025-04-10", 4707, 87, 4702, 1),
     "eu_designated_vessels_annexXLII_2025-10-23.csv": ("eu_vessels", "2025-10-23", 556, 0, 556,
                                                        1),
     "eu_oj_consolidated_32014R0269.csv": ("eu_oj_269_2014", "2026-07-17", 2802, 127, 2802, 0),

@@ -9,7 +9,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from graph.model import Entity, ListMeta, Record, Relation, Sanction, Schema
+from graph.model import Entity, ListMeta, Problem, Record, Relation, Sanction, Schema
 from loaders import detect_loader, get_loader, uk_ofsi
 from tests.conftest import raw
 
@@ -42,7 +42,7 @@ def test_detected_by_content() -> None:
 def test_counts_match_sources_md(records: list[Record], sheet_rows: list[list[str | None]]
                                  ) -> None:
     assert len(sheet_rows) - 2 == 18796  # alias rows, after "Last Updated" and the header
-    entities = _entities(records)
+    entities = {k: e for k, e in _entities(records).items() if not k.startswith("party:")}
     assert len(entities) == 4686  # one per Group ID
     schemata = Counter(e.schema for e in entities.values())
     assert schemata[Schema.PERSON] == 3662
@@ -80,7 +80,7 @@ def test_ships_with_imo_owner_and_un_reference(records: list[Record]) -> None:
     assert sam_jong.properties["flag"] == ("kp",)
     assert sam_jong.properties["pastFlags"] == ("ru",)
     assert "RAINBOW CHASER" in sam_jong.properties["alias"]
-    relations = [r for r in records if isinstance(r, Relation)]
+    relations = [r for r in records if isinstance(r, Relation) and r.role == "registered owner"]
     assert len(relations) == 14  # 15 ships; PAEK MA names no owner
     (owner,) = [r for r in relations if r.object == "13651"]
     assert owner.role == "registered owner"
@@ -122,9 +122,35 @@ def test_csv_form_matches_xlsx(tmp_path: Path, sheet_rows: list[list[str | None]
     spec = detect_loader(path)
     assert spec is get_loader("uk_ofsi_csv")
     from_csv = list(spec.load(path))
-    csv_entities = {e.id: e for e in from_csv if isinstance(e, Entity)}
+    csv_entities = {e.id: e for e in from_csv
+                    if isinstance(e, Entity) and not e.id.startswith("party:")}
     assert set(csv_entities) == groups
     xlsx_entities = _entities(records)
     for gid in groups:
         assert csv_entities[gid] == xlsx_entities[gid]
     assert from_csv[0] == ListMeta("2025-04-10")
+
+
+def test_parent_companies(records: list[Record]) -> None:
+    """A parent named in "Other Information" owns the entity when it is listed itself or is a
+    state body; looser parent texts stay in the notes."""
+    entities = _entities(records)
+    parents = [r for r in records if isinstance(r, Relation) and r.role == "parent company"]
+    assert len(parents) == 73
+    unlisted = [e for k, e in entities.items() if k.startswith("party:")]
+    assert len(unlisted) == 21
+    assert all(e.schema is Schema.PUBLIC_BODY and "gov" in e.properties["topics"]
+               for e in unlisted)
+    by_child = {(r.subject, r.object) for r in parents}
+    # KOREA RYONBONG GENERAL CORPORATION (listed) is the parent of KOREA PUGANG TRADING.
+    ryonbong = [k for k, e in entities.items()
+                if e.properties["name"] == ("KOREA RYONBONG GENERAL CORPORATION",)]
+    pugang = [k for k, e in entities.items()
+              if e.properties["name"] == ("KOREA PUGANG TRADING CORPORATION",)]
+    assert (ryonbong[0], pugang[0]) in by_child
+    assert ("party:russian ministry of defence", next(
+        k for k, e in entities.items()
+        if e.properties["name"] == ("RUSSIAN MINISTRY OF DEFENCE 27TH SCIENTIFIC CENTRE",)
+    )) in by_child
+    (problem,) = [r for r in records if isinstance(r, Problem)]
+    assert problem.kind == "ambiguous parent company"
