@@ -37,12 +37,16 @@ def _entities(records: list[Record]) -> dict[str, Entity]:
 @pytest.mark.parametrize(
     ("key", "source", "schemata", "problems"),
     [
+        # SOURCES.md counts LegalEntity rows as printed: 622, 1,085 and 94; the state bodies
+        # among them are loaded as PublicBody.
         ("269", "eu_oj_269_2014",
-         {Schema.PERSON: 1984, Schema.LEGAL_ENTITY: 622, Schema.COMPANY: 196}, {}),
-        ("833", "eu_oj_833_2014", {Schema.LEGAL_ENTITY: 1085, Schema.VESSEL: 633},
+         {Schema.PERSON: 1984, Schema.LEGAL_ENTITY: 600, Schema.PUBLIC_BODY: 22,
+          Schema.COMPANY: 196}, {}),
+        ("833", "eu_oj_833_2014",
+         {Schema.LEGAL_ENTITY: 1056, Schema.PUBLIC_BODY: 29, Schema.VESSEL: 633},
          {"schema Asset not loaded": 28, "row without record id": 137}),
         ("1509", "eu_oj_2017_1509",
-         {Schema.PERSON: 157, Schema.LEGAL_ENTITY: 94, Schema.VESSEL: 75},
+         {Schema.PERSON: 157, Schema.LEGAL_ENTITY: 76, Schema.PUBLIC_BODY: 18, Schema.VESSEL: 75},
          {"row without record id": 22, "invalid IMO ship number": 1}),
     ],
 )
@@ -129,3 +133,13 @@ def test_multi_valued_cells() -> None:
     assert eu_oj.split_values('"Foo; Bar"; Baz') == ["Foo; Bar", "Baz"]
     assert eu_oj.split_values("a; b") == ["a", "b"]
     assert eu_oj.split_values("") == []
+
+
+def test_state_bodies(loaded: dict[str, list[Record]]) -> None:
+    names = {e.properties["name"][0]: e for e in _entities(loaded["1509"]).values()}
+    mid = names["Munitions Industry Department"]
+    assert mid.schema is Schema.PUBLIC_BODY and "gov" in mid.properties["topics"]
+    assert names["Korea Ryonbong General Corporation"].schema is Schema.LEGAL_ENTITY
+    mod = [e for e in _entities(loaded["833"]).values()
+           if e.properties["name"] == ("Ministry of Defence of the Russian Federation",)]
+    assert mod and mod[0].schema is Schema.PUBLIC_BODY
