@@ -16,7 +16,7 @@ from typing import Any
 
 from graph.errors import UnknownFormatError
 from graph.model import Record
-from loaders import gur_csv, ofac_csv, registry_csv, tak_json
+from loaders import evidence, gur_csv, ofac_csv, registry_csv, tak_json
 from loaders._io import read_bytes
 
 #: How much of a file format detection reads.
@@ -48,7 +48,7 @@ def _spec(module: ModuleType) -> LoaderSpec:
 
 #: Registered loaders, in detection order (most specific first).
 LOADERS: dict[str, LoaderSpec] = {
-    spec.format: spec for spec in map(_spec, (ofac_csv, gur_csv, tak_json, registry_csv))
+    spec.format: spec for spec in map(_spec, (ofac_csv, gur_csv, tak_json, evidence, registry_csv))
 }
 
 
