@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
 from graph.errors import SourceError
+from graph.identifiers import clean_imo_company, clean_imo_ship, looks_like_imo
+from graph.model import REFERENCE_PREFIX, Entity, Record, Schema
+from graph.normalize import normalize_name, normalize_vessel_name
+from graph.resolve import COMPANY_KEY, SHIP_KEY
 from graph.store import LoadResult, Store
 from loaders import LoaderSpec, detect_loader, get_loader
 
@@ -46,6 +51,10 @@ def load_file(
     if not path.is_file():
         raise SourceError(path, "no such file" if not path.exists() else "not a regular file")
     spec: LoaderSpec = get_loader(format) if format else detect_loader(path)
+    if source is None and spec.format == "evidence":
+        # Each evidence file is its own source, so a second report never replaces the first.
+        stem = re.sub(r"[^a-z0-9]+", "_", path.stem.lower()).strip("_")
+        source = f"evidence_{stem}" if stem else spec.source
     source = source or spec.source
     if not _SOURCE_NAME.match(source):
         raise SourceError(path, f"source name {source!r} must be lower case letters, digits, _")
@@ -63,8 +72,72 @@ def load_file(
         format=spec.format,
         path=str(path.resolve()),
         checksum=checksum(files),
-        records=spec.load(path, **(options or {})),
+        records=resolve_references(store, path, source, spec.load(path, **(options or {}))),
         list_date=list_date,
         list_date_origin=origin,
         progress=progress,
     )
+
+
+def resolve_references(
+    store: Store, path: Path, source: str, records: Iterable[Record]
+) -> Iterator[Record]:
+    """Resolve entities that name an existing node by reference (`same_as` behind
+    `REFERENCE_PREFIX`: an id, an IMO number or an exact name) to one of that node's records.
+
+    Runs inside the load's transaction, before the merged view is rebuilt, so references see
+    the store as it was. An unknown or ambiguous reference stops the load, naming the row.
+    """
+    for record in records:
+        if (
+            isinstance(record, Entity)
+            and record.same_as is not None
+            and record.same_as.startswith(REFERENCE_PREFIX)
+        ):
+            text = record.same_as[len(REFERENCE_PREFIX):]
+            canonical = _reference(store, path, text, record.record_id)
+            node = store.node(canonical)
+            assert node is not None  # found just now, in the same transaction
+            # Point at a record of another source: this source's own records are replaced
+            # by the version being written.
+            members = [m for m in node.members if not m.startswith(f"{source}:")]
+            if not members:
+                raise SourceError(path, f"{text!r} names only an entity of this same source "
+                                  f"({canonical}); describe it in the file instead",
+                                  record.record_id)
+            schema = Schema(node.schema) if record.schema is Schema.LEGAL_ENTITY else record.schema
+            yield replace(record, schema=schema, same_as=members[0])
+        else:
+            yield record
+
+
+def _reference(store: Store, path: Path, text: str, where: str) -> str:
+    """The canonical id a reference names: a canonical or `source:id`, an IMO number, a name."""
+    if store.node(text) is not None:
+        return text
+    if (canonical := store.canonical_of(text)) is not None:
+        return canonical
+    if looks_like_imo(text):
+        ship, company = clean_imo_ship(text), clean_imo_company(text)
+        found = sorted(
+            {*(store.by_key(f"{SHIP_KEY}:{ship}") if ship else []),
+             *(store.by_key(f"{COMPANY_KEY}:{company}") if company else [])}
+        )
+        how = "IMO number"
+    else:
+        norm = normalize_name(text)
+        found = sorted({*store.by_norm_name(norm),
+                        *store.by_norm_name(normalize_vessel_name(text), Schema.VESSEL)})
+        how = "name"
+    if not found:
+        raise SourceError(path, f"{text!r} matches no entity in the store (by {how}); load its "
+                          "source first or give a source id", where)
+    if len(found) > 1:
+        shown = []
+        for cid in found[:8]:
+            node = store.node(cid)
+            shown.append(f"{node.caption if node else cid} ({cid})")
+        more = f" and {len(found) - 8} more" if len(found) > 8 else ""
+        raise SourceError(path, f"{text!r} is ambiguous (by {how}): {'; '.join(shown)}{more}; "
+                          "give an IMO number or a source id", where)
+    return found[0]
