@@ -3,9 +3,7 @@ demo store (OFAC + registry + the RUSI evidence file) for the real case."""
 
 from __future__ import annotations
 
-import json
 import math
-from collections.abc import Iterator
 from itertools import pairwise
 from pathlib import Path
 
@@ -31,18 +29,6 @@ from queries.paths import (
     shortest_paths,
 )
 from tests.conftest import DEMO
-
-
-@pytest.fixture(scope="session")
-def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
-    """The demo as `sanctions-graph demo` loads it, evidence file included."""
-    path = tmp_path_factory.mktemp("demo") / "demo.db"
-    entries = json.loads((DEMO / "manifest.json").read_text())
-    with Store(path) as store:
-        for entry in entries:
-            load_file(store, DEMO / entry["file"], format=entry["format"],
-                      source=entry["source"], list_date=entry.get("list_date"))
-        yield store
 
 
 def random_index(n: int, edges: list[tuple[int, int, int]], sanctioned: set[int] = frozenset(),
@@ -206,5 +192,9 @@ def test_index_is_rebuilt_when_the_store_changes(tmp_path: Path) -> None:
         from queries.paths import store_index
         first = store_index(store)
         assert store_index(store) is first
-        load_file(store, DEMO / "sdn.csv", format="ofac_csv", list_date="2024-05-03")
-        assert store_index(store) is not first
+        changed = tmp_path / "registry.csv"
+        changed.write_text((DEMO / "registry.csv").read_text().replace("SUNOR", "SUNNY"))
+        load_file(store, changed, source="demo_registry")
+        second = store_index(store)
+        assert second is not first
+        assert "SUNNY ILLC" in {second.details.caption(i) for i in range(second.n)}
