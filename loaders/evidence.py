@@ -227,8 +227,6 @@ class _Builder:
             raise SourceError(self.path, f"unknown relation {relation_text!r}; known: {known}",
                               where)
         role = _text(fields.get("role"))
-        if kind is RelationKind.OWNERSHIP and role is None:
-            role = "owner"
         ship_role = ShipRole.parse(role) if role else None
         if ship_role is not None:
             role = ship_role.value
