@@ -64,6 +64,8 @@ class Party:
     above: list[Party] = field(default_factory=list)
     #: True when this node was already shown higher in the answer (a cycle or a shared parent).
     repeated: bool = False
+    #: The citation when an analyst's claim (evidence file) puts this party here.
+    evidence: str | None = None
     #: What kind of state actor the node is, and on whose word ("state-owned enterprise (topic
     #: gov.soe)"); None when it is not one. A chain ends at a state actor.
     state_actor: str | None = None
@@ -99,6 +101,8 @@ class VesselAnswer:
     sanctions: list[SanctionOut]
     parties: list[Party]
     members: list[str]
+    #: Parties that only analysts' claims put on the vessel, with the chain above each.
+    evidence_parties: list[Party] = field(default_factory=list)
     #: Analysts' claims touching the vessel or its chain, apart from the official facts.
     evidence: list[Claim] = field(default_factory=list)
     #: Paths to the nearest state actors (official relations and evidence, each step marked).
@@ -149,7 +153,10 @@ def vessel_answer(store: Store, vessel_id: str) -> VesselAnswer:
     identity = _grouped(facts, VESSEL_IDENTITY)
     shown: set[str] = {vessel_id}
     index = store_index(store)
-    parties = _parties(store, index, vessel_id, depth=1, shown=shown, path={vessel_id})
+    parties = _parties(store, index, vessel_id, depth=1, shown=shown, path={vessel_id},
+                       mode="official")
+    evidence_parties = _parties(store, index, vessel_id, depth=1, shown=shown,
+                                path={vessel_id}, mode="evidence")
     number = index.index[vessel_id]
     return VesselAnswer(
         id=vessel_id,
@@ -158,6 +165,7 @@ def vessel_answer(store: Store, vessel_id: str) -> VesselAnswer:
         sanctions=_sanctions(store.listings(vessel_id)),
         parties=parties,
         members=list(node.members),
+        evidence_parties=evidence_parties,
         evidence=_claims(store, shown),
         to_state=nearest_state_paths(index, number),
         blocked=ownership_status(index, number),
@@ -236,16 +244,26 @@ def _first(edge: Edge, prop: str) -> str | None:
 
 
 def _parties(
-    store: Store, index: PathIndex, node_id: str, *, depth: int, shown: set[str], path: set[str]
+    store: Store, index: PathIndex, node_id: str, *, depth: int, shown: set[str], path: set[str],
+    mode: str,
 ) -> list[Party]:
-    """Everyone above a node by the official sources, grouped so one relation stated by several
-    sources shows once. Evidence is left to `_claims`, shown apart."""
-    grouped: dict[tuple[str, str, str | None], list[Edge]] = defaultdict(list)
+    """Everyone above a node, grouped so one relation stated by several sources shows once.
+
+    `mode` "official" follows the official sources only; "evidence" takes the analysts' claims
+    on this node and then every relation above them ("all"), each party marked with the
+    citation when a claim puts it there. Evidence and official statements never share a party
+    line, so a claim is never mistaken for a listing.
+    """
+    grouped: dict[tuple[str, str, str | None, bool], list[Edge]] = defaultdict(list)
     for edge in store.edges(node_id, direction="up"):
-        if edge.subject != node_id and EVIDENCE_PROPERTY not in edge.properties:
-            grouped[(edge.subject, edge.kind, edge.role)].append(edge)
+        claimed = EVIDENCE_PROPERTY in edge.properties
+        if edge.subject == node_id or (mode == "official" and claimed) or (
+            mode == "evidence" and not claimed
+        ):
+            continue
+        grouped[(edge.subject, edge.kind, edge.role, claimed)].append(edge)
     parties: list[Party] = []
-    for (subject, kind, role), edges in grouped.items():
+    for (subject, kind, role, claimed), edges in grouped.items():
         node = store.node(subject)
         if node is None:
             continue
@@ -268,12 +286,14 @@ def _parties(
             repeated=repeated,
             state_actor=f"{actor.kind} ({actor.reason})" if actor else None,
             blocked=None if repeated else ownership_status(index, index.index[subject]),
+            evidence=edges[0].properties[EVIDENCE_PROPERTY][0] if claimed else None,
         )
         shown.add(subject)
         # A chain ends at a state actor: above a government is politics, not ownership.
         if not repeated and depth < MAX_DEPTH and actor is None:
             party.above = _parties(store, index, subject, depth=depth + 1, shown=shown,
-                                   path=path | {subject})
+                                   path=path | {subject},
+                                   mode="official" if mode == "official" else "all")
         parties.append(party)
     parties.sort(key=lambda p: (_ROLE_ORDER.get(p.role or "", 99), p.caption))
     return parties

@@ -161,10 +161,11 @@ def build_index(
 class StoreDetails:
     """Details of a store-built index: kept in memory (the store's graph is small enough)."""
 
-    def __init__(self, store: Store, ids: list[str], captions: list[str], schemata: list[str],
-                 statements: list[list[Edge]], programmes: dict[int, list[str]]) -> None:
-        self.store = store
+    def __init__(self, ids: list[str], captions: list[str], schemata: list[str],
+                 statements: list[list[Edge]], programmes: dict[int, list[str]],
+                 states: dict[int, str]) -> None:
         self.ids = ids
+        self.states = states
         self.captions = captions
         self.schemata = schemata
         self._statements = statements
@@ -186,8 +187,7 @@ class StoreDetails:
         return self._programmes.get(node, [])
 
     def state_kind(self, node: int) -> str | None:
-        actor = state_actor(self.store, self.ids[node])
-        return f"{actor.kind} ({actor.reason})" if actor else None
+        return self.states.get(node)
 
 
 class ArrayDetails:
@@ -278,7 +278,10 @@ def store_index(store: Store) -> PathIndex:
     """The path index of a store, built once per generation of its merged view."""
     key = str(store.path.resolve())
     cached = _CACHE.get(key)
-    generation = store.generation()
+    # The generation counts changes of one file; the current loads tell a file rebuilt at the
+    # same path (the demo store) from the one the index was built on.
+    generation = hash((store.generation(),
+                       tuple((i.id, i.checksum) for i in store.loads(current_only=True))))
     if cached is not None and cached.generation == generation:
         return cached
     ids: list[str] = []
@@ -313,10 +316,13 @@ def store_index(store: Store) -> PathIndex:
             if label not in programmes[number]:
                 programmes[number].append(label)
     state = np.zeros(len(ids), dtype=np.bool_)
+    states: dict[int, str] = {}
     for node_id in state_actor_ids(store):
-        if node_id in index:
+        actor = state_actor(store, node_id)
+        if node_id in index and actor is not None:
             state[index[node_id]] = True
-    details = StoreDetails(store, ids, captions, schemata, statements, dict(programmes))
+            states[index[node_id]] = f"{actor.kind} ({actor.reason})"
+    details = StoreDetails(ids, captions, schemata, statements, dict(programmes), states)
     built = build_index(ids=ids, n=len(ids), subject=subject, obj=obj, kind=kind,
                         evidence=evidence, pct=pct, sanctioned=sanctioned, state=state,
                         details=details, index=index, generation=generation)

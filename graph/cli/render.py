@@ -41,6 +41,7 @@ _PARTY_LABELS: Final = {
     "address": "address",
 }
 _COUNTRY_PROPS: Final = frozenset({"flag", "pastFlags", "country"})
+EVIDENCE_STYLE: Final = "yellow"
 
 
 def source_label(prov: Provenance) -> str:
@@ -102,6 +103,8 @@ def _party_text(party: Party) -> Text:
         extra.append(f"{party.start_date or '?'} to {party.end_date or 'now'}")
     if extra:
         text.append("  " + ", ".join(extra))
+    if party.evidence:
+        text.append(f"\n  EVIDENCE {party.evidence}", style=EVIDENCE_STYLE)
     text.append(f"\n  stated by {_sources(party.stated_by)}", style="dim")
     return text
 
@@ -154,6 +157,12 @@ def render_vessel(console: Console, vessel: VesselAnswer) -> None:
     if not vessel.parties:
         tree.add(Text("no owner, operator or manager on record", style="yellow"))
     body.extend([Text(), tree])
+    if vessel.evidence_parties:
+        claimed = Tree(Text("Parties that analysts' claims put on the vessel (evidence, not "
+                            "official listings)", style=f"bold {EVIDENCE_STYLE}"))
+        for party in vessel.evidence_parties:
+            _add_party(claimed, party)
+        body.extend([Text(), claimed])
     if vessel.to_state:
         body.append(Text())
         body.append(Text("Nearest state actor", style="bold"))
@@ -164,8 +173,6 @@ def render_vessel(console: Console, vessel: VesselAnswer) -> None:
         body.append(evidence_table(vessel.evidence))
     console.print(Panel(Group(*body), title=escape(title), title_align="left"))
 
-
-EVIDENCE_STYLE: Final = "yellow"
 
 
 def evidence_table(claims: list[Claim]) -> Group:
