@@ -54,6 +54,7 @@ from graph.model import (
     EVIDENCE_PROPERTY,
     REFERENCE_PREFIX,
     Entity,
+    ListMeta,
     Record,
     Relation,
     RelationKind,
@@ -289,6 +290,9 @@ def _load_yaml(path: Path) -> Iterator[Record]:
     if not isinstance(data, Mapping) or not isinstance(data.get("claims"), list):
         raise SourceError(path, "an evidence file needs a list of claims under `claims:`")
     default = _citation(path, "citation", data["citation"]) if "citation" in data else None
+    if default is not None and default.date:
+        # The version of a report's claims is the report's date.
+        yield ListMeta(default.date)
     builder = _Builder(path)
     for n, item in enumerate(data.get("entities") or []):
         where = f"entities[{n}]"

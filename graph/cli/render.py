@@ -104,7 +104,8 @@ def _party_text(party: Party) -> Text:
     if extra:
         text.append("  " + ", ".join(extra))
     if party.evidence:
-        text.append(f"\n  EVIDENCE {party.evidence}", style=EVIDENCE_STYLE)
+        text.append("\n  EVIDENCE: an analyst's claim (citation under Analysts' evidence)",
+                    style=EVIDENCE_STYLE)
     text.append(f"\n  stated by {_sources(party.stated_by)}", style="dim")
     return text
 
@@ -167,7 +168,7 @@ def render_vessel(console: Console, vessel: VesselAnswer) -> None:
         body.append(Text())
         body.append(Text("Nearest state actor", style="bold"))
         for path in vessel.to_state:
-            body.append(path_text(path, indent="  "))
+            body.append(path_text(path, indent="  ", cite=not vessel.evidence))
     if vessel.evidence:
         body.append(Text())
         body.append(evidence_table(vessel.evidence))
@@ -237,7 +238,8 @@ def node_text(node: NodeRef) -> Text:
     return text
 
 
-def relation_text(step: Step, rel: StepRelation, indent: str) -> list[Text]:
+def relation_text(step: Step, rel: StepRelation, indent: str, *, cite: bool = True
+                  ) -> list[Text]:
     forward = rel.subject == step.source
     arrow = "→" if forward else "←"
     text = Text(f"{indent}  {arrow} ")
@@ -255,18 +257,19 @@ def relation_text(step: Step, rel: StepRelation, indent: str) -> list[Text]:
         text.append("  " + ", ".join(extra))
     lines = [text]
     if rel.evidence:
-        lines.append(Text(f"{indent}      EVIDENCE {rel.evidence}", style=EVIDENCE_STYLE))
+        citation = rel.evidence if cite else "an analyst's claim (citation below)"
+        lines.append(Text(f"{indent}      EVIDENCE {citation}", style=EVIDENCE_STYLE))
     lines.append(Text(f"{indent}      stated by {_sources(rel.sources)}", style="dim"))
     return lines
 
 
-def path_text(path: PathOut, *, indent: str = "") -> Group:
+def path_text(path: PathOut, *, indent: str = "", cite: bool = True) -> Group:
     """A path as lines: each node, and between two nodes every relation joining them (its
     direction, role, dates, sources, and the citation when it is evidence)."""
     lines: list[Text] = [Text(indent) + node_text(path.nodes[0])]
     for step, node in zip(path.steps, path.nodes[1:], strict=True):
         for rel in step.relations:
-            lines.extend(relation_text(step, rel, indent))
+            lines.extend(relation_text(step, rel, indent, cite=cite))
         lines.append(Text(indent) + node_text(node))
     return Group(*lines)
 

@@ -60,6 +60,7 @@ claims:
     assert detect_loader(path).format == "evidence"
     result = load_file(base, path)
     assert result.info.source == "evidence_claims"
+    assert result.info.list_date == "2023-10-16"  # the report's date dates the version
     assert result.info.relations == 2 and not result.info.problems
     angara = base.by_key("imo-ship:9179842")[0]
     up = base.edges(angara, direction="up")
