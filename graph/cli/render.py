@@ -238,8 +238,10 @@ def node_text(node: NodeRef) -> Text:
     return text
 
 
-def relation_text(step: Step, rel: StepRelation, indent: str, *, cite: bool = True
+def relation_text(step: Step, rel: StepRelation, indent: str, notes: list[str] | None
                   ) -> list[Text]:
+    """One relation of a step. With `notes`, an evidence citation becomes a numbered note
+    (printed once under the path) instead of being repeated on every step."""
     forward = rel.subject == step.source
     arrow = "→" if forward else "←"
     text = Text(f"{indent}  {arrow} ")
@@ -257,7 +259,12 @@ def relation_text(step: Step, rel: StepRelation, indent: str, *, cite: bool = Tr
         text.append("  " + ", ".join(extra))
     lines = [text]
     if rel.evidence:
-        citation = rel.evidence if cite else "an analyst's claim (citation below)"
+        if notes is None:
+            citation = "an analyst's claim (citation below)"
+        else:
+            if rel.evidence not in notes:
+                notes.append(rel.evidence)
+            citation = f"an analyst's claim [{notes.index(rel.evidence) + 1}]"
         lines.append(Text(f"{indent}      EVIDENCE {citation}", style=EVIDENCE_STYLE))
     lines.append(Text(f"{indent}      stated by {_sources(rel.sources)}", style="dim"))
     return lines
@@ -265,12 +272,16 @@ def relation_text(step: Step, rel: StepRelation, indent: str, *, cite: bool = Tr
 
 def path_text(path: PathOut, *, indent: str = "", cite: bool = True) -> Group:
     """A path as lines: each node, and between two nodes every relation joining them (its
-    direction, role, dates, sources, and the citation when it is evidence)."""
+    direction, role, dates, sources, and the citation when it is evidence, as a note under the
+    path; with `cite` False the caller prints the citations elsewhere)."""
+    notes: list[str] | None = [] if cite else None
     lines: list[Text] = [Text(indent) + node_text(path.nodes[0])]
     for step, node in zip(path.steps, path.nodes[1:], strict=True):
         for rel in step.relations:
-            lines.extend(relation_text(step, rel, indent, cite=cite))
+            lines.extend(relation_text(step, rel, indent, notes))
         lines.append(Text(indent) + node_text(node))
+    for n, citation in enumerate(notes or [], 1):
+        lines.append(Text(f"{indent}  [{n}] EVIDENCE {citation}", style=EVIDENCE_STYLE))
     return Group(*lines)
 
 
