@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated
 
 import typer
@@ -55,7 +56,7 @@ def path(
         if to_state:
             start, paths = path_to_state(store, source, kinds=kinds, max_hops=max_hops)
             if as_json:
-                print_json({"source": start, "to_state": [p.to_dict() for p in paths]})
+                print_json({"source": asdict(start), "to_state": [p.to_dict() for p in paths]})
                 return
             if not paths:
                 console.print(Text("no state actor within ") + Text(f"{max_hops} steps of ")

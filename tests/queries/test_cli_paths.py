@@ -50,7 +50,7 @@ def test_owner_angara_shows_the_claims_apart_from_the_listings(demo_store: Store
 def test_path_to_state_marks_each_step_as_evidence(demo_store: Store) -> None:
     data = json.loads(run(demo_store.path, "path", "ANGARA", "--to-state", "--json"))
     paths = data["to_state"]
-    assert paths
+    assert paths and data["source"]["caption"] == "ANGARA"
     for path in paths:
         assert path["nodes"][-1]["state_actor"]
         assert "Korea" in path["nodes"][-1]["caption"]
