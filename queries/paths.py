@@ -607,12 +607,14 @@ def shortest_paths(
     all_paths: bool = False,
     limit: int = MAX_PATHS,
 ) -> tuple[int | None, list[list[int]], int]:
-    """(length, node sequences, how many were found up to `limit`) of the shortest paths from
-    `a` to `b`; length None when none is within `max_hops`.
+    """(length, node sequences, how many shortest paths there are) from `a` to `b`; length
+    None when none is within `max_hops`. One path, or with `all_paths` up to `limit`.
 
     Bidirectional breadth-first search, a whole level at a time, expanding the side whose
     frontier has fewer relations. The first level at which the two searches meet gives the
-    length; the paths are then read back through the levels of each side.
+    length; the paths are then read back through the levels of each side. Each side also
+    counts the shortest paths reaching each node (the sum over its predecessors), so the total
+    is exact however many there are.
     """
     if a == b:
         return 0, [[a]], 1
@@ -620,14 +622,21 @@ def shortest_paths(
     dist = (np.full(idx.n, -1, dtype=np.int16), np.full(idx.n, -1, dtype=np.int16))
     dist[0][a] = 0
     dist[1][b] = 0
+    counts = (np.zeros(idx.n, dtype=np.float64), np.zeros(idx.n, dtype=np.float64))
+    counts[0][a] = 1
+    counts[1][b] = 1
     frontiers = [np.array([a], dtype=np.int32), np.array([b], dtype=np.int32)]
     depth = [0, 0]
     meet: Int32Array | None = None
     while depth[0] + depth[1] < max_hops and len(frontiers[0]) and len(frontiers[1]):
         work = [int((idx.indptr[f + 1] - idx.indptr[f]).sum()) for f in frontiers]
         side = 0 if work[0] <= work[1] else 1
-        _, to, _ = _expand(idx, frontiers[side], mask)
-        fresh = np.unique(to[dist[side][to] < 0])
+        src, to, _ = _expand(idx, frontiers[side], mask)
+        new = dist[side][to] < 0
+        # One count per (predecessor, node) pair: parallel relations are one path.
+        pairs = np.unique(src[new].astype(np.int64) * idx.n + to[new])
+        np.add.at(counts[side], pairs % idx.n, counts[side][pairs // idx.n])
+        fresh = np.unique(to[new])
         depth[side] += 1
         dist[side][fresh] = depth[side]
         frontiers[side] = fresh.astype(np.int32)
@@ -640,16 +649,15 @@ def shortest_paths(
     length = depth[0] + depth[1]
     want = limit if all_paths else 1
     paths: list[list[int]] = []
-    found = 0
+    found = round(float((counts[0][meet] * counts[1][meet]).sum()))
     for node in (int(x) for x in meet):
         heads = _walks(idx, node, dist[0], mask, want)
         tails = _walks(idx, node, dist[1], mask, want)
         for head in heads:
             for tail in tails:
-                found += 1
                 if len(paths) < want:
                     paths.append([*reversed(head), *tail[1:]])
-        if not all_paths and paths:
+        if len(paths) >= want:
             break
     paths.sort(key=lambda p: [idx.details.caption(n) for n in p])
     return length, paths, found
