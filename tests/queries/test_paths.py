@@ -72,7 +72,7 @@ def test_shortest_paths_match_networkx(case: tuple[int, list[tuple[int, int, int
         assert {tuple(p) for p in paths} == expected
         assert found == len(expected)
         # Without --all one path is read back, but the count is still exact.
-        one, first, count = shortest_paths(idx, a, b, max_hops=n)
+        _, first, count = shortest_paths(idx, a, b, max_hops=n)
         assert len(first) == 1 and tuple(first[0]) in expected and count == len(expected)
     else:
         assert length is None and paths == []
