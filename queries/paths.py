@@ -16,11 +16,15 @@ of a path says which it is.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
+import os
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from itertools import pairwise
+from pathlib import Path
 from typing import Any, Final, Protocol
 
 import numpy as np
@@ -94,7 +98,8 @@ class PathIndex:
     own_up_edge: Int32Array
     own_down_ptr: IntArray
     own_down_edge: Int32Array
-    generation: int = -1
+    #: What the index was built from (see `_index_key`); empty for an index built from arrays.
+    key: str = ""
 
     @property
     def edges(self) -> int:
@@ -129,7 +134,7 @@ def build_index(
     state: BoolArray,
     details: IndexDetails,
     index: dict[str, int] | None = None,
-    generation: int = -1,
+    key: str = "",
 ) -> PathIndex:
     """The index from relation arrays (node numbers 0..n-1); `ids` names the nodes (the
     synthetic benchmark graph passes `index` lazily instead)."""
@@ -151,7 +156,7 @@ def build_index(
         edge_kind=kind, edge_evidence=evidence, edge_pct=pct,
         sanctioned=sanctioned, state=state, details=details,
         own_up_ptr=up_ptr, own_up_edge=up_edge, own_down_ptr=down_ptr, own_down_edge=down_edge,
-        generation=generation,
+        key=key,
     )
 
 
@@ -162,8 +167,8 @@ class StoreDetails:
     """Details of a store-built index: kept in memory (the store's graph is small enough)."""
 
     def __init__(self, ids: list[str], captions: list[str], schemata: list[str],
-                 statements: list[list[Edge]], programmes: dict[int, list[str]],
-                 states: dict[int, str]) -> None:
+                 statements: list[list[Edge]] | list[list[list[Any]]],
+                 programmes: dict[int, list[str]], states: dict[int, str]) -> None:
         self.ids = ids
         self.states = states
         self.captions = captions
@@ -181,13 +186,45 @@ class StoreDetails:
         return self.schemata[node]
 
     def statements(self, edge: int) -> Sequence[Edge]:
-        return self._statements[edge]
+        items = self._statements[edge]
+        if items and not isinstance(items[0], Edge):
+            # Read from the index file as rows: made into edges when first asked for.
+            items = [_edge_from_row(row) for row in items]
+            self._statements[edge] = items  # type: ignore[assignment]
+        return items  # type: ignore[return-value]
 
     def programmes(self, node: int) -> list[str]:
         return self._programmes.get(node, [])
 
     def state_kind(self, node: int) -> str | None:
         return self.states.get(node)
+
+    def payload(self) -> dict[str, Any]:
+        """Everything but the arrays, as JSON-able data for the index file."""
+        return {
+            "ids": self.ids, "captions": self.captions, "schemata": self.schemata,
+            "programmes": {str(k): v for k, v in self._programmes.items()},
+            "states": {str(k): v for k, v in self.states.items()},
+            "statements": [[_row_from_edge(e) if isinstance(e, Edge) else e for e in items]
+                           for items in self._statements],
+        }
+
+    @classmethod
+    def from_payload(cls, data: dict[str, Any]) -> StoreDetails:
+        return cls(data["ids"], data["captions"], data["schemata"], data["statements"],
+                   {int(k): v for k, v in data["programmes"].items()},
+                   {int(k): v for k, v in data["states"].items()})
+
+
+def _row_from_edge(edge: Edge) -> list[Any]:
+    p = edge.provenance
+    return [edge.kind, edge.role, edge.subject, edge.object, edge.start_date, edge.end_date,
+            edge.percentage, p.source, p.list_date, p.record_id, edge.properties]
+
+
+def _edge_from_row(row: list[Any]) -> Edge:
+    return Edge(row[0], row[1], row[2], row[3], row[4], row[5], row[6],
+                Provenance(row[7], row[8], row[9]), row[10])
 
 
 class ArrayDetails:
@@ -274,16 +311,71 @@ def is_evidence(edge: Edge) -> bool:
     return EVIDENCE_PROPERTY in edge.properties
 
 
+#: Arrays of a store's index kept in its index file, beside the store.
+_ARRAYS: Final = ("subject", "object", "kind", "evidence", "pct", "sanctioned", "state")
+
+
+def index_path(store: Store) -> Path:
+    """The index file of a store: a cache beside it, rebuilt whenever the store changes."""
+    return store.path.with_name(store.path.name + ".paths.npz")
+
+
+def _index_key(store: Store) -> str:
+    """Changes whenever the merged view does: the store's generation counts changes of one
+    file, the current loads tell a file rebuilt at the same path (the demo) from the old one."""
+    loads = [(i.id, i.checksum, i.loaded_at) for i in store.loads(current_only=True)]
+    return hashlib.sha256(json.dumps([store.generation(), loads]).encode()).hexdigest()
+
+
 def store_index(store: Store) -> PathIndex:
-    """The path index of a store, built once per generation of its merged view."""
-    key = str(store.path.resolve())
-    cached = _CACHE.get(key)
-    # The generation counts changes of one file; the current loads tell a file rebuilt at the
-    # same path (the demo store) from the one the index was built on.
-    generation = hash((store.generation(),
-                       tuple((i.id, i.checksum) for i in store.loads(current_only=True))))
-    if cached is not None and cached.generation == generation:
+    """The path index of a store: from memory, else from its index file when that is current,
+    else built from the store (and written to the file for the next command)."""
+    key = _index_key(store)
+    place = str(store.path.resolve())
+    cached = _CACHE.get(place)
+    if cached is not None and cached.key == key:
         return cached
+    loaded = _read_index(index_path(store), key)
+    if loaded is None:
+        arrays, details = _arrays_from_store(store)
+        _write_index(index_path(store), key, arrays, details)
+    else:
+        arrays, details = loaded
+    built = build_index(ids=details.ids, n=len(details.ids), subject=arrays["subject"],
+                        obj=arrays["object"], kind=arrays["kind"], evidence=arrays["evidence"],
+                        pct=arrays["pct"], sanctioned=arrays["sanctioned"],
+                        state=arrays["state"], details=details, key=key)
+    _CACHE[place] = built
+    return built
+
+
+def _read_index(path: Path, key: str) -> tuple[dict[str, Any], StoreDetails] | None:
+    """The arrays and details in an index file, or None when it is missing, stale or unreadable
+    (it is only a cache: the store is the truth)."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            meta = json.loads(bytes(data["meta"]).decode())
+            if meta.get("key") != key:
+                return None
+            arrays = {name: data[name] for name in _ARRAYS}
+        return arrays, StoreDetails.from_payload(meta)
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def _write_index(path: Path, key: str, arrays: dict[str, Any], details: StoreDetails) -> None:
+    meta = json.dumps({"key": key, **details.payload()}).encode()
+    tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
+    try:
+        with tmp.open("wb") as handle:
+            np.savez(handle, meta=np.frombuffer(meta, dtype=np.uint8), **arrays)
+        os.replace(tmp, path)
+    except OSError:
+        # A read-only directory only costs the next command a rebuild.
+        tmp.unlink(missing_ok=True)
+
+
+def _arrays_from_store(store: Store) -> tuple[dict[str, Any], StoreDetails]:
     ids: list[str] = []
     captions: list[str] = []
     schemata: list[str] = []
@@ -300,12 +392,14 @@ def store_index(store: Store) -> PathIndex:
     statements = list(grouped.values())
     keys = list(grouped)
     m = len(keys)
-    subject = np.fromiter((index[k[0]] for k in keys), dtype=np.int32, count=m)
-    obj = np.fromiter((index[k[1]] for k in keys), dtype=np.int32, count=m)
-    kind = np.fromiter((KIND_CODE.get(RelationKind(k[2]), 0) for k in keys), dtype=np.int8,
-                       count=m)
-    evidence = np.fromiter((k[4] for k in keys), dtype=np.bool_, count=m)
-    pct = np.fromiter((_stated_pct(s) for s in statements), dtype=np.float32, count=m)
+    arrays: dict[str, Any] = {
+        "subject": np.fromiter((index[k[0]] for k in keys), dtype=np.int32, count=m),
+        "object": np.fromiter((index[k[1]] for k in keys), dtype=np.int32, count=m),
+        "kind": np.fromiter((KIND_CODE.get(RelationKind(k[2]), 0) for k in keys),
+                            dtype=np.int8, count=m),
+        "evidence": np.fromiter((k[4] for k in keys), dtype=np.bool_, count=m),
+        "pct": np.fromiter((_stated_pct(s) for s in statements), dtype=np.float32, count=m),
+    }
     sanctioned = np.zeros(len(ids), dtype=np.bool_)
     programmes: dict[int, list[str]] = defaultdict(list)
     for listing in store.iter_listings():
@@ -322,12 +416,9 @@ def store_index(store: Store) -> PathIndex:
         if node_id in index and actor is not None:
             state[index[node_id]] = True
             states[index[node_id]] = f"{actor.kind} ({actor.reason})"
-    details = StoreDetails(ids, captions, schemata, statements, dict(programmes), states)
-    built = build_index(ids=ids, n=len(ids), subject=subject, obj=obj, kind=kind,
-                        evidence=evidence, pct=pct, sanctioned=sanctioned, state=state,
-                        details=details, index=index, generation=generation)
-    _CACHE[key] = built
-    return built
+    arrays["sanctioned"] = sanctioned
+    arrays["state"] = state
+    return arrays, StoreDetails(ids, captions, schemata, statements, dict(programmes), states)
 
 
 def _stated_pct(edges: Iterable[Edge]) -> float:

@@ -189,15 +189,31 @@ def test_find_node_by_id_source_id_imo_and_name(demo_store: Store) -> None:
         find_node(demo_store, "IMO 9179843")
 
 
-def test_index_is_rebuilt_when_the_store_changes(tmp_path: Path) -> None:
+def test_index_is_kept_in_a_file_and_rebuilt_when_the_store_changes(tmp_path: Path) -> None:
+    from queries import paths
+
     with Store(tmp_path / "s.db") as store:
         load_file(store, DEMO / "registry.csv", source="demo_registry")
-        from queries.paths import store_index
-        first = store_index(store)
-        assert store_index(store) is first
+        first = paths.store_index(store)
+        assert paths.store_index(store) is first
+        assert paths.index_path(store).exists()
+        # A new process reads the file instead of the store, and gets the same answers.
+        paths._CACHE.clear()
+        again = paths.store_index(store)
+        assert again is not first and again.key == first.key
+        a, b = again.index["demo_registry:vessel:9179842"], again.index[
+            store.canonical_of("demo_registry:company:6183435") or ""]
+        fresh = path_answer_dict(first, a, b)
+        assert path_answer_dict(again, a, b) == fresh and fresh["hops"] == 1
         changed = tmp_path / "registry.csv"
         changed.write_text((DEMO / "registry.csv").read_text().replace("SUNOR", "SUNNY"))
         load_file(store, changed, source="demo_registry")
-        second = store_index(store)
-        assert second is not first
+        second = paths.store_index(store)
+        assert second.key != first.key
         assert "SUNNY ILLC" in {second.details.caption(i) for i in range(second.n)}
+
+
+def path_answer_dict(idx: PathIndex, a: int, b: int) -> dict[str, object]:
+    from queries.paths import path_answer
+
+    return path_answer(idx, a, b).to_dict()
