@@ -37,7 +37,14 @@ import numpy as np
 
 from graph.store import Store
 from graph.view import Provenance
-from queries.paths import PathIndex, find_node, is_evidence, store_index
+from queries.paths import (
+    Int32Array,
+    IntArray,
+    PathIndex,
+    find_node,
+    is_evidence,
+    store_index,
+)
 
 #: The share of ownership, in percent, at which blocked holders block the entity they own.
 THRESHOLD: Final = 50.0
@@ -91,28 +98,28 @@ class BlockedEntity:
         return asdict(self)
 
 
-def stakes(idx: PathIndex, edges: Iterable[int]) -> dict[tuple[int, int], Stake]:
+def stakes(idx: PathIndex, edges: IntArray | Int32Array) -> dict[tuple[int, int], Stake]:
     """Ownership edges folded into one stake per (holder, entity): several statements of one
-    stake (two sources, two roles) are one stake, not two."""
-    ranges: dict[tuple[int, int], list[float]] = defaultdict(list)
-    unknown: set[tuple[int, int]] = set()
-    for e in edges:
-        key = (int(idx.edge_subject[e]), int(idx.edge_object[e]))
-        figures = [s.percentage for s in idx.details.statements(e) if s.percentage is not None]
-        if not figures and not np.isnan(idx.edge_pct[e]):
-            figures = [float(idx.edge_pct[e])]
-        if figures:
-            ranges[key].extend(figures)
-        else:
-            unknown.add(key)
-    out: dict[tuple[int, int], Stake] = {}
-    for key in set(ranges) | unknown:
-        stated = ranges.get(key)
-        if stated:
-            out[key] = Stake(key[0], key[1], min(stated), max(stated))
-        else:
-            out[key] = Stake(key[0], key[1], 0.0, 100.0)
-    return out
+    stake (two sources, two roles) are one stake, not two. The range runs from the lowest to
+    the highest figure stated; with no figure at all it is 0 to 100."""
+    if len(edges) == 0:
+        return {}
+    holder = idx.edge_subject[edges].astype(np.int64)
+    entity = idx.edge_object[edges].astype(np.int64)
+    pairs, inverse = np.unique(holder * idx.n + entity, return_inverse=True)
+    low = np.full(len(pairs), np.inf)
+    high = np.full(len(pairs), -np.inf)
+    lo = idx.edge_pct[edges].astype(np.float64)
+    hi = idx.edge_pct_high[edges].astype(np.float64)
+    np.minimum.at(low, inverse, np.where(np.isnan(lo), np.inf, lo))
+    np.maximum.at(high, inverse, np.where(np.isnan(hi), -np.inf, hi))
+    unknown = np.isinf(low)
+    low[unknown] = 0.0
+    high[unknown] = 100.0
+    return {
+        (int(h), int(e)): Stake(int(h), int(e), float(a), float(b))
+        for h, e, a, b in zip(pairs // idx.n, pairs % idx.n, low, high, strict=True)
+    }
 
 
 def fixpoint(listed: set[int], all_stakes: Iterable[Stake], *, upper: bool) -> set[int]:
@@ -146,21 +153,28 @@ def _listed(idx: PathIndex, nodes: Iterable[int], authorities: set[str] | None) 
     }
 
 
-def _ancestors(idx: PathIndex, node: int) -> tuple[set[int], list[int]]:
-    """Every entity above `node` through ownership, and the ownership edges among them."""
-    seen = {node}
-    edges: list[int] = []
-    queue = deque([node])
-    while queue:
-        current = queue.popleft()
-        lo, hi = int(idx.own_up_ptr[current]), int(idx.own_up_ptr[current + 1])
-        for e in idx.own_up_edge[lo:hi]:
-            edges.append(int(e))
-            holder = int(idx.edge_subject[e])
-            if holder not in seen:
-                seen.add(holder)
-                queue.append(holder)
-    return seen, edges
+def _ancestors(idx: PathIndex, node: int) -> tuple[set[int], Int32Array]:
+    """Every entity above `node` through ownership, and the ownership edges among them: a
+    breadth-first climb a level at a time."""
+    seen = np.zeros(idx.n, dtype=np.bool_)
+    seen[node] = True
+    frontier = np.array([node], dtype=np.int64)
+    found: list[Int32Array] = []
+    while len(frontier):
+        starts = idx.own_up_ptr[frontier]
+        counts = idx.own_up_ptr[frontier + 1] - starts
+        total = int(counts.sum())
+        if total == 0:
+            break
+        offsets = np.repeat(starts - (np.cumsum(counts) - counts), counts) + np.arange(total)
+        edges = idx.own_up_edge[offsets]
+        found.append(edges)
+        holders = np.unique(idx.edge_subject[edges])
+        holders = holders[~seen[holders]]
+        seen[holders] = True
+        frontier = holders.astype(np.int64)
+    all_edges = np.concatenate(found) if found else np.empty(0, dtype=np.int32)
+    return {int(x) for x in np.flatnonzero(seen)}, all_edges
 
 
 def _answer(idx: PathIndex, node: int, all_stakes: dict[tuple[int, int], Stake],
@@ -217,7 +231,7 @@ def ownership_status(idx: PathIndex, node: int, *,
 def blocked_entities(idx: PathIndex, *, authorities: set[str] | None = None,
                      possible: bool = True) -> list[BlockedEntity]:
     """Every entity blocked (and, with `possible`, possibly blocked) by ownership."""
-    all_stakes = stakes(idx, (int(e) for e in idx.own_up_edge))
+    all_stakes = stakes(idx, idx.own_up_edge)
     nodes = {s.holder for s in all_stakes.values()} | {s.entity for s in all_stakes.values()}
     listed = _listed(idx, nodes, authorities)
     sure = fixpoint(listed, all_stakes.values(), upper=False)

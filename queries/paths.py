@@ -21,7 +21,7 @@ import json
 import math
 import os
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from itertools import pairwise
 from pathlib import Path
@@ -89,6 +89,7 @@ class PathIndex:
     edge_object: Int32Array
     edge_kind: npt.NDArray[np.int8]
     edge_evidence: BoolArray
+    #: The lowest and highest ownership percentage the statements of an edge give (NaN: none).
     edge_pct: FloatArray
     sanctioned: BoolArray
     state: BoolArray
@@ -98,6 +99,7 @@ class PathIndex:
     own_up_edge: Int32Array
     own_down_ptr: IntArray
     own_down_edge: Int32Array
+    edge_pct_high: FloatArray
     #: What the index was built from (see `_index_key`); empty for an index built from arrays.
     key: str = ""
 
@@ -107,7 +109,8 @@ class PathIndex:
 
     def nbytes(self) -> int:
         arrays = (self.indptr, self.adj_node, self.adj_edge, self.edge_subject, self.edge_object,
-                  self.edge_kind, self.edge_evidence, self.edge_pct, self.sanctioned, self.state,
+                  self.edge_kind, self.edge_evidence, self.edge_pct, self.edge_pct_high,
+                  self.sanctioned, self.state,
                   self.own_up_ptr, self.own_up_edge, self.own_down_ptr, self.own_down_edge)
         return sum(int(a.nbytes) for a in arrays)
 
@@ -135,6 +138,7 @@ def build_index(
     details: IndexDetails,
     index: dict[str, int] | None = None,
     key: str = "",
+    pct_high: FloatArray | None = None,
 ) -> PathIndex:
     """The index from relation arrays (node numbers 0..n-1); `ids` names the nodes (the
     synthetic benchmark graph passes `index` lazily instead)."""
@@ -154,6 +158,7 @@ def build_index(
         edge_subject=subject.astype(np.int32, copy=False),
         edge_object=obj.astype(np.int32, copy=False),
         edge_kind=kind, edge_evidence=evidence, edge_pct=pct,
+        edge_pct_high=pct_high if pct_high is not None else pct,
         sanctioned=sanctioned, state=state, details=details,
         own_up_ptr=up_ptr, own_up_edge=up_edge, own_down_ptr=down_ptr, own_down_edge=down_edge,
         key=key,
@@ -312,7 +317,8 @@ def is_evidence(edge: Edge) -> bool:
 
 
 #: Arrays of a store's index kept in its index file, beside the store.
-_ARRAYS: Final = ("subject", "object", "kind", "evidence", "pct", "sanctioned", "state")
+_ARRAYS: Final = ("subject", "object", "kind", "evidence", "pct", "pct_high", "sanctioned",
+                  "state")
 
 
 def index_path(store: Store) -> Path:
@@ -343,7 +349,8 @@ def store_index(store: Store) -> PathIndex:
         arrays, details = loaded
     built = build_index(ids=details.ids, n=len(details.ids), subject=arrays["subject"],
                         obj=arrays["object"], kind=arrays["kind"], evidence=arrays["evidence"],
-                        pct=arrays["pct"], sanctioned=arrays["sanctioned"],
+                        pct=arrays["pct"], pct_high=arrays["pct_high"],
+                        sanctioned=arrays["sanctioned"],
                         state=arrays["state"], details=details, key=key)
     _CACHE[place] = built
     return built
@@ -398,7 +405,10 @@ def _arrays_from_store(store: Store) -> tuple[dict[str, Any], StoreDetails]:
         "kind": np.fromiter((KIND_CODE.get(RelationKind(k[2]), 0) for k in keys),
                             dtype=np.int8, count=m),
         "evidence": np.fromiter((k[4] for k in keys), dtype=np.bool_, count=m),
-        "pct": np.fromiter((_stated_pct(s) for s in statements), dtype=np.float32, count=m),
+        "pct": np.fromiter((_stated_pct(s, min) for s in statements), dtype=np.float32,
+                           count=m),
+        "pct_high": np.fromiter((_stated_pct(s, max) for s in statements), dtype=np.float32,
+                                count=m),
     }
     sanctioned = np.zeros(len(ids), dtype=np.bool_)
     programmes: dict[int, list[str]] = defaultdict(list)
@@ -421,11 +431,10 @@ def _arrays_from_store(store: Store) -> tuple[dict[str, Any], StoreDetails]:
     return arrays, StoreDetails(ids, captions, schemata, statements, dict(programmes), states)
 
 
-def _stated_pct(edges: Iterable[Edge]) -> float:
-    """The smallest percentage any statement gives (NaN when none does); the 50% rule reads
-    the range of stated figures from the statements themselves."""
+def _stated_pct(edges: Iterable[Edge], pick: Callable[[list[float]], float]) -> float:
+    """The smallest (or largest) percentage the statements give; NaN when none gives one."""
     known = [e.percentage for e in edges if e.percentage is not None]
-    return float(min(known)) if known else math.nan
+    return float(pick(known)) if known else math.nan
 
 
 # -- finding the nodes a user means --------------------------------------------------------------
@@ -726,8 +735,9 @@ def shortest_paths(
         new = dist[side][to] < 0
         # One count per (predecessor, node) pair: parallel relations are one path.
         pairs = np.unique(src[new].astype(np.int64) * idx.n + to[new])
-        np.add.at(counts[side], pairs % idx.n, counts[side][pairs // idx.n])
-        fresh = np.unique(to[new])
+        fresh, slot = np.unique(pairs % idx.n, return_inverse=True)
+        counts[side][fresh] = np.bincount(slot, weights=counts[side][pairs // idx.n],
+                                          minlength=len(fresh))
         depth[side] += 1
         dist[side][fresh] = depth[side]
         frontiers[side] = fresh.astype(np.int32)
