@@ -110,6 +110,8 @@ def exposure_command(
         return
     head = Text(f"{answer.total} sanctioned within {hops} step{'s' * (hops != 1)} of ")
     console.print(head + node_text(answer.source))
+    console.print("(nearest first by weight: an ownership or control step weighs 1, a looser tie "
+                  "such as 'linked to' or a shipment 2)", markup=False, style="dim")
     if answer.total > len(answer.hits):
         console.print(f"(showing the nearest {len(answer.hits)}; --limit for more)",
                       markup=False)

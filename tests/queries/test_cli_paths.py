@@ -114,3 +114,9 @@ def test_blocked_lists_the_holdings_and_owner_shows_it(demo_store: Store, tmp_pa
     assert "BLOCKED BY OWNERSHIP" in out and "50% held by blocked persons" in out
     text = run(db, "blocked")
     assert "share unknown by M LEASING LLC" in text
+
+
+def test_every_new_command_has_help() -> None:
+    for command in ("path", "exposure", "blocked"):
+        result = runner.invoke(app, [command, "--help"])
+        assert result.exit_code == 0 and "--json" in result.output
