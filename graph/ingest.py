@@ -106,7 +106,11 @@ def resolve_references(
                                   f"({canonical}); describe it in the file instead",
                                   record.record_id)
             schema = Schema(node.schema) if record.schema is Schema.LEGAL_ENTITY else record.schema
-            yield replace(record, schema=schema, same_as=members[0])
+            properties = record.properties
+            if looks_like_imo(text) and (number := clean_imo_ship(text) or clean_imo_company(text)):
+                # The number merges the record too, should the record it points at go away.
+                properties = {**properties, "imoNumber": (number,)}
+            yield replace(record, schema=schema, same_as=members[0], properties=properties)
         else:
             yield record
 
