@@ -22,7 +22,7 @@ import math
 import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from itertools import pairwise
 from pathlib import Path
 from typing import Any, Final, Protocol
@@ -592,7 +592,6 @@ class ExposureAnswer:
     hits: list[ExposureHit]
     total: int
     via: list[str] | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {"source": asdict(self.source), "hops": self.hops, "total": self.total,
