@@ -97,6 +97,12 @@ class RelationKind(StrEnum):
     MANAGEMENT = "management"
     DIRECTORSHIP = "directorship"
     LINK = "link"
+    #: Analysts' evidence: the subject's goods (cargo) were carried by the object (a vessel).
+    SHIPMENT = "shipment"
+    #: Analysts' evidence: the subject (a carrier or a place) moved goods to or from the object.
+    TRANSPORT = "transport"
+    #: Analysts' evidence: the subject supplied goods (arms, fuel) to the object.
+    SUPPLY = "supply"
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +140,25 @@ RELATION_SHAPES: Final[Mapping[RelationKind, RelationShape]] = {
     RelationKind.LINK: RelationShape(
         RelationKind.LINK, "UnknownLink", "subject", "object", "LINKED_TO", control=False
     ),
+    RelationKind.SHIPMENT: RelationShape(
+        RelationKind.SHIPMENT, "UnknownLink", "subject", "object", "SHIPPED_VIA", control=False
+    ),
+    RelationKind.TRANSPORT: RelationShape(
+        RelationKind.TRANSPORT, "UnknownLink", "subject", "object", "TRANSPORTED", control=False
+    ),
+    RelationKind.SUPPLY: RelationShape(
+        RelationKind.SUPPLY, "UnknownLink", "subject", "object", "SUPPLIED", control=False
+    ),
 }
+
+#: Relation property that marks a relation as an analyst's claim (its value is the citation),
+#: so that every query and export shows evidence apart from official listings.
+EVIDENCE_PROPERTY: Final = "evidence"
+
+#: An `Entity.same_as` that starts with this is a reference by identifier or name (`?IMO 9179842`,
+#: `?M LEASING LLC`) that the ingest step resolves against the store before writing: a loader
+#: never touches the store, and an analyst's file names entities the way people do.
+REFERENCE_PREFIX: Final = "?"
 
 #: The relation kind each ship role is written as.
 SHIP_ROLE_KINDS: Final[Mapping[ShipRole, RelationKind]] = {

@@ -19,6 +19,7 @@ from graph.model import Record
 from loaders import (
     eu_oj,
     eu_vessels,
+    evidence,
     gur_csv,
     ofac_csv,
     registry_csv,
@@ -76,8 +77,8 @@ _UK_OFSI_CSV = LoaderSpec(
 LOADERS: dict[str, LoaderSpec] = {
     spec.format: spec
     for spec in (
-        *map(_spec, (ofac_csv, gur_csv, tak_json, registry_csv, un_xml, uk_ofsi, eu_vessels,
-                     eu_oj)),
+        *map(_spec, (ofac_csv, gur_csv, tak_json, evidence, registry_csv, un_xml, uk_ofsi,
+                     eu_vessels, eu_oj)),
         _UK_OFSI_CSV,
     )
 }

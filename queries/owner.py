@@ -3,16 +3,20 @@ and every sanction on any of them, each fact with the sources that state it."""
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from typing import Any, Final
 
 from graph.errors import NotFoundError
-from graph.model import VESSEL_IDENTITY
+from graph.model import EVIDENCE_PROPERTY, VESSEL_IDENTITY
 from graph.normalize import normalize_vessel_name
 from graph.store import Store
 from graph.view import Edge, Fact, Listing, Provenance
+from queries.blocked import BlockedEntity, ownership_status
 from queries.lookup import Lookup, find_vessels
+from queries.paths import PathIndex, PathOut, nearest_state_paths, store_index
+from queries.state import state_actor_from
 
 #: How far up a chain of owners and controllers `who_owns` climbs. Real chains in the lists are
 #: two or three steps; the bound keeps a cyclic or pathological graph from running away.
@@ -61,6 +65,33 @@ class Party:
     above: list[Party] = field(default_factory=list)
     #: True when this node was already shown higher in the answer (a cycle or a shared parent).
     repeated: bool = False
+    #: The citation when an analyst's claim (evidence file) puts this party here.
+    evidence: str | None = None
+    #: What kind of state actor the node is, and on whose word ("state-owned enterprise (topic
+    #: gov.soe)"); None when it is not one. A chain ends at a state actor.
+    state_actor: str | None = None
+    #: Blocked by ownership (50% rule) though not listed itself, with the holdings behind it.
+    blocked: BlockedEntity | None = None
+
+
+@dataclass(slots=True)
+class Claim:
+    """An analyst's claim (evidence file) about the vessel or a node on its chain: shown apart
+    from the official listings, always with its citation."""
+
+    subject: str
+    subject_caption: str
+    kind: str
+    role: str | None
+    object: str
+    object_caption: str
+    start_date: str | None
+    end_date: str | None
+    percentage: float | None
+    confidence: str | None
+    description: str | None
+    citation: str
+    source: Provenance
 
 
 @dataclass(slots=True)
@@ -71,6 +102,13 @@ class VesselAnswer:
     sanctions: list[SanctionOut]
     parties: list[Party]
     members: list[str]
+    #: Parties that only analysts' claims put on the vessel, with the chain above each.
+    evidence_parties: list[Party] = field(default_factory=list)
+    #: Analysts' claims touching the vessel or its chain, apart from the official facts.
+    evidence: list[Claim] = field(default_factory=list)
+    #: Paths to the nearest state actors (official relations and evidence, each step marked).
+    to_state: list[PathOut] = field(default_factory=list)
+    blocked: BlockedEntity | None = None
 
     @property
     def imo(self) -> str | None:
@@ -118,7 +156,12 @@ def vessel_answer(store: Store, vessel_id: str) -> VesselAnswer:
     facts = store.facts(vessel_id)
     identity = _grouped(facts, VESSEL_IDENTITY)
     shown: set[str] = {vessel_id}
-    parties = _parties(store, vessel_id, depth=1, shown=shown, path={vessel_id})
+    index = store_index(store)
+    parties = _parties(store, index, vessel_id, depth=1, shown=shown, path={vessel_id},
+                       mode="official")
+    evidence_parties = _parties(store, index, vessel_id, depth=1, shown=shown,
+                                path={vessel_id}, mode="evidence")
+    number = index.index[vessel_id]
     return VesselAnswer(
         id=vessel_id,
         caption=node.caption,
@@ -126,7 +169,49 @@ def vessel_answer(store: Store, vessel_id: str) -> VesselAnswer:
         sanctions=_sanctions(store.listings(vessel_id)),
         parties=parties,
         members=list(node.members),
+        evidence_parties=evidence_parties,
+        evidence=_claims(store, shown),
+        to_state=nearest_state_paths(index, number),
+        blocked=ownership_status(index, number),
     )
+
+
+def _claims(store: Store, nodes: set[str]) -> list[Claim]:
+    """Every evidence claim on the given nodes, once each."""
+    seen: set[tuple[str, str]] = set()
+    claims: list[Claim] = []
+    captions: dict[str, str] = {}
+
+    def caption(node_id: str) -> str:
+        if node_id not in captions:
+            node = store.node(node_id)
+            captions[node_id] = node.caption if node else node_id
+        return captions[node_id]
+
+    for node_id in sorted(nodes):
+        for direction in ("up", "down"):
+            for edge in store.edges(node_id, direction=direction):
+                citation = edge.properties.get(EVIDENCE_PROPERTY)
+                key = (edge.provenance.source, edge.provenance.record_id)
+                if not citation or key in seen:
+                    continue
+                seen.add(key)
+                claims.append(Claim(
+                    subject=edge.subject, subject_caption=caption(edge.subject), kind=edge.kind,
+                    role=edge.role, object=edge.object, object_caption=caption(edge.object),
+                    start_date=edge.start_date, end_date=edge.end_date,
+                    percentage=edge.percentage, confidence=_first(edge, "confidence"),
+                    description=_first(edge, "description"), citation=citation[0],
+                    source=edge.provenance,
+                ))
+    claims.sort(key=lambda c: (c.citation, c.source.source, _natural(c.source.record_id)))
+    return claims
+
+
+def _natural(text: str) -> list[tuple[int, int | str]]:
+    """`rusi-2` before `rusi-10`."""
+    return [(0, int(part)) if part.isdigit() else (1, part)
+            for part in re.split(r"(\d+)", text) if part]
 
 
 def _grouped(facts: list[Fact], props: tuple[str, ...]) -> dict[str, list[Sourced]]:
@@ -157,21 +242,39 @@ def _sanctions(listings: list[Listing]) -> list[SanctionOut]:
     ]
 
 
+def _first(edge: Edge, prop: str) -> str | None:
+    values = edge.properties.get(prop)
+    return values[0] if values else None
+
+
 def _parties(
-    store: Store, node_id: str, *, depth: int, shown: set[str], path: set[str]
+    store: Store, index: PathIndex, node_id: str, *, depth: int, shown: set[str], path: set[str],
+    mode: str,
 ) -> list[Party]:
-    """Everyone above a node, grouped so one relation stated by several sources shows once."""
-    grouped: dict[tuple[str, str, str | None], list[Edge]] = defaultdict(list)
+    """Everyone above a node, grouped so one relation stated by several sources shows once.
+
+    `mode` "official" follows the official sources only; "evidence" takes the analysts' claims
+    on this node and then every relation above them ("all"), each party marked with the
+    citation when a claim puts it there. Evidence and official statements never share a party
+    line, so a claim is never mistaken for a listing.
+    """
+    grouped: dict[tuple[str, str, str | None, bool], list[Edge]] = defaultdict(list)
     for edge in store.edges(node_id, direction="up"):
-        if edge.subject != node_id:
-            grouped[(edge.subject, edge.kind, edge.role)].append(edge)
+        claimed = EVIDENCE_PROPERTY in edge.properties
+        if edge.subject == node_id or (mode == "official" and claimed) or (
+            mode == "evidence" and not claimed
+        ):
+            continue
+        grouped[(edge.subject, edge.kind, edge.role, claimed)].append(edge)
     parties: list[Party] = []
-    for (subject, kind, role), edges in grouped.items():
+    for (subject, kind, role, claimed), edges in grouped.items():
         node = store.node(subject)
         if node is None:
             continue
         first = edges[0]
         repeated = subject in shown or subject in path
+        facts = store.facts(subject)
+        actor = state_actor_from(node.schema, facts)
         party = Party(
             id=subject,
             schema=node.schema,
@@ -182,14 +285,19 @@ def _parties(
             end_date=first.end_date,
             percentage=first.percentage,
             stated_by=[e.provenance for e in edges],
-            facts=_grouped(store.facts(subject), PARTY_FACTS),
+            facts=_grouped(facts, PARTY_FACTS),
             sanctions=_sanctions(store.listings(subject)),
             repeated=repeated,
+            state_actor=f"{actor.kind} ({actor.reason})" if actor else None,
+            blocked=None if repeated else ownership_status(index, index.index[subject]),
+            evidence=edges[0].properties[EVIDENCE_PROPERTY][0] if claimed else None,
         )
         shown.add(subject)
-        if not repeated and depth < MAX_DEPTH:
-            party.above = _parties(store, subject, depth=depth + 1, shown=shown,
-                                   path=path | {subject})
+        # A chain ends at a state actor: above a government is politics, not ownership.
+        if not repeated and depth < MAX_DEPTH and actor is None:
+            party.above = _parties(store, index, subject, depth=depth + 1, shown=shown,
+                                   path=path | {subject},
+                                   mode="official" if mode == "official" else "all")
         parties.append(party)
     parties.sort(key=lambda p: (_ROLE_ORDER.get(p.role or "", 99), p.caption))
     return parties

@@ -14,7 +14,9 @@ from rich.tree import Tree
 
 from graph.identifiers import country_name
 from graph.view import Provenance
-from queries.owner import OwnerAnswer, Party, SanctionOut, Sourced, VesselAnswer
+from queries.blocked import BlockedEntity
+from queries.owner import Claim, OwnerAnswer, Party, SanctionOut, Sourced, VesselAnswer
+from queries.paths import NodeRef, PathOut, Step, StepRelation
 
 _LABELS: Final = {
     "name": "Name",
@@ -38,6 +40,7 @@ _PARTY_LABELS: Final = {
     "country": "country",
 }
 _COUNTRY_PROPS: Final = frozenset({"flag", "pastFlags", "country"})
+EVIDENCE_STYLE: Final = "yellow"
 
 
 def source_label(prov: Provenance) -> str:
@@ -99,6 +102,9 @@ def _party_text(party: Party) -> Text:
         extra.append(f"{party.start_date or '?'} to {party.end_date or 'now'}")
     if extra:
         text.append("  " + ", ".join(extra))
+    if party.evidence:
+        text.append("\n  EVIDENCE: an analyst's claim (citation under Analysts' evidence)",
+                    style=EVIDENCE_STYLE)
     text.append(f"\n  stated by {_sources(party.stated_by)}", style="dim")
     return text
 
@@ -120,9 +126,14 @@ def _add_party(tree: Tree, party: Party) -> None:
         lines.append(Text("  (shown above)", style="dim italic"))
     else:
         lines.extend(_party_facts(party.facts))
-        if not party.sanctions:
+        if party.state_actor:
+            lines.append(Text(f"  STATE ACTOR: {party.state_actor} (the chain ends here)",
+                              style="bold magenta"))
+        if not party.sanctions and not party.blocked:
             lines.append(Text("  no sanction in the loaded lists", style="green"))
         lines.extend(Text("  ") + _sanction_line(s) for s in party.sanctions)
+        if party.blocked:
+            lines.extend(Text("  ") + line for line in blocked_lines(party.blocked))
     branch = tree.add(Group(*lines))
     for above in party.above:
         _add_party(branch, above)
@@ -130,19 +141,146 @@ def _add_party(tree: Tree, party: Party) -> None:
 
 def render_vessel(console: Console, vessel: VesselAnswer) -> None:
     title = f"{vessel.caption}  IMO {vessel.imo or '?'}  ({vessel.id})"
-    body: list[Table | Text | Tree] = [_identity_table(vessel)]
+    body: list[Table | Text | Tree | Group] = [_identity_table(vessel)]
     if vessel.sanctions:
         body.append(Text())
         body.extend(_sanction_line(s) for s in vessel.sanctions)
     else:
         body.append(Text("vessel itself: no sanction in the loaded lists", style="green"))
-    tree = Tree(Text("Parties with a role on the vessel, and the chain above each", style="bold"))
+    if vessel.blocked:
+        body.extend(blocked_lines(vessel.blocked))
+    tree = Tree(Text("Parties with a role on the vessel, and the chain above each "
+                     "(official sources)", style="bold"))
     for party in vessel.parties:
         _add_party(tree, party)
     if not vessel.parties:
         tree.add(Text("no owner, operator or manager on record", style="yellow"))
     body.extend([Text(), tree])
+    if vessel.evidence_parties:
+        claimed = Tree(Text("Parties that analysts' claims put on the vessel (evidence, not "
+                            "official listings)", style=f"bold {EVIDENCE_STYLE}"))
+        for party in vessel.evidence_parties:
+            _add_party(claimed, party)
+        body.extend([Text(), claimed])
+    if vessel.to_state:
+        body.append(Text())
+        body.append(Text("Nearest state actor", style="bold"))
+        for path in vessel.to_state:
+            body.append(path_text(path, indent="  ", cite=not vessel.evidence))
+    if vessel.evidence:
+        body.append(Text())
+        body.append(evidence_table(vessel.evidence))
     console.print(Panel(Group(*body), title=escape(title), title_align="left", expand=False))
+
+
+
+def evidence_table(claims: list[Claim]) -> Group:
+    """Analysts' claims, apart from the official listings, grouped by citation."""
+    lines: list[Text] = [Text("Analysts' evidence (claims from reports, not official listings)",
+                              style=f"bold {EVIDENCE_STYLE}")]
+    by_citation: dict[str, list[Claim]] = defaultdict(list)
+    for claim in claims:
+        by_citation[claim.citation].append(claim)
+    for citation, group in by_citation.items():
+        lines.append(Text(f"  EVIDENCE {citation}", style=EVIDENCE_STYLE))
+        for claim in group:
+            text = Text("    ")
+            text.append(claim.subject_caption, style="bold")
+            text.append(f" —{claim.role or claim.kind}→ ")
+            text.append(claim.object_caption, style="bold")
+            extra = []
+            if claim.percentage is not None:
+                extra.append(f"{claim.percentage:g}%")
+            if claim.start_date or claim.end_date:
+                extra.append(f"{claim.start_date or '?'} to {claim.end_date or '?'}")
+            if claim.confidence:
+                extra.append(f"confidence {claim.confidence}")
+            if extra:
+                text.append("  " + ", ".join(extra))
+            text.append(f"  [{source_label(claim.source)}]", style="dim")
+            lines.append(text)
+            if claim.description:
+                lines.append(Text(f"      “{claim.description}”", style="italic dim"))
+    return Group(*lines)
+
+
+def blocked_lines(blocked: BlockedEntity) -> list[Text]:
+    """The 50% rule's verdict on a node and the holdings that make its total."""
+    sure = blocked.status == "blocked"
+    head = Text()
+    head.append("BLOCKED BY OWNERSHIP" if sure else "POSSIBLY BLOCKED BY OWNERSHIP",
+                style="bold red" if sure else "bold yellow")
+    figure = f"{blocked.total:g}% held by blocked persons"
+    if blocked.unknown:
+        figure += f"; {blocked.unknown} holding(s) of unknown size"
+    head.append(f" (50% rule: {figure})")
+    lines = [head]
+    for holding in blocked.holdings:
+        pct = f"{holding.percentage:g}%" if holding.percentage is not None else "share unknown"
+        text = Text(f"    {pct} by {holding.caption} ({holding.holder_status})")
+        if holding.evidence:
+            text.append(" EVIDENCE", style=EVIDENCE_STYLE)
+        text.append(f"  [{_sources(holding.sources)}]", style="dim")
+        lines.append(text)
+    return lines
+
+
+def node_text(node: NodeRef) -> Text:
+    text = Text()
+    text.append(node.caption, style="bold")
+    text.append(f" ({node.schema}, {node.id})", style="dim")
+    if node.sanctioned:
+        text.append(" SANCTIONED", style="bold red")
+    if node.state_actor:
+        text.append(f" STATE ACTOR: {node.state_actor}", style="bold magenta")
+    return text
+
+
+def relation_text(step: Step, rel: StepRelation, indent: str, notes: list[str] | None
+                  ) -> list[Text]:
+    """One relation of a step. With `notes`, an evidence citation becomes a numbered note
+    (printed once under the path) instead of being repeated on every step."""
+    forward = rel.subject == step.source
+    arrow = "→" if forward else "←"
+    text = Text(f"{indent}  {arrow} ")
+    text.append(rel.kind, style="cyan")
+    if rel.role and rel.role != rel.kind:
+        text.append(f" ({rel.role})")
+    extra = []
+    if rel.percentage is not None:
+        extra.append(f"{rel.percentage:g}%")
+    if rel.start_date or rel.end_date:
+        extra.append(f"{rel.start_date or '?'} to {rel.end_date or '?'}")
+    if rel.confidence:
+        extra.append(f"confidence {rel.confidence}")
+    if extra:
+        text.append("  " + ", ".join(extra))
+    lines = [text]
+    if rel.evidence:
+        if notes is None:
+            citation = "an analyst's claim (citation below)"
+        else:
+            if rel.evidence not in notes:
+                notes.append(rel.evidence)
+            citation = f"an analyst's claim [{notes.index(rel.evidence) + 1}]"
+        lines.append(Text(f"{indent}      EVIDENCE {citation}", style=EVIDENCE_STYLE))
+    lines.append(Text(f"{indent}      stated by {_sources(rel.sources)}", style="dim"))
+    return lines
+
+
+def path_text(path: PathOut, *, indent: str = "", cite: bool = True) -> Group:
+    """A path as lines: each node, and between two nodes every relation joining them (its
+    direction, role, dates, sources, and the citation when it is evidence, as a note under the
+    path; with `cite` False the caller prints the citations elsewhere)."""
+    notes: list[str] | None = [] if cite else None
+    lines: list[Text] = [Text(indent) + node_text(path.nodes[0])]
+    for step, node in zip(path.steps, path.nodes[1:], strict=True):
+        for rel in step.relations:
+            lines.extend(relation_text(step, rel, indent, notes))
+        lines.append(Text(indent) + node_text(node))
+    for n, citation in enumerate(notes or [], 1):
+        lines.append(Text(f"{indent}  [{n}] EVIDENCE {citation}", style=EVIDENCE_STYLE))
+    return Group(*lines)
 
 
 def render_owner(console: Console, answer: OwnerAnswer) -> None:
