@@ -16,7 +16,15 @@ from typing import Any
 
 from graph.errors import UnknownFormatError
 from graph.model import Record
-from loaders import gur_csv, ofac_csv, registry_csv, tak_json
+from loaders import (
+    gur_csv,
+    ofac_advanced_xml,
+    ofac_csv,
+    ofac_enhanced_xml,
+    ofac_sdn_xml,
+    registry_csv,
+    tak_json,
+)
 from loaders._io import read_bytes
 
 #: How much of a file format detection reads.
@@ -33,6 +41,12 @@ class LoaderSpec:
     detect: Callable[[Path, bytes], bool]
     files: Callable[[Path], list[Path]]
     load: Callable[..., Iterator[Record]]
+    #: The source a file's records go under when the file itself says which list it is
+    #: (optional in a loader module as `source_for(path)`; `source` otherwise).
+    source_for: Callable[[Path], str] | None = None
+
+    def source_of(self, path: Path) -> str:
+        return self.source_for(path) if self.source_for else self.source
 
 
 def _spec(module: ModuleType) -> LoaderSpec:
@@ -43,12 +57,18 @@ def _spec(module: ModuleType) -> LoaderSpec:
         detect=module.detect,
         files=module.files,
         load=module.load,
+        source_for=getattr(module, "source_for", None),
     )
 
 
 #: Registered loaders, in detection order (most specific first).
 LOADERS: dict[str, LoaderSpec] = {
-    spec.format: spec for spec in map(_spec, (ofac_csv, gur_csv, tak_json, registry_csv))
+    spec.format: spec
+    for spec in map(
+        _spec,
+        (ofac_csv, ofac_sdn_xml, ofac_advanced_xml, ofac_enhanced_xml, gur_csv, tak_json,
+         registry_csv),
+    )
 }
 
 
