@@ -17,6 +17,7 @@ from typing import Any
 from graph.errors import UnknownFormatError
 from graph.model import Record
 from loaders import (
+    ftm,
     gur_csv,
     ofac_advanced_xml,
     ofac_csv,
@@ -67,7 +68,7 @@ LOADERS: dict[str, LoaderSpec] = {
     for spec in map(
         _spec,
         (ofac_csv, ofac_sdn_xml, ofac_advanced_xml, ofac_enhanced_xml, gur_csv, tak_json,
-         registry_csv),
+         ftm, registry_csv),
     )
 }
 
