@@ -112,7 +112,7 @@ def _add(proxy: EntityProxy, prop: str, value: str, result: ExportResult) -> Non
     if schema_prop is None:
         result.dropped[f"{proxy.schema.name}.{prop}"] += 1
         return
-    cleaned = _clean(schema_prop.type.name, value)
+    cleaned = _clean(schema_prop.type.name, schema_prop.format, value)
     if cleaned is None:
         result.dropped[f"{proxy.schema.name}.{prop} (invalid value)"] += 1
         return
@@ -124,7 +124,7 @@ _DATE_FORMS: Final = (("%d %b %Y", 10), ("%b %Y", 7))
 
 
 @lru_cache(maxsize=200_000)
-def _clean(type_name: str, value: str) -> str | None:
+def _clean(type_name: str, format: str | None, value: str) -> str | None:
     """A value cleaned by its FtM type (cached: lists repeat values); dates some lists write as
     `23 Feb 1963` or `Feb 1963` are read first."""
     prop_type = registry.get(type_name)
@@ -132,7 +132,7 @@ def _clean(type_name: str, value: str) -> str | None:
         return None
     if type_name == "country" and value in _COUNTRY_CODES:
         return value  # the graph keeps countries as codes already: skip the name lookup
-    cleaned = prop_type.clean(value)
+    cleaned = prop_type.clean(value, format=format)
     if cleaned is None and type_name == "date":
         for form, width in _DATE_FORMS:
             try:
