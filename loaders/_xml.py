@@ -89,10 +89,13 @@ def _syntax_error(path: Path, exc: etree.XMLSyntaxError) -> SourceError:
     message = str(exc.msg or exc).split(", line ")[0].strip()
     if "Document is empty" in message or ("Start tag expected" in message and line <= 1):
         message = "not XML (no root element)"
+    elif "encoding" in message.lower() or "UTF-8" in message:
+        message = f"not valid UTF-8 text, or not the encoding the file declares ({message})"
     elif "Premature end of data" in message or ("EndTag" in message and "not finished" in message):
         message = f"truncated XML ({message})"
     where = f"line {line} column {column}" if line else None
-    return SourceError(path, f"malformed XML: {message}", where)
+    prefix = "" if message.startswith("not valid") else "malformed XML: "
+    return SourceError(path, prefix + message, where)
 
 
 def text(element: etree._Element | None) -> str | None:
