@@ -31,6 +31,7 @@ from followthemoney.proxy import EntityProxy
 from followthemoney.types import registry
 
 from graph.errors import QueryError
+from graph.identifiers import country_code
 from graph.model import RELATION_SHAPES, RelationKind, ShipRole
 from graph.store import Store
 
@@ -130,8 +131,11 @@ def _clean(type_name: str, format: str | None, value: str) -> str | None:
     prop_type = registry.get(type_name)
     if prop_type is None:
         return None
-    if type_name == "country" and value in _COUNTRY_CODES:
-        return value  # the graph keeps countries as codes already: skip the name lookup
+    if type_name == "country":
+        # The graph keeps countries as codes already; names go through the project's own
+        # lookup (FtM's builds a large territory index on first use).
+        code = value if value in _COUNTRY_CODES else country_code(value)
+        return code if code in _COUNTRY_CODES else None
     cleaned = prop_type.clean(value, format=format)
     if cleaned is None and type_name == "date":
         for form, width in _DATE_FORMS:

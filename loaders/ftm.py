@@ -164,7 +164,7 @@ def _clean(schema: FtmSchema, prop: str, values: list[str]) -> list[str]:
         return []
     out: list[str] = []
     for value in values:
-        cleaned = ftm_prop.type.clean(value, proxy=None)
+        cleaned = ftm_prop.type.clean(value, format=ftm_prop.format)
         if cleaned is None:
             continue
         if prop == "imoNumber":

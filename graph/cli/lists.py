@@ -70,7 +70,7 @@ def _render_diff(result: Diff, limit: int) -> None:
         f"{result.source}: version {old.list_date or '?'} (load {old.load_id}) -> "
         f"{new.list_date or '?'} (load {new.load_id}): {len(result.listed):,} listed, "
         f"{len(result.delisted):,} delisted, {len(result.changed):,} changed",
-        markup=False,
+        markup=False, soft_wrap=True,
     )
     for title, refs in (("Listed", result.listed), ("Delisted", result.delisted)):
         if not refs:
