@@ -46,7 +46,7 @@ def export(
         raise QueryError(f"unknown export format {format!r}; known: {', '.join(EXPORT_FORMATS)}")
     with open_store(db) as store:
         result = export_ftm(store, sys.stdout if str(output) == "-" else output)
-    if as_json:
+    if as_json and str(output) != "-":  # with '-', stdout is the export itself
         print_json(result.to_dict())
         return
     dropped = sum(result.dropped.values())
