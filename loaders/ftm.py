@@ -21,12 +21,14 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterator
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Final
 
 from followthemoney import model
 from followthemoney.exc import InvalidData
 from followthemoney.schema import Schema as FtmSchema
+from followthemoney.types import registry
 
 from graph.errors import SourceError
 from graph.identifiers import clean_imo_company, clean_imo_ship
@@ -42,7 +44,7 @@ from graph.model import (
     Schema,
     ShipRole,
 )
-from loaders._io import read_bytes
+from loaders._xml import require_content
 
 FORMAT: Final = "ftm"
 SOURCE: Final = "ftm"
@@ -95,23 +97,24 @@ def detect(path: Path, head: bytes) -> bool:
 
 
 def _lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    read_bytes(path)  # missing, unreadable and empty files fail here
-    try:
-        with path.open("r", encoding="utf-8") as handle:
-            for number, line in enumerate(handle, 1):
-                if not line.strip():
-                    continue
-                try:
-                    data = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise SourceError(path, f"invalid JSON: {exc.msg}",
-                                      f"line {number} column {exc.colno}") from None
-                if not isinstance(data, dict) or not isinstance(data.get("schema"), str):
-                    raise SourceError(path, "not an FtM entity (no 'schema')", f"line {number}")
-                yield number, data
-    except UnicodeDecodeError as exc:
-        raise SourceError(path, f"not valid utf-8 (byte 0x{exc.object[exc.start]:02x})",
-                          "near offset " + str(exc.start)) from None
+    require_content(path)  # missing, unreadable and empty files fail here
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, 1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise SourceError(path, f"not valid utf-8 (byte 0x{raw[exc.start]:02x})",
+                                  f"line {number} column {exc.start + 1}") from None
+            if not line.strip():
+                continue
+            try:
+                data = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise SourceError(path, f"invalid JSON: {exc.msg}",
+                                  f"line {number} column {exc.colno}") from None
+            if not isinstance(data, dict) or not isinstance(data.get("schema"), str):
+                raise SourceError(path, "not an FtM entity (no 'schema')", f"line {number}")
+            yield number, data
 
 
 def _values(data: dict[str, Any], key: str) -> list[str]:
@@ -163,17 +166,24 @@ def _clean(schema: FtmSchema, prop: str, values: list[str]) -> list[str]:
     if ftm_prop is None:
         return []
     out: list[str] = []
+    vessel = schema.is_a("Vessel")
     for value in values:
-        cleaned = ftm_prop.type.clean(value, format=ftm_prop.format)
+        cleaned = _clean_value(ftm_prop.type.name, ftm_prop.format, value)
         if cleaned is None:
             continue
         if prop == "imoNumber":
-            digits = clean_imo_ship(cleaned) if schema.is_a("Vessel") else (
+            digits = clean_imo_ship(cleaned) if vessel else (
                 clean_imo_company(cleaned) or clean_imo_ship(cleaned))
             cleaned = digits or cleaned
         if cleaned not in out:
             out.append(cleaned)
     return out
+
+
+@lru_cache(maxsize=200_000)
+def _clean_value(type_name: str, format: str | None, value: str) -> str | None:
+    """One value cleaned by its FtM type (cached: exports repeat values across entities)."""
+    return registry[type_name].clean(value, format=format)
 
 
 def load(path: Path) -> Iterator[Record]:
@@ -275,7 +285,8 @@ def _edge(entity_id: str, schema: FtmSchema, props: dict[str, list[str]],
             "relationship", "percentage", "startDate", "endDate"}
     extra: dict[str, tuple[str, ...]] = {}
     for prop, values in props.items():
-        if prop in used or schema.get(prop) is None or schema.get(prop).type.name == "entity":  # type: ignore[union-attr]
+        ftm_prop = schema.get(prop)
+        if prop in used or ftm_prop is None or ftm_prop.type.name == "entity":
             continue
         cleaned = _clean(schema, prop, values)
         if cleaned:

@@ -254,10 +254,9 @@ def load(path: Path) -> Iterator[Record]:
                                         f"relationship {rel_id} ({kind}) names profile "
                                         f"{element.get('To-ProfileID')}", party_id))
                 continue
-            rel = relation(rel_id, kind, party_id, related, party_id)
             if element.get("Former") == "true":
-                rel = relation(rel_id, f"{kind} (former)", party_id, related, party_id)
-            yield rel
+                kind = f"{kind} (former)"
+            yield relation(rel_id, kind, party_id, related, party_id)
         elif name == "SanctionsEntry":
             party_id = profile_party.get(element.get("ProfileID") or "")
             if party_id is None:

@@ -100,7 +100,7 @@ def test_detected_by_content() -> None:
         (b'{"id": "a", "schema": "Person"}\n["not", "an", "entity"]\n', "line 2",
          "not an FtM entity"),
         (b'{"id": "a", "schema": "Person", "properties": {"name": ["J\xe9r\xf4me"]}}\n',
-         "near offset", "not valid utf-8"),
+         "line 1 column", "not valid utf-8"),
     ],
     ids=["truncated", "not-an-entity", "wrong-encoding"],
 )
