@@ -18,7 +18,7 @@ from graph.ingest import load_file
 from graph.model import Entity, Problem, Relation, RelationKind, Sanction, Schema
 from graph.store import Store
 from loaders import detect_loader, ftm
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, raw
 
 EDGE_CASES = FIXTURES / "ftm_edge_cases.jsonl"
 
@@ -116,6 +116,19 @@ def test_bad_input_is_one_line_and_leaves_the_store_unchanged(
     message = str(info.value)
     assert "\n" not in message and message.startswith(str(path))
     assert where in message and reason in message
+    assert store.snapshot() == before
+
+
+@pytest.mark.parametrize("name", ["un_consolidated_2026-02-27.xml",
+                                  "tak_shadowfleet_2026-08-22.json"])
+def test_another_format_is_refused(store: Store, name: str) -> None:
+    path = raw(name)
+    before = store.snapshot()
+    with pytest.raises(SourceError) as info:
+        load_file(store, path, format="ftm")
+    message = str(info.value)
+    assert "\n" not in message and message.startswith(f"{path}:line 1")
+    assert "invalid JSON" in message or "not an FtM entity" in message
     assert store.snapshot() == before
 
 
