@@ -212,9 +212,16 @@ def load(path: Path) -> Iterator[Record]:
         yield party.entity()
         pending.extend(related)
         listed = min((d for _, d in lists[party.uid] if d), default=None)
-        names = tuple(n for n, _ in lists[party.uid] if n)
-        yield from program_sanctions(party, listing_date=listed,
-                                     properties={"listName": names} if names else {})
+        # FtM Sanction properties: the list(s) in `summary`, the measures in `provisions`, the
+        # legal authorities in `description`.
+        found = {
+            "summary": [n for n, _ in lists[party.uid] if n],
+            "provisions": [t for x in _each(element, "sanctionsTypes") if (t := text(x))],
+            "description": [f"Legal basis: {t}" for x in _each(element, "legalAuthorities")
+                            if (t := text(x))],
+        }
+        props = {k: tuple(dict.fromkeys(v)) for k, v in found.items() if v}
+        yield from program_sanctions(party, listing_date=listed, properties=props)
     if not parties:
         raise SourceError(path, "no entity in the file (an empty or foreign list)")
     known = {p.uid for p in parties}
