@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from followthemoney import model
 from typer.testing import CliRunner
 
 from graph.cli import app
@@ -78,6 +79,17 @@ def test_round_trip_gives_the_same_entities(round_trip: Any) -> None:
             k: sorted(v) for k, v in one["properties"].items()}, ftm_id
         assert two["datasets"] == sorted({*one["datasets"], "rt"}), ftm_id
         assert two["referents"] == sorted({*one["referents"], f"rt:{ftm_id}"}), ftm_id
+
+
+def test_export_is_valid_ftm(round_trip: Any) -> None:
+    """FtM's own model, cleaning the exported values again, changes nothing (every tenth line,
+    to keep the test short: the lines are written by one code path)."""
+    first, _ = round_trip
+    for line in list(first.values())[::10]:
+        proxy = model.get_proxy({k: line[k] for k in ("id", "schema", "properties")},
+                                cleaned=False)
+        assert {k: sorted(v) for k, v in proxy.to_dict()["properties"].items()} == {
+            k: sorted(v) for k, v in line["properties"].items()}, line["id"]
 
 
 def test_export_of_an_empty_store_is_an_error(tmp_path: Path) -> None:
