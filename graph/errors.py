@@ -20,6 +20,8 @@ class SourceError(SanctionsGraphError):
     exit_code = 2
 
     def __init__(self, path: Path | str, message: str, where: str | None = None) -> None:
+        # Values quoted from a broken file can hold line breaks; the message stays one line.
+        message = " ".join(message.split())
         self.path = str(path)
         self.where = where
         self.reason = message
@@ -45,3 +47,9 @@ class StoreError(SanctionsGraphError):
     """The store file is missing, of another kind, or of a newer layout."""
 
     exit_code = 4
+
+
+class FetchError(SanctionsGraphError):
+    """An authority's file could not be downloaded (offline, moved, refused) or is not the list."""
+
+    exit_code = 5

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -137,9 +138,12 @@ def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[str | None]]]:
     from openpyxl.utils.exceptions import InvalidFileException
 
     read_bytes(path)  # the empty and unreadable cases, said the same way as for every file
+    # A damaged workbook makes openpyxl (and zipfile, zlib, its XML parser) fail in many ways; all
+    # of them mean the same to the user: this file is not a readable workbook.
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
+    except (zipfile.BadZipFile, InvalidFileException, zlib.error, EOFError, SyntaxError, KeyError,
+            OSError, ValueError, TypeError, AttributeError, IndexError) as exc:
         raise SourceError(path, f"not a readable xlsx workbook ({type(exc).__name__}: "
                                 f"{str(exc)[:120]})") from None
     try:
@@ -147,7 +151,8 @@ def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[str | None]]]:
             raise SourceError(path, f"no sheet {SHEET!r} (sheets: {', '.join(book.sheetnames)})")
         for number, row in enumerate(book[SHEET].iter_rows(values_only=True), start=1):
             yield number, [_cell(v) for v in row]
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+    except (zipfile.BadZipFile, zlib.error, EOFError, SyntaxError, KeyError, OSError, ValueError,
+            TypeError, AttributeError, IndexError) as exc:
         raise SourceError(path, f"unreadable sheet {SHEET!r} ({type(exc).__name__})") from None
     finally:
         book.close()

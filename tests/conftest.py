@@ -7,9 +7,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from graph.ingest import load_file
 from graph.store import Store
+
+#: In CI (CI=true) property and fuzz tests draw the same examples on every run, so a submission's
+#: result never depends on luck; locally they explore new examples each run.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 ROOT = Path(__file__).resolve().parents[1]
 #: The shared data folder (`../shared/data/raw` beside the checkout, as CI lays it out).
