@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from graph.cli import core  # noqa: F401 - registers the commands
+from graph.cli import core, neo4j  # noqa: F401 - registers the commands
 from graph.cli.app import app
 
 
