@@ -48,6 +48,9 @@ FULLTEXT_INDEX: Final = "entity_names"
 #: Properties the full-text index covers (strings and lists of strings).
 FULLTEXT_PROPERTIES: Final = ("caption", "name", "alias", "previousName", "weakAlias")
 
+#: Keys of the maps in `$rows`: a node's `id` and `props`, a relationship's `start` and `end`.
+ROW_KEYS: Final = ("id", "props", "start", "end")
+
 #: The id spaces of nodes, in write order.
 SPACES: Final = (ENTITY, PROGRAM, COUNTRY)
 
@@ -333,7 +336,8 @@ class Connection:
 def open_driver(conn: Connection) -> Any:
     """A verified driver. Connection and authentication failures become `Neo4jError`."""
     import neo4j
-    from neo4j.exceptions import AuthError, Neo4jError as DriverError, ServiceUnavailable
+    from neo4j.exceptions import AuthError, DriverError
+    from neo4j.exceptions import Neo4jError as ServerError
 
     auth = (conn.user, conn.password) if conn.password is not None else None
     try:
@@ -342,14 +346,20 @@ def open_driver(conn: Connection) -> Any:
     except AuthError:
         raise Neo4jError(f"{conn.describe()}: authentication refused (check NEO4J_USER and "
                          "NEO4J_PASSWORD)") from None
-    except (ServiceUnavailable, DriverError, ValueError, OSError) as exc:
-        raise Neo4jError(f"{conn.describe()}: cannot connect ({_first_line(exc)})") from None
+    except (DriverError, ServerError, ValueError, OSError) as exc:
+        raise Neo4jError(f"{conn.describe()}: cannot connect ({_first_line(exc, conn)})"
+                         ) from None
     return driver
 
 
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip() or type(exc).__name__
-    return text.splitlines()[0]
+def _first_line(exc: BaseException, conn: Connection) -> str:
+    """The first line of a driver error, with the URI (which may hold a password) and the
+    password itself taken out."""
+    text = (str(exc).strip() or type(exc).__name__).splitlines()[0]
+    text = text.replace(conn.uri, conn.describe())
+    if conn.password:
+        text = text.replace(conn.password, "***")
+    return text
 
 
 def read_remote(session: Any) -> RemoteState:
@@ -389,7 +399,8 @@ def push(
 
     `progress(done_rows, total_rows)` is called after each batch.
     """
-    from neo4j.exceptions import Neo4jError as DriverError
+    from neo4j.exceptions import DriverError
+    from neo4j.exceptions import Neo4jError as ServerError
 
     driver = open_driver(conn)
     try:
@@ -407,8 +418,8 @@ def push(
                 log.debug("%s %s: %d rows", batch.action, batch.target, len(batch.rows))
                 if progress is not None:
                     progress(done, total)
-    except DriverError as exc:
-        raise Neo4jError(f"{conn.describe()}: {_first_line(exc)}") from None
+    except (DriverError, ServerError) as exc:
+        raise Neo4jError(f"{conn.describe()}: {_first_line(exc, conn)}") from None
     finally:
         driver.close()
     return PushResult(conn.describe(), plan, len(graph.nodes), len(graph.rels))
@@ -417,7 +428,8 @@ def push(
 def run_query(conn: Connection, statement: str, parameters: Mapping[str, Any]) -> tuple[
         list[str], list[dict[str, Any]]]:
     """Run one read query; returns its column names and rows as plain values."""
-    from neo4j.exceptions import Neo4jError as DriverError
+    from neo4j.exceptions import DriverError
+    from neo4j.exceptions import Neo4jError as ServerError
 
     def work(tx: Any) -> tuple[list[str], list[dict[str, Any]]]:
         result = tx.run(statement, dict(parameters))
@@ -429,8 +441,8 @@ def run_query(conn: Connection, statement: str, parameters: Mapping[str, Any]) -
         with driver.session(database=conn.database) as session:
             out: tuple[list[str], list[dict[str, Any]]] = session.execute_read(work)
             return out
-    except DriverError as exc:
-        raise Neo4jError(f"{conn.describe()}: {_first_line(exc)}") from None
+    except (DriverError, ServerError) as exc:
+        raise Neo4jError(f"{conn.describe()}: {_first_line(exc, conn)}") from None
     finally:
         driver.close()
 

@@ -3,7 +3,9 @@
 // a country node), each step with its relationship type and the sources stating it.
 // @param from_id string "vessel:IMO9179842" canonical id of the first entity
 // @param to_id string "us_ofac_sdn:37061" canonical id of the second entity
-MATCH (a:Entity {id: $from_id}), (b:Entity {id: $to_id})
+MATCH (a:Entity {id: $from_id})
+WITH a
+MATCH (b:Entity {id: $to_id})
 WHERE a <> b
 MATCH path = allShortestPaths((a)-[*..8]-(b))
 WHERE all(n IN nodes(path) WHERE n:Entity)
