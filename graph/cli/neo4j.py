@@ -25,7 +25,16 @@ from graph.errors import QueryError
 from graph.neo4j.export import export_bulk
 from graph.neo4j.library import get_query, library
 from graph.neo4j.shape import GraphRows, build_graph
-from graph.neo4j.sync import BATCH_ROWS, Connection, Counts, SyncPlan, plan_sync, push, run_query
+from graph.neo4j.sync import (
+    BATCH_ROWS,
+    Connection,
+    Counts,
+    SyncPlan,
+    check_connection,
+    plan_sync,
+    push,
+    run_query,
+)
 
 # The driver logs connection trouble as warnings; the CLI reports it once, as its error line.
 logging.getLogger("neo4j").addHandler(logging.NullHandler())
@@ -96,9 +105,8 @@ def push_command(
 ) -> None:
     """Make a Neo4j database hold exactly the store's graph: constraints and indexes first, then
     only what changed, in batches (a second push changes nothing)."""
-    graph = _graph(db)
     if dry_run:
-        plan = plan_sync(graph, batch_rows=batch_size)
+        plan = plan_sync(_graph(db), batch_rows=batch_size)
         if as_json:
             print_json({"dry_run": True, **_plan_summary(plan)})
             return
@@ -107,6 +115,8 @@ def push_command(
         _print_changes(plan)
         return
     conn = Connection.from_env(uri, user, password, database)
+    check_connection(conn)  # a wrong address or password fails before the graph is built
+    graph = _graph(db)
     with progress_bar(f"pushing to {conn.describe()}") as progress:
         result = push(graph, conn, batch_rows=batch_size,
                       progress=lambda done, total: progress(done))
@@ -154,7 +164,7 @@ def export_command(
                     "script": str(result.directory / "import.sh")})
         return
     for name, rows in result.files.items():
-        console.print(f"{rows:>9,}  {result.directory / name}", markup=False)
+        console.print(f"{rows:>9,}  {result.directory / name}", markup=False, soft_wrap=True)
     console.print(f"\nimport with (Neo4j stopped): {result.directory / 'import.sh'}\n"
                   f"  {result.command}\n"
                   f"then start Neo4j and run: cypher-shell -d {database} -f "

@@ -352,6 +352,11 @@ def open_driver(conn: Connection) -> Any:
     return driver
 
 
+def check_connection(conn: Connection) -> None:
+    """Raise `Neo4jError` unless the server answers and accepts the credentials."""
+    open_driver(conn).close()
+
+
 def _first_line(exc: BaseException, conn: Connection) -> str:
     """The first line of a driver error, with the URI (which may hold a password) and the
     password itself taken out."""
