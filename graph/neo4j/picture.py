@@ -64,6 +64,7 @@ def draw(picture: Any, path: Path | str, *, title: str | None = None) -> Path:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
 
     path = Path(path)
     fig, ax = plt.subplots(figsize=(11, 7.5), dpi=110)
@@ -81,7 +82,7 @@ def draw(picture: Any, path: Path | str, *, title: str | None = None) -> Path:
     nx.draw_networkx_edge_labels(picture, layout, edge_labels=edge_labels, ax=ax, font_size=6,
                                  font_color="#7a1f1f")
     kinds = sorted({picture.nodes[n]["kind"] for n in picture.nodes})
-    handles = [plt.Line2D([], [], marker="o", linestyle="", markersize=9,
+    handles = [Line2D([], [], marker="o", linestyle="", markersize=9,
                           markerfacecolor=COLOURS.get(k, "#cccccc"), markeredgecolor="#333333",
                           label=f":{k}") for k in kinds]
     ax.legend(handles=handles, loc="lower left", fontsize=7, frameon=False)
