@@ -25,7 +25,6 @@ compares it to know what changed.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -177,14 +176,15 @@ class GraphRows:
 
 def content_hash(labels: Iterable[str], props: Mapping[str, Any]) -> str:
     """A digest of labels and properties (the hash property itself left out)."""
-    body = {k: v for k, v in props.items() if k != HASH}
-    text = json.dumps([sorted(labels), body], sort_keys=True, ensure_ascii=False,
-                      separators=(",", ":"))
+    # repr of sorted plain values (str, float, bool, lists of str) is deterministic and several
+    # times faster than json.dumps(sort_keys=True), which dominated building the rows.
+    body = sorted((k, v) for k, v in props.items() if k != HASH)
+    text = repr((sorted(labels), body))
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
 def _rel_id(*parts: Any) -> str:
-    text = json.dumps(parts, ensure_ascii=False, separators=(",", ":"))
+    text = repr(parts)
     return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
 
 
