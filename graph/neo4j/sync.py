@@ -21,6 +21,11 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 from urllib.parse import urlsplit, urlunsplit
 
+import neo4j
+from neo4j.exceptions import AuthError, DriverError
+from neo4j.exceptions import Neo4jError as ServerError
+from neo4j.graph import Node, Path, Relationship
+
 from graph.errors import SanctionsGraphError
 from graph.neo4j.shape import (
     COUNTRY,
@@ -335,10 +340,6 @@ class Connection:
 
 def open_driver(conn: Connection) -> Any:
     """A verified driver. Connection and authentication failures become `Neo4jError`."""
-    import neo4j
-    from neo4j.exceptions import AuthError, DriverError
-    from neo4j.exceptions import Neo4jError as ServerError
-
     auth = (conn.user, conn.password) if conn.password is not None else None
     try:
         driver = neo4j.GraphDatabase.driver(conn.uri, auth=auth)
@@ -358,9 +359,10 @@ def check_connection(conn: Connection) -> None:
 
 
 def _first_line(exc: BaseException, conn: Connection) -> str:
-    """The first line of a driver error, with the URI (which may hold a password) and the
+    """A driver error on one line, with the URI (which may hold a password) and the
     password itself taken out."""
-    text = (str(exc).strip() or type(exc).__name__).splitlines()[0]
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    text = " ".join(lines) or type(exc).__name__
     text = text.replace(conn.uri, conn.describe())
     if conn.password:
         text = text.replace(conn.password, "***")
@@ -393,6 +395,31 @@ class PushResult:
     rels_total: int
 
 
+def sync_session(
+    session: Any,
+    graph: GraphRows,
+    *,
+    batch_rows: int = BATCH_ROWS,
+    progress: Callable[[int, int], None] | None = None,
+) -> SyncPlan:
+    """The sync over an open session: schema statements, then the remote hashes, then the
+    batches of the plan, each in its own managed (retried) write transaction."""
+    for statement in schema_statements():
+        session.execute_write(_run_write, statement, None)
+    remote = read_remote(session)
+    plan = plan_sync(graph, remote, batch_rows=batch_rows)
+    total, done = plan.rows, 0
+    if progress is not None:
+        progress(0, total)
+    for batch in plan.batches:
+        session.execute_write(_run_write, batch.statement, batch.rows)
+        done += len(batch.rows)
+        log.debug("%s %s: %d rows", batch.action, batch.target, len(batch.rows))
+        if progress is not None:
+            progress(done, total)
+    return plan
+
+
 def push(
     graph: GraphRows,
     conn: Connection,
@@ -404,25 +431,10 @@ def push(
 
     `progress(done_rows, total_rows)` is called after each batch.
     """
-    from neo4j.exceptions import DriverError
-    from neo4j.exceptions import Neo4jError as ServerError
-
     driver = open_driver(conn)
     try:
         with driver.session(database=conn.database) as session:
-            for statement in schema_statements():
-                session.execute_write(_run_write, statement, None)
-            remote = read_remote(session)
-            plan = plan_sync(graph, remote, batch_rows=batch_rows)
-            total, done = plan.rows, 0
-            if progress is not None:
-                progress(0, total)
-            for batch in plan.batches:
-                session.execute_write(_run_write, batch.statement, batch.rows)
-                done += len(batch.rows)
-                log.debug("%s %s: %d rows", batch.action, batch.target, len(batch.rows))
-                if progress is not None:
-                    progress(done, total)
+            plan = sync_session(session, graph, batch_rows=batch_rows, progress=progress)
     except (DriverError, ServerError) as exc:
         raise Neo4jError(f"{conn.describe()}: {_first_line(exc, conn)}") from None
     finally:
@@ -433,9 +445,6 @@ def push(
 def run_query(conn: Connection, statement: str, parameters: Mapping[str, Any]) -> tuple[
         list[str], list[dict[str, Any]]]:
     """Run one read query; returns its column names and rows as plain values."""
-    from neo4j.exceptions import DriverError
-    from neo4j.exceptions import Neo4jError as ServerError
-
     def work(tx: Any) -> tuple[list[str], list[dict[str, Any]]]:
         result = tx.run(statement, dict(parameters))
         keys = list(result.keys())
@@ -455,8 +464,6 @@ def run_query(conn: Connection, statement: str, parameters: Mapping[str, Any]) -
 def plain(value: Any) -> Any:
     """A driver value as JSON-ready Python: nodes and relationships become their properties
     (with labels or type), paths the list of their nodes and relationships."""
-    from neo4j.graph import Node, Path, Relationship
-
     if isinstance(value, Node):
         return {"labels": sorted(value.labels), **{k: plain(v) for k, v in value.items()}}
     if isinstance(value, Relationship):

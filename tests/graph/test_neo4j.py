@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import csv
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,16 +24,26 @@ from graph.neo4j.shape import (
     GraphRows,
     build_graph,
     end_label,
+    entity_label_sets,
     node_labels,
     relationship_types,
 )
 from graph.neo4j.sync import (
     BATCH_ROWS,
+    SPACES,
     Connection,
     Neo4jError,
     RemoteState,
+    node_delete_statement,
+    node_hashes_statement,
+    node_upsert_statement,
     plan_sync,
     push,
+    rel_delete_statement,
+    rel_hashes_statement,
+    rel_upsert_statement,
+    schema_statements,
+    sync_session,
 )
 from graph.store import Store
 from tests.conftest import DEMO, FIXTURES
@@ -292,3 +303,102 @@ def test_the_import_command_is_written_beside_the_files(graph: GraphRows, tmp_pa
     assert "--array-delimiter=U+001F" in script
     schema = (tmp_path / "schema.cypher").read_text()
     assert "CREATE FULLTEXT INDEX entity_names" in schema
+
+
+# -- the sync over a session ---------------------------------------------------------------------
+
+
+class _Result(list[dict[str, Any]]):
+    def consume(self) -> None:
+        return None
+
+
+class MemoryNeo4j:
+    """Just enough of a Neo4j session to run the sync against: it knows every statement the
+    sync can send (by text), keeps id -> content hash per id space and relationship type, and
+    follows Neo4j's rules that matter here: a relationship is only created when both its ends
+    exist, and DETACH DELETE removes a node's relationships with it."""
+
+    def __init__(self) -> None:
+        self.nodes: dict[str, dict[str, str]] = defaultdict(dict)
+        self.rels: dict[str, dict[str, tuple[str, str, str]]] = defaultdict(dict)
+        self.log: list[tuple[str, str, int]] = []
+        self.known: dict[str, tuple[str, str]] = {s: ("schema", "") for s in schema_statements()}
+        for space in SPACES:
+            self.known[node_hashes_statement(space)] = ("read node", space)
+            self.known[node_delete_statement(space)] = ("delete node", space)
+            self.known[node_upsert_statement(space)] = ("upsert node", space)
+        for labels in entity_label_sets():
+            self.known[node_upsert_statement(ENTITY, labels)] = ("upsert node", ENTITY)
+        for rel_type in relationship_types():
+            self.known[rel_hashes_statement(rel_type)] = ("read rel", rel_type)
+            self.known[rel_delete_statement(rel_type)] = ("delete rel", rel_type)
+            self.known[rel_upsert_statement(rel_type)] = ("upsert rel", rel_type)
+
+    def run(self, statement: str, params: dict[str, Any] | None = None) -> _Result:
+        action, target = self.known[statement]  # an unknown statement fails the test
+        rows = (params or {}).get("rows", [])
+        self.log.append((action, target, len(rows)))
+        if action == "read node":
+            return _Result({"id": k, "hash": h} for k, h in self.nodes[target].items())
+        if action == "read rel":
+            return _Result({"id": k, "hash": h} for k, (h, _, _) in self.rels[target].items())
+        for row in rows:
+            if action == "upsert node":
+                self.nodes[target][row["id"]] = row["props"][HASH]
+            elif action == "delete node":
+                self.nodes[target].pop(row, None)
+                for rels in self.rels.values():
+                    for rid in [r for r, (_, a, b) in rels.items() if row in (a, b)]:
+                        del rels[rid]
+            elif action == "upsert rel":
+                if row["start"] in self.nodes[ENTITY] and row["end"] in self.nodes[
+                        end_label(target)]:
+                    self.rels[target][row["id"]] = (row["props"][HASH], row["start"],
+                                                    row["end"])
+            elif action == "delete rel":
+                self.rels[target].pop(row, None)
+        return _Result()
+
+    def execute_write(self, work: Any, *args: Any) -> Any:
+        return work(self, *args)
+
+    def execute_read(self, work: Any, *args: Any) -> Any:
+        return work(self, *args)
+
+    def holds(self, graph: GraphRows) -> bool:
+        nodes = {space: {r.id: r.props[HASH] for r in rows}
+                 for space, rows in graph.nodes_by_space().items()}
+        rels = {t: {r.id: r.props[HASH] for r in rows} for t, rows in graph.rels_by_type().items()}
+        return ({k: v for k, v in self.nodes.items() if v} == nodes
+                and {t: {i: h for i, (h, _, _) in v.items()} for t, v in self.rels.items()
+                     if v} == rels)
+
+
+def test_sync_over_a_session_writes_everything_then_nothing(graph: GraphRows) -> None:
+    server = MemoryNeo4j()
+    first = sync_session(server, graph)
+    assert server.holds(graph)
+    actions = [a for a, _, _ in server.log]
+    schema = len(schema_statements())
+    assert actions[:schema] == ["schema"] * schema
+    assert actions[schema:schema + len(SPACES) + len(relationship_types())] == (
+        ["read node"] * len(SPACES) + ["read rel"] * len(relationship_types()))
+    assert first.totals()["nodes"].created == len(graph.nodes)
+    server.log.clear()
+    second = sync_session(server, graph)
+    assert second.changed == 0
+    assert {a for a, _, _ in server.log} == {"schema", "read node", "read rel"}
+
+
+def test_sync_over_a_session_follows_a_new_version(tmp_path: Path) -> None:
+    server = MemoryNeo4j()
+    with registry_store(tmp_path / "registry.db") as store:
+        sync_session(server, build_graph(store))
+        load_file(store, FIXTURES / "neo4j_registry_v2.csv", source="demo_registry",
+                  list_date="2026-09-01")
+        after = build_graph(store)
+    plan = sync_session(server, after, batch_rows=1)
+    assert server.holds(after)
+    assert all(len(batch.rows) == 1 for batch in plan.batches)
+    assert sync_session(server, after).changed == 0
