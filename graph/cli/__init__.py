@@ -5,6 +5,7 @@ from __future__ import annotations
 from graph.cli import (
     core,  # noqa: F401 - registers the commands
     lists,  # noqa: F401 - registers export, diff, fetch
+    neo4j,  # noqa: F401 - registers the neo4j sub-app
     paths,  # noqa: F401 - registers path, exposure, blocked
 )
 from graph.cli.app import app

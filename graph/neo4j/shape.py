@@ -1,0 +1,350 @@
+"""The graph's shape in Neo4j, and the rows that fill it, built from the store's merged view.
+
+Labels and relationship types come only from fixed tables here and in `graph.model`
+(`Schema` values, `RELATION_SHAPES`), never from input: a statement that names a label is built
+from these tables, and every value travels as a parameter.
+
+- Every canonical node is `:Entity` plus its schema label (`:Vessel`, `:Company`, ...), and
+  `:StateActor` when it is a public body or carries a state topic (`gov*`, `mil`).
+- A sanction programme is a `:Program` node (`authority/program`); a country is a `:Country`
+  node (its ISO code). They have their own id spaces.
+- Relations between entities take their type from `RELATION_SHAPES` (`OWNS`, `OPERATES`,
+  `MANAGES`, `DIRECTS`, `LINKED_TO`, and any kind added there), subject -> object.
+- `(:Entity)-[:SANCTIONED_UNDER]->(:Program)` for every listing.
+- `(:Vessel)-[:FLAGGED_IN]->(:Country)` for `flag` (and `pastFlags`, with `past: true`);
+  `(:Entity)-[:REGISTERED_IN]->(:Country)` for a party's `country` and `jurisdiction`;
+  `(:Person)-[:NATIONAL_OF]->(:Country)` for `nationality` and `citizenship`.
+
+Node properties are lists (every value any current source states), except the node's `id`,
+`schema` and `caption`. A relationship is one per distinct statement (type, ends, role, dates,
+percentage); the sources stating it are parallel lists `source`, `list_date`, `record_id`.
+Each node and relationship carries `content_hash`, a digest of everything else on it: the sync
+compares it to know what changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from graph.errors import StoreError
+from graph.identifiers import country_name
+from graph.model import RELATION_SHAPES, RelationKind, Schema
+from graph.store import Store
+from graph.view import Edge, Fact, Listing, Node
+
+ENTITY: Final = "Entity"
+PROGRAM: Final = "Program"
+COUNTRY: Final = "Country"
+STATE_ACTOR: Final = "StateActor"
+
+SANCTIONED_UNDER: Final = "SANCTIONED_UNDER"
+FLAGGED_IN: Final = "FLAGGED_IN"
+REGISTERED_IN: Final = "REGISTERED_IN"
+NATIONAL_OF: Final = "NATIONAL_OF"
+
+#: The property holding each node's and relationship's content digest.
+HASH: Final = "content_hash"
+
+#: Node properties the shape sets itself; a source property of the same name is kept as
+#: `source_<name>` so it never overwrites them.
+NODE_RESERVED: Final = frozenset({"id", "schema", "caption", "members", "sources", HASH})
+#: Relationship properties the shape sets itself.
+REL_RESERVED: Final = frozenset({"id", "role", "start_date", "end_date", "percentage", "source",
+                                 "list_date", "record_id", "kind", "property", "past",
+                                 "authority", "program", "listing_date", "source_url", HASH})
+
+#: FtM topics that make a node a state actor (FtM's `gov.*` family: governments, ministries,
+#: state-owned enterprises; and `mil`, armed forces).
+STATE_TOPIC_PREFIXES: Final = ("gov", "mil")
+
+
+@dataclass(frozen=True, slots=True)
+class CountryLink:
+    """A property whose values are country codes, written as a relationship to `:Country`."""
+
+    prop: str
+    rel_type: str
+    schemata: frozenset[Schema]
+    past: bool = False
+
+
+_PARTIES: Final = frozenset(Schema) - {Schema.VESSEL, Schema.AIRPLANE, Schema.PERSON}
+
+#: Which country-valued properties become relationships, for which schemata.
+COUNTRY_LINKS: Final = (
+    CountryLink("flag", FLAGGED_IN, frozenset({Schema.VESSEL, Schema.AIRPLANE})),
+    CountryLink("pastFlags", FLAGGED_IN, frozenset({Schema.VESSEL, Schema.AIRPLANE}), past=True),
+    CountryLink("country", REGISTERED_IN, _PARTIES),
+    CountryLink("jurisdiction", REGISTERED_IN, _PARTIES),
+    CountryLink("nationality", NATIONAL_OF, frozenset({Schema.PERSON})),
+    CountryLink("citizenship", NATIONAL_OF, frozenset({Schema.PERSON})),
+)
+_COUNTRY_LINK_BY_PROP: Final = {(link.prop, s): link for link in COUNTRY_LINKS
+                                for s in link.schemata}
+
+
+def entity_labels() -> tuple[str, ...]:
+    """Every label an entity node can carry."""
+    return (ENTITY, *(s.value for s in Schema), STATE_ACTOR)
+
+
+def entity_label_sets() -> list[tuple[str, ...]]:
+    """Every combination of extra labels an entity node can carry (its schema, and
+    `StateActor` when it is one), in the order `build_graph` writes them."""
+    return [(s.value, *extra) for s in Schema for extra in ((), (STATE_ACTOR,))]
+
+
+def node_labels() -> tuple[str, ...]:
+    """Every label the graph uses."""
+    return (*entity_labels(), PROGRAM, COUNTRY)
+
+
+def relation_types() -> dict[str, RelationKind]:
+    """Neo4j type of each relation kind between entities, from the one table."""
+    return {shape.neo4j_type: kind for kind, shape in RELATION_SHAPES.items()}
+
+
+def relationship_types() -> tuple[str, ...]:
+    """Every relationship type the graph uses."""
+    country_types = tuple(dict.fromkeys(link.rel_type for link in COUNTRY_LINKS))
+    return (*relation_types(), SANCTIONED_UNDER, *country_types)
+
+
+def end_label(rel_type: str) -> str:
+    """The label (and id space) of a relationship type's end node."""
+    if rel_type == SANCTIONED_UNDER:
+        return PROGRAM
+    if rel_type in {link.rel_type for link in COUNTRY_LINKS}:
+        return COUNTRY
+    if rel_type in relation_types():
+        return ENTITY
+    raise ValueError(f"relationship type {rel_type!r} is not in the graph's tables")
+
+
+@dataclass(frozen=True, slots=True)
+class NodeRow:
+    """One node as Neo4j holds it: its id space label, its other labels and its properties
+    (which include `id` and `content_hash`)."""
+
+    space: str
+    labels: tuple[str, ...]
+    props: Mapping[str, Any]
+
+    @property
+    def id(self) -> str:
+        return str(self.props["id"])
+
+
+@dataclass(frozen=True, slots=True)
+class RelRow:
+    """One relationship: its type, its ends (ids in the start's and end's id spaces) and its
+    properties (which include `id` and `content_hash`)."""
+
+    type: str
+    start: str
+    end: str
+    props: Mapping[str, Any]
+
+    @property
+    def id(self) -> str:
+        return str(self.props["id"])
+
+
+@dataclass(slots=True)
+class GraphRows:
+    """Everything the graph holds: nodes and relationships, in a stable order."""
+
+    nodes: list[NodeRow] = field(default_factory=list)
+    rels: list[RelRow] = field(default_factory=list)
+
+    def nodes_by_space(self) -> dict[str, list[NodeRow]]:
+        out: dict[str, list[NodeRow]] = defaultdict(list)
+        for row in self.nodes:
+            out[row.space].append(row)
+        return dict(out)
+
+    def rels_by_type(self) -> dict[str, list[RelRow]]:
+        out: dict[str, list[RelRow]] = defaultdict(list)
+        for row in self.rels:
+            out[row.type].append(row)
+        return dict(out)
+
+
+def content_hash(labels: Iterable[str], props: Mapping[str, Any]) -> str:
+    """A digest of labels and properties (the hash property itself left out)."""
+    # repr of sorted plain values (str, float, bool, lists of str) is deterministic and several
+    # times faster than json.dumps(sort_keys=True), which dominated building the rows.
+    body = sorted((k, v) for k, v in props.items() if k != HASH)
+    text = repr((sorted(labels), body))
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
+def _rel_id(*parts: Any) -> str:
+    text = repr(parts)
+    return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
+
+
+def is_state_actor(schema: Schema, props: Mapping[str, list[str]]) -> bool:
+    if schema is Schema.PUBLIC_BODY:
+        return True
+    return any(t == p or t.startswith(p + ".") for t in props.get("topics", ())
+               for p in STATE_TOPIC_PREFIXES)
+
+
+def _schema(node: Node) -> Schema:
+    try:
+        return Schema(node.schema)
+    except ValueError:
+        raise StoreError(f"node {node.id}: schema {node.schema!r} is not one the graph knows "
+                         "(upgrade sanctions-graph)") from None
+
+
+class _Sources:
+    """Parallel lists of the sources stating one relationship, each statement once."""
+
+    __slots__ = ("items",)
+
+    def __init__(self) -> None:
+        self.items: dict[tuple[str, str, str], None] = {}
+
+    def add(self, source: str, list_date: str | None, record_id: str) -> None:
+        self.items[(source, list_date or "", record_id)] = None
+
+    def props(self) -> dict[str, list[str]]:
+        ordered = sorted(self.items)
+        return {"source": [s for s, _, _ in ordered], "list_date": [d for _, d, _ in ordered],
+                "record_id": [r for _, _, r in ordered]}
+
+
+def build_graph(store: Store) -> GraphRows:
+    """Every node and relationship of the merged view, as Neo4j will hold them."""
+    graph = GraphRows()
+    countries: dict[tuple[str, str, str, bool, str], _Sources] = defaultdict(_Sources)
+    country_ids: set[str] = set()
+    facts = _facts_by_node(store.iter_facts())
+    schemata: dict[str, Schema] = {}
+    for node in store.iter_nodes():
+        schema = _schema(node)
+        schemata[node.id] = schema
+        node_facts = facts.pop(node.id, [])
+        values: dict[str, list[str]] = defaultdict(list)
+        sources: dict[str, None] = {}
+        for fact in node_facts:
+            key = f"source_{fact.prop}" if fact.prop in NODE_RESERVED else fact.prop
+            if fact.value not in values[key]:
+                values[key].append(fact.value)
+            sources[fact.provenance.source] = None
+            link = _COUNTRY_LINK_BY_PROP.get((fact.prop, schema))
+            if link is not None and fact.value:
+                code = fact.value.lower()
+                country_ids.add(code)
+                prov = fact.provenance
+                countries[(link.rel_type, node.id, code, link.past, link.prop)].add(
+                    prov.source, prov.list_date, prov.record_id)
+        labels = [schema.value]
+        if is_state_actor(schema, values):
+            labels.append(STATE_ACTOR)
+        props: dict[str, Any] = {"id": node.id, "schema": schema.value, "caption": node.caption,
+                                 "members": list(node.members), "sources": sorted(sources)}
+        props.update(values)
+        props[HASH] = content_hash(labels, props)
+        graph.nodes.append(NodeRow(ENTITY, tuple(labels), props))
+    graph.rels.extend(_relations(store.iter_edges(), schemata))
+    programs, sanction_rels = _sanctions(store.iter_listings())
+    for pid, (authority, program) in sorted(programs.items()):
+        props = {"id": pid, "name": program, "authority": authority}
+        props[HASH] = content_hash([], props)
+        graph.nodes.append(NodeRow(PROGRAM, (), props))
+    graph.rels.extend(sanction_rels)
+    for code in sorted(country_ids):
+        props = {"id": code, "name": country_name(code)}
+        props[HASH] = content_hash([], props)
+        graph.nodes.append(NodeRow(COUNTRY, (), props))
+    for (rel_type, start, code, past, prop), stated in sorted(countries.items()):
+        props = {"id": _rel_id(rel_type, start, code, past, prop), "property": prop,
+                 **stated.props()}
+        if past:
+            props["past"] = True
+        props[HASH] = content_hash([rel_type], props)
+        graph.rels.append(RelRow(rel_type, start, code, props))
+    return graph
+
+
+def _facts_by_node(facts: Iterator[tuple[str, Fact]]) -> dict[str, list[Fact]]:
+    out: dict[str, list[Fact]] = defaultdict(list)
+    for cid, fact in facts:
+        out[cid].append(fact)
+    return out
+
+
+def _relations(edges: Iterable[Edge], schemata: Mapping[str, Schema]) -> list[RelRow]:
+    types = {kind.value: shape.neo4j_type for kind, shape in RELATION_SHAPES.items()}
+    grouped: dict[tuple[Any, ...], tuple[_Sources, dict[str, list[str]]]] = {}
+    for edge in edges:
+        rel_type = types.get(edge.kind)
+        if rel_type is None:
+            raise StoreError(f"relation kind {edge.kind!r} is not in RELATION_SHAPES "
+                             "(upgrade sanctions-graph)")
+        if edge.subject not in schemata or edge.object not in schemata:
+            continue
+        key = (rel_type, edge.subject, edge.object, edge.role, edge.start_date, edge.end_date,
+               edge.percentage)
+        stated, extra = grouped.setdefault(key, (_Sources(), {}))
+        prov = edge.provenance
+        stated.add(prov.source, prov.list_date, prov.record_id)
+        for prop, values in edge.properties.items():
+            name = f"source_{prop}" if prop in REL_RESERVED else prop
+            merged = extra.setdefault(name, [])
+            merged.extend(v for v in values if v not in merged)
+    rows = []
+    for key, (stated, extra) in sorted(grouped.items(), key=lambda kv: repr(kv[0])):
+        rel_type, subject, obj, role, start_date, end_date, percentage = key
+        props: dict[str, Any] = {"id": _rel_id(*key), "kind": relation_types()[rel_type].value}
+        for name, value in (("role", role), ("start_date", start_date),
+                            ("end_date", end_date), ("percentage", percentage)):
+            if value is not None:
+                props[name] = value
+        props.update(stated.props())
+        props.update({k: v for k, v in extra.items() if v})
+        props[HASH] = content_hash([rel_type], props)
+        rows.append(RelRow(rel_type, subject, obj, props))
+    return rows
+
+
+def program_id(authority: str, program: str) -> str:
+    return f"{authority}/{program}"
+
+
+def _sanctions(
+    listings: Iterable[Listing],
+) -> tuple[dict[str, tuple[str, str]], list[RelRow]]:
+    programs: dict[str, tuple[str, str]] = {}
+    grouped: dict[tuple[str, str, str | None], tuple[_Sources, dict[str, None]]] = {}
+    for item in listings:
+        pid = program_id(item.authority, item.program)
+        programs[pid] = (item.authority, item.program)
+        stated, urls = grouped.setdefault((item.entity, pid, item.listing_date),
+                                          (_Sources(), {}))
+        prov = item.provenance
+        stated.add(prov.source, prov.list_date, prov.record_id)
+        if item.source_url:
+            urls[item.source_url] = None
+    rows = []
+    for (entity, pid, listing_date), (stated, urls) in sorted(
+        grouped.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2] or "")
+    ):
+        authority, program = programs[pid]
+        props: dict[str, Any] = {"id": _rel_id(SANCTIONED_UNDER, entity, pid, listing_date),
+                                 "authority": authority, "program": program}
+        if listing_date:
+            props["listing_date"] = listing_date
+        if urls:
+            props["source_url"] = list(urls)
+        props.update(stated.props())
+        props[HASH] = content_hash([SANCTIONED_UNDER], props)
+        rows.append(RelRow(SANCTIONED_UNDER, entity, pid, props))
+    return programs, rows

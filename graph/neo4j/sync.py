@@ -1,0 +1,480 @@
+"""Live sync into Neo4j with the official driver: constraints and indexes first, then batched,
+idempotent writes that leave Neo4j holding exactly what the store holds.
+
+The sync reads what Neo4j already has (each node's and relationship's id and `content_hash`),
+compares it with `build_graph(store)`, and sends only the difference: new and changed rows in
+`UNWIND $rows` batches, and deletions of what the store no longer has. A second push therefore
+sends nothing and reports zero changes. Every batch runs in a managed transaction
+(`session.execute_write`), which the driver retries on transient failures. Statements name only
+labels and types from the graph's fixed tables; every value is a parameter.
+
+The planning is pure (`plan_sync`: rows and remote hashes in, batches out) so that tests check
+exactly what would be sent, and lint every statement, without a server.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
+from urllib.parse import urlsplit, urlunsplit
+
+import neo4j
+from neo4j.exceptions import AuthError, DriverError
+from neo4j.exceptions import Neo4jError as ServerError
+from neo4j.graph import Node, Path, Relationship
+
+from graph.errors import SanctionsGraphError
+from graph.neo4j.shape import (
+    COUNTRY,
+    ENTITY,
+    HASH,
+    PROGRAM,
+    GraphRows,
+    NodeRow,
+    RelRow,
+    end_label,
+    entity_label_sets,
+    entity_labels,
+    relationship_types,
+)
+
+log = logging.getLogger(__name__)
+
+#: Rows per `UNWIND $rows` transaction: big enough that round trips do not dominate, small enough
+#: that one transaction stays well inside a default server's transaction memory (a node row is a
+#: few kilobytes at most).
+BATCH_ROWS: Final = 1000
+
+#: Name of the full-text index over every name of an entity (the library's name search uses it).
+FULLTEXT_INDEX: Final = "entity_names"
+#: Properties the full-text index covers (strings and lists of strings).
+FULLTEXT_PROPERTIES: Final = ("caption", "name", "alias", "previousName", "weakAlias")
+
+#: Keys of the maps in `$rows`: a node's `id` and `props`, a relationship's `start` and `end`.
+ROW_KEYS: Final = ("id", "props", "start", "end")
+
+#: The id spaces of nodes, in write order.
+SPACES: Final = (ENTITY, PROGRAM, COUNTRY)
+
+
+class Neo4jError(SanctionsGraphError):
+    """Neo4j cannot be reached, refuses the credentials, or rejects a statement."""
+
+    exit_code = 5
+
+
+# -- statements ----------------------------------------------------------------------------------
+
+
+def _snake(name: str) -> str:
+    return name.lower()
+
+
+def schema_statements() -> list[str]:
+    """Constraints and indexes, created before any write (each idempotent)."""
+    statements = [
+        f"CREATE CONSTRAINT {_snake(space)}_id IF NOT EXISTS FOR (n:{space}) "
+        "REQUIRE n.id IS UNIQUE"
+        for space in SPACES
+    ]
+    props = ", ".join(f"n.{p}" for p in FULLTEXT_PROPERTIES)
+    statements.append(
+        f"CREATE FULLTEXT INDEX {FULLTEXT_INDEX} IF NOT EXISTS FOR (n:{ENTITY}) ON EACH [{props}]"
+    )
+    statements.extend(
+        f"CREATE INDEX rel_{_snake(rel_type)}_id IF NOT EXISTS FOR ()-[r:{rel_type}]-() "
+        "ON (r.id)"
+        for rel_type in relationship_types()
+    )
+    return statements
+
+
+def node_upsert_statement(space: str, labels: Sequence[str] = ()) -> str:
+    """Create or replace nodes of one id space with one set of extra labels. An entity's schema
+    label is replaced (a node merged from more records can become more specific)."""
+    text = f"UNWIND $rows AS row\nMERGE (n:{space} {{id: row.id}})\nSET n = row.props"
+    if space == ENTITY:
+        others = [label for label in entity_labels() if label != ENTITY]
+        text += "\nREMOVE n:" + ":".join(others)
+        if labels:
+            text += "\nSET n:" + ":".join(labels)
+    return text
+
+
+def rel_upsert_statement(rel_type: str) -> str:
+    return (
+        f"UNWIND $rows AS row\n"
+        f"MATCH (a:{ENTITY} {{id: row.start}})\n"
+        f"MATCH (b:{end_label(rel_type)} {{id: row.end}})\n"
+        f"MERGE (a)-[r:{rel_type} {{id: row.id}}]->(b)\n"
+        f"SET r = row.props"
+    )
+
+
+def node_delete_statement(space: str) -> str:
+    return f"UNWIND $rows AS id\nMATCH (n:{space} {{id: id}})\nDETACH DELETE n"
+
+
+def rel_delete_statement(rel_type: str) -> str:
+    return f"UNWIND $rows AS id\nMATCH ()-[r:{rel_type} {{id: id}}]->()\nDELETE r"
+
+
+def node_hashes_statement(space: str) -> str:
+    return f"MATCH (n:{space})\nRETURN n.id AS id, n.{HASH} AS hash"
+
+
+def rel_hashes_statement(rel_type: str) -> str:
+    return f"MATCH ()-[r:{rel_type}]->()\nRETURN r.id AS id, r.{HASH} AS hash"
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """A statement the sync can send, with example parameters (for linting)."""
+
+    name: str
+    text: str
+    parameters: Mapping[str, Any]
+
+
+def all_statements() -> list[Statement]:
+    """Every statement the sync can send, whatever the data: the lint test checks them all."""
+    out = [Statement(f"schema {i}", text, {}) for i, text in enumerate(schema_statements())]
+    node_row = {"id": "x", "props": {"id": "x"}}
+    rel_row = {"id": "r", "start": "a", "end": "b", "props": {"id": "r"}}
+    for space in SPACES:
+        out.append(Statement(f"read {space}", node_hashes_statement(space), {}))
+        out.append(Statement(f"delete {space}", node_delete_statement(space), {"rows": ["x"]}))
+        if space != ENTITY:
+            out.append(Statement(f"upsert {space}", node_upsert_statement(space),
+                                 {"rows": [node_row]}))
+    for labels in entity_label_sets():
+        out.append(Statement(f"upsert Entity:{':'.join(labels)}",
+                             node_upsert_statement(ENTITY, labels), {"rows": [node_row]}))
+    for rel_type in relationship_types():
+        out.append(Statement(f"read {rel_type}", rel_hashes_statement(rel_type), {}))
+        out.append(Statement(f"upsert {rel_type}", rel_upsert_statement(rel_type),
+                             {"rows": [rel_row]}))
+        out.append(Statement(f"delete {rel_type}", rel_delete_statement(rel_type),
+                             {"rows": ["r"]}))
+    return out
+
+
+# -- planning ------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class RemoteState:
+    """What Neo4j holds of the graph: id -> content hash, per id space and relationship type."""
+
+    nodes: dict[str, dict[str, str | None]] = field(default_factory=dict)
+    rels: dict[str, dict[str, str | None]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """One transaction the sync sends: a statement and its `$rows`."""
+
+    action: str  # "delete", "upsert"
+    target: str  # id space or relationship type
+    statement: str
+    rows: list[Any]
+
+
+@dataclass(slots=True)
+class Counts:
+    created: int = 0
+    updated: int = 0
+    deleted: int = 0
+
+    @property
+    def changed(self) -> int:
+        return self.created + self.updated + self.deleted
+
+
+@dataclass(slots=True)
+class SyncPlan:
+    """The batches to send, in order, and what they change per id space / relationship type."""
+
+    batches: list[Batch]
+    nodes: dict[str, Counts]
+    rels: dict[str, Counts]
+
+    @property
+    def rows(self) -> int:
+        return sum(len(b.rows) for b in self.batches)
+
+    def totals(self) -> dict[str, Counts]:
+        out = {"nodes": Counts(), "relationships": Counts()}
+        for key, group in (("nodes", self.nodes), ("relationships", self.rels)):
+            for c in group.values():
+                out[key].created += c.created
+                out[key].updated += c.updated
+                out[key].deleted += c.deleted
+        return out
+
+    @property
+    def changed(self) -> int:
+        return sum(c.changed for c in self.totals().values())
+
+
+def _chunks(rows: list[Any], size: int) -> Iterator[list[Any]]:
+    for start in range(0, len(rows), size):
+        yield rows[start:start + size]
+
+
+def _node_param(row: NodeRow) -> dict[str, Any]:
+    return {"id": row.id, "props": dict(row.props)}
+
+
+def _rel_param(row: RelRow) -> dict[str, Any]:
+    return {"id": row.id, "start": row.start, "end": row.end, "props": dict(row.props)}
+
+
+def plan_sync(
+    graph: GraphRows, remote: RemoteState | None = None, *, batch_rows: int = BATCH_ROWS
+) -> SyncPlan:
+    """The batches that make Neo4j (holding `remote`) hold `graph`, and the change counts.
+
+    Order: stale relationships go first, then nodes are written, then relationships, and stale
+    nodes are detached and deleted last, so every relationship write finds both its ends.
+    """
+    remote = remote or RemoteState()
+    node_counts: dict[str, Counts] = {}
+    rel_counts: dict[str, Counts] = {}
+    upsert_nodes: list[Batch] = []
+    delete_nodes: list[Batch] = []
+    upsert_rels: list[Batch] = []
+    delete_rels: list[Batch] = []
+    by_space = graph.nodes_by_space()
+    for space in SPACES:
+        have = remote.nodes.get(space, {})
+        counts = node_counts.setdefault(space, Counts())
+        changed: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        local_ids = set()
+        for row in by_space.get(space, []):
+            local_ids.add(row.id)
+            if row.id not in have:
+                counts.created += 1
+            elif have[row.id] != row.props[HASH]:
+                counts.updated += 1
+            else:
+                continue
+            changed.setdefault(row.labels, []).append(_node_param(row))
+        for labels, rows in sorted(changed.items()):
+            statement = node_upsert_statement(space, labels)
+            upsert_nodes.extend(Batch("upsert", space, statement, chunk)
+                                for chunk in _chunks(rows, batch_rows))
+        stale = sorted(set(have) - local_ids)
+        counts.deleted = len(stale)
+        delete_nodes.extend(Batch("delete", space, node_delete_statement(space), chunk)
+                            for chunk in _chunks(stale, batch_rows))
+    by_type = graph.rels_by_type()
+    for rel_type in relationship_types():
+        have = remote.rels.get(rel_type, {})
+        counts = rel_counts.setdefault(rel_type, Counts())
+        rows = []
+        local_ids = set()
+        for rel in by_type.get(rel_type, []):
+            local_ids.add(rel.id)
+            if rel.id not in have:
+                counts.created += 1
+            elif have[rel.id] != rel.props[HASH]:
+                counts.updated += 1
+            else:
+                continue
+            rows.append(_rel_param(rel))
+        upsert_rels.extend(Batch("upsert", rel_type, rel_upsert_statement(rel_type), chunk)
+                           for chunk in _chunks(rows, batch_rows))
+        stale = sorted(set(have) - local_ids)
+        counts.deleted = len(stale)
+        delete_rels.extend(Batch("delete", rel_type, rel_delete_statement(rel_type), chunk)
+                           for chunk in _chunks(stale, batch_rows))
+    return SyncPlan(delete_rels + upsert_nodes + upsert_rels + delete_nodes, node_counts,
+                    rel_counts)
+
+
+# -- connection and execution --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Connection:
+    """Where the server is. `password` is never shown: `repr` and `describe` leave it out."""
+
+    uri: str
+    user: str = "neo4j"
+    password: str | None = field(default=None, repr=False)
+    database: str | None = None
+
+    @classmethod
+    def from_env(
+        cls,
+        uri: str | None = None,
+        user: str | None = None,
+        password: str | None = None,
+        database: str | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> Connection:
+        """Options win over `NEO4J_URI`, `NEO4J_USER`, `NEO4J_PASSWORD`, `NEO4J_DATABASE`."""
+        env = os.environ if environ is None else environ
+        uri = uri or env.get("NEO4J_URI")
+        if not uri:
+            raise Neo4jError("no Neo4j server given: set NEO4J_URI or pass --uri "
+                             "(e.g. neo4j://localhost:7687)")
+        return cls(uri=uri, user=user or env.get("NEO4J_USER") or "neo4j",
+                   password=password if password is not None else env.get("NEO4J_PASSWORD"),
+                   database=database or env.get("NEO4J_DATABASE") or None)
+
+    def describe(self) -> str:
+        """The server as it may be printed: user and database, no password, no URI userinfo."""
+        parts = urlsplit(self.uri)
+        host = parts.hostname or ""
+        if parts.port:
+            host += f":{parts.port}"
+        shown = urlunsplit((parts.scheme, host, parts.path, "", ""))
+        return f"{shown} as {self.user}" + (f", database {self.database}" if self.database
+                                            else "")
+
+
+def open_driver(conn: Connection) -> Any:
+    """A verified driver. Connection and authentication failures become `Neo4jError`."""
+    auth = (conn.user, conn.password) if conn.password is not None else None
+    try:
+        driver = neo4j.GraphDatabase.driver(conn.uri, auth=auth)
+        driver.verify_connectivity()
+    except AuthError:
+        raise Neo4jError(f"{conn.describe()}: authentication refused (check NEO4J_USER and "
+                         "NEO4J_PASSWORD)") from None
+    except (DriverError, ServerError, ValueError, OSError) as exc:
+        raise Neo4jError(f"{conn.describe()}: cannot connect ({_first_line(exc, conn)})"
+                         ) from None
+    return driver
+
+
+def check_connection(conn: Connection) -> None:
+    """Raise `Neo4jError` unless the server answers and accepts the credentials."""
+    open_driver(conn).close()
+
+
+def _first_line(exc: BaseException, conn: Connection) -> str:
+    """A driver error on one line, with the URI (which may hold a password) and the
+    password itself taken out."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    text = " ".join(lines) or type(exc).__name__
+    text = text.replace(conn.uri, conn.describe())
+    if conn.password:
+        text = text.replace(conn.password, "***")
+    return text
+
+
+def read_remote(session: Any) -> RemoteState:
+    """Every node's and relationship's id and content hash that Neo4j holds of the graph."""
+    def fetch(tx: Any, statement: str) -> dict[str, str | None]:
+        return {r["id"]: r["hash"] for r in tx.run(statement) if r["id"] is not None}
+
+    state = RemoteState()
+    for space in SPACES:
+        state.nodes[space] = session.execute_read(fetch, node_hashes_statement(space))
+    for rel_type in relationship_types():
+        state.rels[rel_type] = session.execute_read(fetch, rel_hashes_statement(rel_type))
+    return state
+
+
+def _run_write(tx: Any, statement: str, rows: list[Any] | None) -> None:
+    params = {} if rows is None else {"rows": rows}
+    tx.run(statement, params).consume()
+
+
+@dataclass(slots=True)
+class PushResult:
+    server: str
+    plan: SyncPlan
+    nodes_total: int
+    rels_total: int
+
+
+def sync_session(
+    session: Any,
+    graph: GraphRows,
+    *,
+    batch_rows: int = BATCH_ROWS,
+    progress: Callable[[int, int], None] | None = None,
+) -> SyncPlan:
+    """The sync over an open session: schema statements, then the remote hashes, then the
+    batches of the plan, each in its own managed (retried) write transaction."""
+    for statement in schema_statements():
+        session.execute_write(_run_write, statement, None)
+    remote = read_remote(session)
+    plan = plan_sync(graph, remote, batch_rows=batch_rows)
+    total, done = plan.rows, 0
+    if progress is not None:
+        progress(0, total)
+    for batch in plan.batches:
+        session.execute_write(_run_write, batch.statement, batch.rows)
+        done += len(batch.rows)
+        log.debug("%s %s: %d rows", batch.action, batch.target, len(batch.rows))
+        if progress is not None:
+            progress(done, total)
+    return plan
+
+
+def push(
+    graph: GraphRows,
+    conn: Connection,
+    *,
+    batch_rows: int = BATCH_ROWS,
+    progress: Callable[[int, int], None] | None = None,
+) -> PushResult:
+    """Make the Neo4j database hold exactly `graph`; returns what changed.
+
+    `progress(done_rows, total_rows)` is called after each batch.
+    """
+    driver = open_driver(conn)
+    try:
+        with driver.session(database=conn.database) as session:
+            plan = sync_session(session, graph, batch_rows=batch_rows, progress=progress)
+    except (DriverError, ServerError) as exc:
+        raise Neo4jError(f"{conn.describe()}: {_first_line(exc, conn)}") from None
+    finally:
+        driver.close()
+    return PushResult(conn.describe(), plan, len(graph.nodes), len(graph.rels))
+
+
+def run_query(conn: Connection, statement: str, parameters: Mapping[str, Any]) -> tuple[
+        list[str], list[dict[str, Any]]]:
+    """Run one read query; returns its column names and rows as plain values."""
+    def work(tx: Any) -> tuple[list[str], list[dict[str, Any]]]:
+        result = tx.run(statement, dict(parameters))
+        keys = list(result.keys())
+        return keys, [{k: plain(record[k]) for k in keys} for record in result]
+
+    driver = open_driver(conn)
+    try:
+        with driver.session(database=conn.database) as session:
+            out: tuple[list[str], list[dict[str, Any]]] = session.execute_read(work)
+            return out
+    except (DriverError, ServerError) as exc:
+        raise Neo4jError(f"{conn.describe()}: {_first_line(exc, conn)}") from None
+    finally:
+        driver.close()
+
+
+def plain(value: Any) -> Any:
+    """A driver value as JSON-ready Python: nodes and relationships become their properties
+    (with labels or type), paths the list of their nodes and relationships."""
+    if isinstance(value, Node):
+        return {"labels": sorted(value.labels), **{k: plain(v) for k, v in value.items()}}
+    if isinstance(value, Relationship):
+        return {"type": value.type, **{k: plain(v) for k, v in value.items()}}
+    if isinstance(value, Path):
+        return {"nodes": [plain(n) for n in value.nodes],
+                "relationships": [plain(r) for r in value.relationships]}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if hasattr(value, "iso_format"):
+        return value.iso_format()
+    return value
