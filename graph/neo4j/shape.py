@@ -32,7 +32,7 @@ from typing import Any, Final
 
 from graph.errors import StoreError
 from graph.identifiers import country_name
-from graph.model import RELATION_SHAPES, RelationKind, Schema
+from graph.model import EVIDENCE_PROPERTY, RELATION_SHAPES, RelationKind, Schema
 from graph.store import Store
 from graph.view import Edge, Fact, Listing, Node
 
@@ -291,8 +291,11 @@ def _relations(edges: Iterable[Edge], schemata: Mapping[str, Schema]) -> list[Re
                              "(upgrade sanctions-graph)")
         if edge.subject not in schemata or edge.object not in schemata:
             continue
+        # An analyst's claim and an official listing of the same tie stay two relationships,
+        # so Cypher can always tell evidence from official data.
+        claimed = bool(edge.properties.get(EVIDENCE_PROPERTY))
         key = (rel_type, edge.subject, edge.object, edge.role, edge.start_date, edge.end_date,
-               edge.percentage)
+               edge.percentage, claimed)
         stated, extra = grouped.setdefault(key, (_Sources(), {}))
         prov = edge.provenance
         stated.add(prov.source, prov.list_date, prov.record_id)
@@ -302,8 +305,9 @@ def _relations(edges: Iterable[Edge], schemata: Mapping[str, Schema]) -> list[Re
             merged.extend(v for v in values if v not in merged)
     rows = []
     for key, (stated, extra) in sorted(grouped.items(), key=lambda kv: repr(kv[0])):
-        rel_type, subject, obj, role, start_date, end_date, percentage = key
-        props: dict[str, Any] = {"id": _rel_id(*key), "kind": relation_types()[rel_type].value}
+        rel_type, subject, obj, role, start_date, end_date, percentage, claimed = key
+        props: dict[str, Any] = {"id": _rel_id(*key[:-1], *(("evidence",) if claimed else ())),
+                                 "kind": relation_types()[rel_type].value}
         for name, value in (("role", role), ("start_date", start_date),
                             ("end_date", end_date), ("percentage", percentage)):
             if value is not None:
