@@ -18,7 +18,6 @@ from typing import Final
 
 from graph.identifiers import clean_imo_company, clean_imo_ship, clean_mmsi, country_code
 from graph.model import (
-    SHIP_ROLE_KINDS,
     Entity,
     Problem,
     Record,
@@ -28,7 +27,7 @@ from graph.model import (
     Schema,
     ShipRole,
 )
-from graph.normalize import normalize_name
+from loaders import _links
 from loaders._io import clean, iso_date
 from loaders.ofac_csv import _classify_entity  # one rule for OFAC entities, whatever the form
 
@@ -300,33 +299,6 @@ def program_sanctions(party: Party, *, listing_date: str | None = None,
 
 
 def named_relations(parties: list[Party]) -> Iterator[Record]:
-    """Relations for parties named by text (`Linked To:`, vessel owner, aircraft operator),
-    resolved to the one party of that name in the same file; ambiguous or missing names are
-    reported, never guessed."""
-    by_name: dict[str, set[str]] = defaultdict(set)
-    for party in parties:
-        for prop in ("name", "alias", "previousName"):
-            for name in party.props.get(prop, []):
-                key = normalize_name(name)
-                if key:
-                    by_name[key].add(party.uid)
-    for party in parties:
-        for n, (role, text) in enumerate(party.named):
-            candidates = sorted(by_name.get(normalize_name(text), set()) - {party.uid})
-            label = "Linked To" if role is ShipRole.LINKED else role.value
-            if len(candidates) != 1:
-                kind = "ambiguous link" if candidates else "unresolved link"
-                detail = f" (candidates {', '.join(candidates)})" if candidates else ""
-                yield Problem(kind, f"{label} {text!r} matches {len(candidates)} entries{detail}",
-                              party.uid)
-                continue
-            yield Relation(
-                id=f"{party.uid}:named:{n}",
-                kind=SHIP_ROLE_KINDS[role],
-                subject=candidates[0],
-                object=party.uid,
-                record_id=party.uid,
-                role=role.value if party.schema in (Schema.VESSEL, Schema.AIRPLANE)
-                or role is not ShipRole.LINKED else "linked to",
-                properties={"description": (f"{label}: {text}",)},
-            )
+    """Relations for parties named by text (`Linked To:`, vessel owner, aircraft operator)."""
+    yield from _links.named_relations(
+        [_links.Named(p.uid, p.schema, p.props, p.named) for p in parties])

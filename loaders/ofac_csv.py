@@ -20,17 +20,15 @@ from typing import Final
 from graph.errors import SourceError
 from graph.identifiers import clean_imo_company, clean_imo_ship, clean_mmsi, country_code
 from graph.model import (
-    SHIP_ROLE_KINDS,
     Entity,
     Problem,
     Record,
-    Relation,
     Sanction,
     Schema,
     ShipRole,
 )
-from graph.normalize import normalize_name
 from loaders._io import clean, csv_rows, read_text
+from loaders._links import Named, named_relations
 
 FORMAT: Final = "ofac_csv"
 SOURCE: Final = "us_ofac_sdn"
@@ -361,12 +359,7 @@ def load(path: Path) -> Iterator[Record]:
 
 
 def _records(rows: list[_Row]) -> Iterator[Record]:
-    by_name: dict[str, list[str]] = defaultdict(list)
-    for row in rows:
-        for prop in ("name", "alias", "previousName"):
-            for name in dict.fromkeys(normalize_name(n) for n in row.props.get(prop, [])):
-                if name:
-                    by_name[name].append(row.ent_num)
+    named: list[Named] = []
     for row in rows:
         properties = {k: tuple(dict.fromkeys(v)) for k, v in row.props.items() if v}
         yield Entity(row.ent_num, row.schema, properties, row.ent_num)
@@ -379,24 +372,8 @@ def _records(rows: list[_Row]) -> Iterator[Record]:
                 record_id=row.ent_num,
                 source_url=DETAIL_URL.format(row.ent_num),
             )
-        targets = [(text, ShipRole.LINKED) for text in row.linked]
+        targets = [(ShipRole.LINKED, text) for text in row.linked]
         if row.owner_text and row.schema is Schema.VESSEL:
-            targets.append((row.owner_text, ShipRole.REGISTERED_OWNER))
-        for n, (text, role) in enumerate(targets):
-            candidates = sorted(set(by_name.get(normalize_name(text), [])) - {row.ent_num})
-            what = "Linked To" if role is ShipRole.LINKED else "vessel owner"
-            if len(candidates) != 1:
-                kind = "ambiguous link" if candidates else "unresolved link"
-                detail = f" (candidates {', '.join(candidates)})" if candidates else ""
-                yield Problem(kind, f"{what} {text!r} matches {len(candidates)} entries{detail}",
-                              row.ent_num)
-                continue
-            yield Relation(
-                id=f"{row.ent_num}:link:{n}",
-                kind=SHIP_ROLE_KINDS[role],
-                subject=candidates[0],
-                object=row.ent_num,
-                record_id=row.ent_num,
-                role=role.value if row.schema is Schema.VESSEL else "linked to",
-                properties={"description": (f"{what}: {text}",)},
-            )
+            targets.append((ShipRole.REGISTERED_OWNER, row.owner_text))
+        named.append(Named(row.ent_num, row.schema, properties, targets))
+    yield from named_relations(named)
