@@ -187,7 +187,7 @@ def test_enhanced_relation_kinds_and_direction(enhanced: list[Record]) -> None:
     aircraft = _entities(enhanced)["24475"]
     assert aircraft.schema is Schema.AIRPLANE
     assert aircraft.properties["model"] == ("IL-76",)
-    operator = by_id["24475:named:0"]
+    operator = by_id["24475:link:0"]
     assert (operator.kind, operator.subject) == (RelationKind.OPERATION, "13109")  # POUYA AIR
 
 
