@@ -41,7 +41,7 @@ BASE_BYTES: Final = 120_000
 BASE_LINES: Final = 400
 EXAMPLES: Final = 60
 #: Binary samples (xlsx) cannot be cut, and each read unzips them whole: fewer examples.
-BINARY_EXAMPLES: Final = 6
+BINARY_EXAMPLES: Final = 30
 
 
 def _sample(spec: LoaderSpec) -> Path | None:
