@@ -1,0 +1,347 @@
+"""Scoring one query against the index: blocking, named features, a score and its explanation.
+
+The score is the best name similarity between the query and any name of the node (0..1), moved
+by the other features; a strong identifier decides on its own:
+
+* `identifier`: the query's IMO ship number, MMSI, or a tax / registration / passport number equal
+  to one of the node's: score 1.0 whatever the names.
+* `imo conflict`: query and node both have IMO ship numbers and none is shared: the score is held
+  at `IMO_CONFLICT_CAP`, below the review threshold, however alike the names (two ships).
+* `name`: rapidfuzz similarity of the match keys (Latin script, no legal form or vessel prefix,
+  tokens sorted; the written order is tried too); a name contained in the other (a person without
+  the patronymic) counts `SUBSET_FACTOR` of a full match; a near-miss on a short name
+  (MARIA~MARINA) loses `SHORT_NAME_PENALTY`, since one letter there is often another ship.
+* `country`, `date` (birth date of a person, build year of a vessel): agreement raises the score a
+  little, disagreement lowers it more.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+import numpy as np
+from rapidfuzz import fuzz
+
+from queries.screening.index import IndexedEntity, ScreenIndex
+from queries.screening.text import ORG_SCHEMATA, match_tokens, sorted_key, trigrams
+
+#: Default decision thresholds (calibrated with benchmarks/screening.py: at 0.90 precision on
+#: the perturbed and cross-list sets stays above 0.98 while typos of long names still match).
+MATCH_THRESHOLD: Final = 0.90
+REVIEW_THRESHOLD: Final = 0.75
+DEFAULT_LIMIT: Final = 5
+
+#: Score a node with a different IMO ship number can reach at most: under review, so a ship
+#: whose IMO the user gave never "matches" a namesake.
+IMO_CONFLICT_CAP: Final = 0.5
+#: A name whose tokens all occur in the other name (missing patronymic, extra word).
+SUBSET_FACTOR: Final = 0.9
+#: Non-identical names shorter than this many characters lose SHORT_NAME_PENALTY.
+SHORT_NAME: Final = 8
+SHORT_NAME_PENALTY: Final = 0.06
+COUNTRY_AGREES: Final = 0.03
+COUNTRY_DIFFERS: Final = -0.08
+#: Ships change flag often: a different flag says less than a different nationality.
+FLAG_DIFFERS: Final = -0.03
+DATE_AGREES: Final = 0.05
+YEAR_AGREES: Final = 0.02
+DATE_DIFFERS: Final = -0.15
+BUILD_YEAR_AGREES: Final = 0.03
+BUILD_YEAR_DIFFERS: Final = -0.08
+
+#: Blocking: names compared per query (after ranking entries by shared rare features) and the
+#: postings read at most. Common features ("ltd", "^mo") are read last and only within budget.
+MAX_ENTRIES: Final = 40
+MAX_CANDIDATES: Final = 20
+POSTINGS_BUDGET: Final = 6000
+TOKEN_WEIGHT: Final = 2.0
+
+#: Which node schemata a query schema can match.
+COMPATIBLE: Final[dict[str, frozenset[str]]] = {
+    "Person": frozenset({"Person"}),
+    "Vessel": frozenset({"Vessel"}),
+    "Airplane": frozenset({"Airplane"}),
+    "Company": ORG_SCHEMATA,
+    "Organization": ORG_SCHEMATA,
+    "PublicBody": ORG_SCHEMATA,
+    "LegalEntity": ORG_SCHEMATA | {"Person"},
+}
+SCHEMATA: Final = tuple(COMPATIBLE)
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """One input row as the matcher reads it. `error` set: the row could not be read."""
+
+    row: int
+    id: str
+    name: str
+    schema: str | None = None
+    countries: tuple[str, ...] = ()
+    date: str | None = None
+    imo: str | None = None
+    mmsi: str | None = None
+    identifiers: tuple[str, ...] = ()
+    error: str | None = None
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """One node a query may be, with its score and the reasons."""
+
+    entity_id: str
+    caption: str
+    schema: str
+    score: float
+    matched_name: str
+    imo: str | None
+    sources: tuple[str, ...]
+    programs: tuple[str, ...]
+    explanation: str
+    features: dict[str, float]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "entity_id": self.entity_id, "caption": self.caption, "schema": self.schema,
+            "score": self.score, "matched_name": self.matched_name, "imo": self.imo,
+            "sources": list(self.sources), "programs": list(self.programs),
+            "explanation": self.explanation, "features": self.features,
+        }
+
+
+@dataclass(slots=True)
+class Result:
+    """The answer for one input row."""
+
+    row: int
+    id: str
+    decision: str
+    matches: list[Match]
+    error: str | None = None
+    warnings: tuple[str, ...] = ()
+    input: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"id": self.id, "decision": self.decision,
+                               "matches": [m.to_dict() for m in self.matches]}
+        if self.error:
+            out["error"] = self.error
+        if self.warnings:
+            out["warnings"] = list(self.warnings)
+        for key, value in self.input.items():
+            if key not in out:
+                out[key] = value
+            elif key != "id":
+                out[f"input_{key}"] = value
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    threshold: float = MATCH_THRESHOLD
+    review_threshold: float = REVIEW_THRESHOLD
+    limit: int = DEFAULT_LIMIT
+    sources: frozenset[str] | None = None
+    schema: str | None = None
+
+
+def _year(date: str) -> str:
+    return date[:4]
+
+
+class Matcher:
+    """Screens queries against one index with one set of settings."""
+
+    def __init__(self, index: ScreenIndex, settings: Settings | None = None) -> None:
+        self.index = index
+        self.settings = settings or Settings()
+        self._entities = index.entities
+
+    # -- candidates ----------------------------------------------------------------------------
+
+    def block(self, tokens: Sequence[str], limit: int = MAX_CANDIDATES) -> list[int]:
+        """Entity numbers of the nodes whose names share the most rare features with `tokens`."""
+        index = self.index
+        features: list[tuple[int, Any, float]] = []
+        for token in set(tokens):
+            postings = index.tokens.get(token)
+            if postings is not None:
+                features.append((len(postings), postings,
+                                 TOKEN_WEIGHT * index.idf(len(postings))))
+            grams = trigrams(token)
+            share = 1.0 / len(grams)
+            for gram in grams:
+                postings = index.grams.get(gram)
+                if postings is not None:
+                    features.append((len(postings), postings, share * index.idf(len(postings))))
+        if not features:
+            return []
+        features.sort(key=lambda f: f[0])
+        arrays, weights, lengths, read = [], [], [], 0
+        for size, postings, weight in features:
+            if read and read + size > POSTINGS_BUDGET:
+                continue
+            arrays.append(postings)
+            weights.append(weight)
+            lengths.append(size)
+            read += size
+        entries = np.concatenate(arrays) if len(arrays) > 1 else arrays[0]
+        scores = np.bincount(entries, weights=np.repeat(weights, lengths))
+        hit = np.flatnonzero(scores)
+        if len(hit) > MAX_ENTRIES:
+            hit = hit[np.argpartition(-scores[hit], MAX_ENTRIES)[:MAX_ENTRIES]]
+        hit = hit[np.argsort(-scores[hit], kind="stable")]
+        out: dict[int, None] = {}
+        for entity in index.entry_entity[hit].tolist():
+            out.setdefault(entity)
+            if len(out) >= limit:
+                break
+        return list(out)
+
+    def candidates(self, query: Query) -> list[int]:
+        by_identifier = self.index.by_identifier
+        found: dict[int, None] = {}
+        keys = [f"imo:{query.imo}"] if query.imo else []
+        if query.mmsi:
+            keys.append(f"mmsi:{query.mmsi}")
+        keys.extend(f"id:{i}" for i in query.identifiers)
+        for key in keys:
+            for number in by_identifier.get(key, ()):
+                found.setdefault(number)
+        for number in self.block(match_tokens(query.name, query.schema)):
+            found.setdefault(number)
+        return list(found)
+
+    # -- scoring -------------------------------------------------------------------------------
+
+    def allowed(self, entity: IndexedEntity, schema: str | None) -> bool:
+        if schema is not None and entity.schema not in COMPATIBLE.get(schema, ()):
+            return False
+        sources = self.settings.sources
+        return sources is None or any(s in sources for s in entity.sources)
+
+    def score(self, query: Query, entity: IndexedEntity) -> Match:
+        tokens = match_tokens(query.name, query.schema or entity.schema)
+        q_key = sorted_key(tokens)
+        q_plain = " ".join(tokens)
+        best, best_i, how = 0.0, 0, "~"
+        for i, (key, plain) in enumerate(zip(entity.keys, entity.plains, strict=True)):
+            if key == q_key:
+                best, best_i, how = 1.0, i, "="
+                break
+            sim = max(fuzz.ratio(q_key, key), fuzz.ratio(q_plain, plain)) / 100.0
+            kind = "~"
+            if len(tokens) >= 2 and key.count(" ") >= 1:
+                subset = fuzz.token_set_ratio(q_key, key) / 100.0 * SUBSET_FACTOR
+                if subset > sim:
+                    sim, kind = subset, "~ (one name holds the other's words)"
+            if min(len(q_key), len(key)) < SHORT_NAME:
+                sim -= SHORT_NAME_PENALTY
+                kind += f" (short name {-SHORT_NAME_PENALTY:+.2f})"
+            if sim > best:
+                best, best_i, how = sim, i, kind
+        name_value = round(max(best, 0.0), 4)
+        features: dict[str, float] = {"name": name_value}
+        prop = entity.name_props[best_i]
+        label = {"name": "name", "alias": "alias", "previousName": "former name",
+                 "weakAlias": "weak alias"}.get(prop, prop)
+        op, _, note = how.partition(" ")
+        reasons = [f"{label} {entity.names[best_i]!r} {op} {query.name!r} "
+                   f"({name_value:.2f}{', ' + note.strip('()') if note else ''})"]
+        score = name_value
+        decisive = None
+        if query.imo and query.imo in entity.imos:
+            decisive = f"IMO {query.imo} is this ship's"
+        elif query.mmsi and query.mmsi in entity.mmsis:
+            decisive = f"MMSI {query.mmsi} is this ship's"
+        else:
+            shared = [i for i in query.identifiers if i in entity.identifiers]
+            if shared:
+                decisive = f"identifier {shared[0]} is this {entity.schema.lower()}'s"
+        if decisive:
+            features["identifier"] = 1.0
+            reasons.insert(0, decisive + " (decides)")
+            score = 1.0
+        else:
+            if query.countries and entity.countries:
+                shared_c = sorted(set(query.countries) & entity.countries)
+                if shared_c:
+                    features["country"] = COUNTRY_AGREES
+                    reasons.append(f"country {shared_c[0]} agrees (+{COUNTRY_AGREES:.2f})")
+                else:
+                    delta = FLAG_DIFFERS if entity.schema == "Vessel" else COUNTRY_DIFFERS
+                    features["country"] = delta
+                    reasons.append(f"country {'/'.join(query.countries)} differs from "
+                                   f"{'/'.join(sorted(entity.countries))} ({delta:+.2f})")
+            if query.date and entity.dates:
+                delta, text = self._date(query.date, entity)
+                features["date"] = delta
+                reasons.append(text)
+            score = score + sum(v for k, v in features.items() if k in ("country", "date"))
+            if query.mmsi and entity.mmsis and entity.schema == "Vessel":
+                reasons.append(f"MMSI {query.mmsi} is not this ship's "
+                               f"({', '.join(sorted(entity.mmsis))}); MMSIs are reassigned, "
+                               "so this only informs")
+        if query.imo and entity.imos and query.imo not in entity.imos:
+            features["imo_conflict"] = 1.0
+            reasons.insert(0, f"IMO {query.imo} conflicts with this ship's IMO "
+                              f"{', '.join(sorted(entity.imos))} (held at "
+                              f"{IMO_CONFLICT_CAP:.2f})")
+            score = min(score, IMO_CONFLICT_CAP)
+        score = round(min(max(score, 0.0), 1.0), 4)
+        return Match(
+            entity_id=entity.id, caption=entity.caption, schema=entity.schema, score=score,
+            matched_name=entity.names[best_i], imo=", ".join(sorted(entity.imos)) or None,
+            sources=entity.sources, programs=entity.programs, explanation="; ".join(reasons),
+            features=features,
+        )
+
+    @staticmethod
+    def _date(date: str, entity: IndexedEntity) -> tuple[float, str]:
+        dates = entity.dates
+        if entity.schema == "Vessel":
+            years = sorted({_year(d) for d in dates})
+            if _year(date) in years:
+                return BUILD_YEAR_AGREES, f"build year {_year(date)} agrees " \
+                                          f"(+{BUILD_YEAR_AGREES:.2f})"
+            return BUILD_YEAR_DIFFERS, f"build year {_year(date)} differs from " \
+                                       f"{'/'.join(years)} ({BUILD_YEAR_DIFFERS:+.2f})"
+        if len(date) >= 10 and date in dates:
+            return DATE_AGREES, f"birth date {date} agrees (+{DATE_AGREES:.2f})"
+        if _year(date) in {_year(d) for d in dates}:
+            return YEAR_AGREES, f"birth year {_year(date)} agrees (+{YEAR_AGREES:.2f})"
+        return DATE_DIFFERS, (f"birth date {date} differs from {'/'.join(dates[:3])} "
+                              f"({DATE_DIFFERS:+.2f})")
+
+    # -- screening -----------------------------------------------------------------------------
+
+    def screen(self, query: Query, *, keep_all: bool = False) -> Result:
+        """The result for one query: matches at or above the review threshold, best first (ties
+        by id, so equal scores are all shown, never one silently picked). `keep_all` keeps every
+        candidate considered, for `--explain`."""
+        if query.error:
+            return Result(query.row, query.id, "review", [], query.error, query.warnings)
+        settings = self.settings
+        schema = query.schema or settings.schema
+        matches = []
+        for number in self.candidates(query):
+            entity = self._entities[number]
+            if not self.allowed(entity, schema):
+                continue
+            match = self.score(query, entity)
+            if keep_all or match.score >= settings.review_threshold:
+                matches.append(match)
+        matches.sort(key=lambda m: (-m.score, m.entity_id))
+        if not keep_all:
+            matches = matches[: settings.limit]
+        top = matches[0].score if matches else 0.0
+        decision = ("match" if top >= settings.threshold
+                    else "review" if top >= settings.review_threshold else "clear")
+        return Result(query.row, query.id, decision, matches, None, query.warnings)
+
+
+def compatible_schemata(schema: str | None) -> Collection[str] | None:
+    return None if schema is None else COMPATIBLE.get(schema)
