@@ -31,6 +31,7 @@ import numpy.typing as npt
 
 from graph.identifiers import clean_imo_company, clean_imo_ship, clean_mmsi
 from graph.store import NAME_PROPERTIES, Store
+from loaders._io import iso_date
 from queries.screening.text import match_tokens, sorted_key, trigrams
 
 #: Bump when the layout of `ScreenIndex` changes: older files are rebuilt, never misread.
@@ -59,6 +60,26 @@ def identifier_key(value: str) -> str | None:
     if len(key) < 5 or not any(c.isdigit() for c in key):
         return None
     return key
+
+
+_MONTHS: Final = {m: i for i, m in enumerate(
+    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
+_DAY_MONTH_YEAR: Final = re.compile(r"^(\d{1,2}) ([a-z]{3})[a-z]* (\d{4})$")
+_YEAR: Final = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+
+
+def iso_dates(text: str) -> list[str]:
+    """ISO dates (as precise as stated) in a list's date text: `1952-10-07`, `07 Oct 1952`,
+    `07.10.1952`, `1952`; a range or `circa 1950 to 1955` gives each year."""
+    date = iso_date(text)
+    if date:
+        return [date]
+    lowered = " ".join(text.lower().split())
+    match = _DAY_MONTH_YEAR.match(lowered)
+    if match and match.group(2) in _MONTHS:
+        day, month, year = match.group(1), _MONTHS[match.group(2)], match.group(3)
+        return [f"{year}-{month:02d}-{int(day):02d}"]
+    return list(dict.fromkeys(_YEAR.findall(lowered)))
 
 
 @dataclass(slots=True)
@@ -215,7 +236,8 @@ def build_index(
         countries = {c.lower() for prop in COUNTRY_PROPS for c in values.get(prop, ())
                      if 2 <= len(c) <= 6}
         date_prop = "buildDate" if schema == "Vessel" else "birthDate"
-        dates = tuple(dict.fromkeys(values.get(date_prop, ())))
+        dates = tuple(dict.fromkeys(d for raw in values.get(date_prop, ())
+                                    for d in iso_dates(raw)))
         all_sources.update(member_sources)
         entities.append(IndexedEntity(
             id=cid, schema=schema, caption=caption, names=tuple(names), name_props=tuple(props),

@@ -55,7 +55,7 @@ BUILD_YEAR_DIFFERS: Final = -0.08
 #: postings read at most. Common features ("ltd", "^mo") are read last and only within budget.
 MAX_ENTRIES: Final = 40
 MAX_CANDIDATES: Final = 20
-POSTINGS_BUDGET: Final = 6000
+POSTINGS_BUDGET: Final = 4000
 TOKEN_WEIGHT: Final = 2.0
 
 #: Which node schemata a query schema can match.
@@ -189,11 +189,17 @@ class Matcher:
             lengths.append(size)
             read += size
         entries = np.concatenate(arrays) if len(arrays) > 1 else arrays[0]
-        scores = np.bincount(entries, weights=np.repeat(weights, lengths))
-        hit = np.flatnonzero(scores)
+        # Sum the weights per entry: sort, then add within runs (cheaper than a bincount over
+        # every entry of the index, since a query reads a few thousand postings at most).
+        order = np.argsort(entries, kind="stable")
+        ranked = entries[order]
+        starts = np.flatnonzero(np.r_[True, ranked[1:] != ranked[:-1]])
+        scores = np.add.reduceat(np.repeat(weights, lengths)[order], starts)
+        hit = ranked[starts]
         if len(hit) > MAX_ENTRIES:
-            hit = hit[np.argpartition(-scores[hit], MAX_ENTRIES)[:MAX_ENTRIES]]
-        hit = hit[np.argsort(-scores[hit], kind="stable")]
+            best = np.argpartition(-scores, MAX_ENTRIES)[:MAX_ENTRIES]
+            hit, scores = hit[best], scores[best]
+        hit = hit[np.argsort(-scores, kind="stable")]
         out: dict[int, None] = {}
         for entity in index.entry_entity[hit].tolist():
             out.setdefault(entity)
@@ -223,75 +229,98 @@ class Matcher:
         sources = self.settings.sources
         return sources is None or any(s in sources for s in entity.sources)
 
-    def score(self, query: Query, entity: IndexedEntity) -> Match:
-        tokens = match_tokens(query.name, query.schema or entity.schema)
+    def _name(self, tokens: tuple[str, ...], entity: IndexedEntity) -> tuple[float, int, str]:
+        """Best similarity of the query's tokens to any name of the node, which name, and how."""
         q_key = sorted_key(tokens)
         q_plain = " ".join(tokens)
-        best, best_i, how = 0.0, 0, "~"
-        for i, (key, plain) in enumerate(zip(entity.keys, entity.plains, strict=True)):
+        many = len(tokens) >= 2
+        best, best_i, how = -1.0, 0, "~"
+        ratio, token_set = fuzz.ratio, fuzz.token_set_ratio
+        for i, key in enumerate(entity.keys):
             if key == q_key:
-                best, best_i, how = 1.0, i, "="
-                break
-            sim = max(fuzz.ratio(q_key, key), fuzz.ratio(q_plain, plain)) / 100.0
+                return 1.0, i, "="
+            sim = max(ratio(q_key, key), ratio(q_plain, entity.plains[i])) / 100.0
             kind = "~"
-            if len(tokens) >= 2 and key.count(" ") >= 1:
-                subset = fuzz.token_set_ratio(q_key, key) / 100.0 * SUBSET_FACTOR
+            if many and " " in key:
+                subset = token_set(q_key, key) / 100.0 * SUBSET_FACTOR
                 if subset > sim:
                     sim, kind = subset, "~ (one name holds the other's words)"
-            if min(len(q_key), len(key)) < SHORT_NAME:
+            if len(q_key) < SHORT_NAME or len(key) < SHORT_NAME:
                 sim -= SHORT_NAME_PENALTY
                 kind += f" (short name {-SHORT_NAME_PENALTY:+.2f})"
             if sim > best:
                 best, best_i, how = sim, i, kind
-        name_value = round(max(best, 0.0), 4)
-        features: dict[str, float] = {"name": name_value}
-        prop = entity.name_props[best_i]
-        label = {"name": "name", "alias": "alias", "previousName": "former name",
-                 "weakAlias": "weak alias"}.get(prop, prop)
-        op, _, note = how.partition(" ")
-        reasons = [f"{label} {entity.names[best_i]!r} {op} {query.name!r} "
-                   f"({name_value:.2f}{', ' + note.strip('()') if note else ''})"]
-        score = name_value
+        return max(best, 0.0), best_i, how
+
+    def _features(self, query: Query, entity: IndexedEntity,
+                  name: float) -> tuple[float, dict[str, float], str | None]:
+        """The score and the features that moved it, and what decided it if anything did."""
+        features: dict[str, float] = {"name": round(name, 4)}
+        score = name
         decisive = None
         if query.imo and query.imo in entity.imos:
             decisive = f"IMO {query.imo} is this ship's"
         elif query.mmsi and query.mmsi in entity.mmsis:
             decisive = f"MMSI {query.mmsi} is this ship's"
-        else:
+        elif query.identifiers and entity.identifiers:
             shared = [i for i in query.identifiers if i in entity.identifiers]
             if shared:
                 decisive = f"identifier {shared[0]} is this {entity.schema.lower()}'s"
         if decisive:
             features["identifier"] = 1.0
-            reasons.insert(0, decisive + " (decides)")
             score = 1.0
         else:
             if query.countries and entity.countries:
-                shared_c = sorted(set(query.countries) & entity.countries)
-                if shared_c:
+                if not entity.countries.isdisjoint(query.countries):
                     features["country"] = COUNTRY_AGREES
-                    reasons.append(f"country {shared_c[0]} agrees (+{COUNTRY_AGREES:.2f})")
                 else:
-                    delta = FLAG_DIFFERS if entity.schema == "Vessel" else COUNTRY_DIFFERS
-                    features["country"] = delta
-                    reasons.append(f"country {'/'.join(query.countries)} differs from "
-                                   f"{'/'.join(sorted(entity.countries))} ({delta:+.2f})")
+                    features["country"] = (FLAG_DIFFERS if entity.schema == "Vessel"
+                                           else COUNTRY_DIFFERS)
+                score += features["country"]
             if query.date and entity.dates:
-                delta, text = self._date(query.date, entity)
-                features["date"] = delta
-                reasons.append(text)
-            score = score + sum(v for k, v in features.items() if k in ("country", "date"))
-            if query.mmsi and entity.mmsis and entity.schema == "Vessel":
-                reasons.append(f"MMSI {query.mmsi} is not this ship's "
-                               f"({', '.join(sorted(entity.mmsis))}); MMSIs are reassigned, "
-                               "so this only informs")
+                features["date"] = self._date(query.date, entity)[0]
+                score += features["date"]
         if query.imo and entity.imos and query.imo not in entity.imos:
             features["imo_conflict"] = 1.0
+            score = min(score, IMO_CONFLICT_CAP)
+        return round(min(max(score, 0.0), 1.0), 4), features, decisive
+
+    def score(self, query: Query, entity: IndexedEntity) -> Match:
+        """The scored match with its explanation."""
+        tokens = match_tokens(query.name, query.schema or entity.schema)
+        name, best_i, how = self._name(tokens, entity)
+        score, features, decisive = self._features(query, entity, name)
+        return self._match(query, entity, score, features, decisive, best_i, how)
+
+    def _match(self, query: Query, entity: IndexedEntity, score: float,
+               features: dict[str, float], decisive: str | None, best_i: int,
+               how: str) -> Match:
+        prop = entity.name_props[best_i]
+        label = {"name": "name", "alias": "alias", "previousName": "former name",
+                 "weakAlias": "weak alias"}.get(prop, prop)
+        op, _, note = how.partition(" ")
+        reasons = [f"{label} {entity.names[best_i]!r} {op} {query.name!r} "
+                   f"({features['name']:.2f}{', ' + note.strip('()') if note else ''})"]
+        if decisive:
+            reasons.insert(0, decisive + " (decides)")
+        if "country" in features:
+            delta = features["country"]
+            if delta > 0:
+                shared = sorted(set(query.countries) & entity.countries)
+                reasons.append(f"country {shared[0]} agrees ({delta:+.2f})")
+            else:
+                reasons.append(f"country {'/'.join(query.countries)} differs from "
+                               f"{'/'.join(sorted(entity.countries))} ({delta:+.2f})")
+        if "date" in features and query.date:
+            reasons.append(self._date(query.date, entity)[1])
+        if (not decisive and query.mmsi and entity.mmsis and entity.schema == "Vessel"):
+            reasons.append(f"MMSI {query.mmsi} is not this ship's "
+                           f"({', '.join(sorted(entity.mmsis))}), but MMSIs are reassigned "
+                           "so this only informs")
+        if "imo_conflict" in features:
             reasons.insert(0, f"IMO {query.imo} conflicts with this ship's IMO "
                               f"{', '.join(sorted(entity.imos))} (held at "
                               f"{IMO_CONFLICT_CAP:.2f})")
-            score = min(score, IMO_CONFLICT_CAP)
-        score = round(min(max(score, 0.0), 1.0), 4)
         return Match(
             entity_id=entity.id, caption=entity.caption, schema=entity.schema, score=score,
             matched_name=entity.names[best_i], imo=", ".join(sorted(entity.imos)) or None,
@@ -326,14 +355,22 @@ class Matcher:
             return Result(query.row, query.id, "review", [], query.error, query.warnings)
         settings = self.settings
         schema = query.schema or settings.schema
+        floor = 0.0 if keep_all else settings.review_threshold
+        tokens_by_schema: dict[str, tuple[str, ...]] = {}
         matches = []
         for number in self.candidates(query):
             entity = self._entities[number]
             if not self.allowed(entity, schema):
                 continue
-            match = self.score(query, entity)
-            if keep_all or match.score >= settings.review_threshold:
-                matches.append(match)
+            tokens = tokens_by_schema.get(entity.schema)
+            if tokens is None:
+                tokens = match_tokens(query.name, query.schema or entity.schema)
+                tokens_by_schema[entity.schema] = tokens
+            name, best_i, how = self._name(tokens, entity)
+            score, features, decisive = self._features(query, entity, name)
+            if score >= floor:
+                matches.append(self._match(query, entity, score, features, decisive, best_i,
+                                           how))
         matches.sort(key=lambda m: (-m.score, m.entity_id))
         if not keep_all:
             matches = matches[: settings.limit]
