@@ -229,7 +229,10 @@ def explain(
 def screen_frame(store: Store, frame: pd.DataFrame, **options: Any) -> pd.DataFrame:
     """The frame with the screening beside each row: `decision`, `score`, `entity_id`,
     `caption` (of the best match), `matches` (every match, as dicts) and `error`."""
-    records = frame.astype(object).where(frame.notna(), None).to_dict("records")
+    records: list[dict[str, Any]] = [
+        {str(k): v for k, v in record.items()}
+        for record in frame.astype(object).where(frame.notna(), None).to_dict("records")
+    ]
     out: dict[str, list[Any]] = {"decision": [], "score": [], "entity_id": [], "caption": [],
                                  "matches": [], "error": []}
     for result in screen(store, records, **options):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from graph.cli import core  # noqa: F401 - registers the commands
-from graph.cli import screen  # noqa: F401 - registers `screen`
+from graph.cli import (
+    core,  # noqa: F401 - registers the commands
+    screen,  # noqa: F401 - registers `screen`
+)
 from graph.cli.app import app
 
 

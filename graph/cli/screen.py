@@ -10,8 +10,16 @@ from typing import Annotated, Any
 
 import typer
 
-from graph.cli.app import DbOption, JsonOption, app, console, err_console, open_store, \
-    print_json, progress_bar
+from graph.cli.app import (
+    DbOption,
+    JsonOption,
+    app,
+    console,
+    err_console,
+    open_store,
+    print_json,
+    progress_bar,
+)
 from graph.errors import QueryError
 from queries.screen import explain, make_settings, screen_with
 from queries.screening.index import ScreenIndex, ensure_index, index_path

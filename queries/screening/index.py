@@ -16,6 +16,7 @@ compared with a few dozen names, never with every name.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import pickle
@@ -322,10 +323,8 @@ def ensure_index(
         if index is not None and is_fresh(index, store):
             return index, False
     index = build_index(store, progress=progress)
-    try:
+    with contextlib.suppress(OSError):
         save_index(index, path)
-    except OSError:
-        pass
     return index, True
 
 

@@ -17,7 +17,7 @@ by the other features; a strong identifier decides on its own:
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -38,6 +38,10 @@ DEFAULT_LIMIT: Final = 5
 IMO_CONFLICT_CAP: Final = 0.5
 #: A name whose tokens all occur in the other name (missing patronymic, extra word).
 SUBSET_FACTOR: Final = 0.9
+#: Word-by-word similarity (for spelling variants across transliterations: SERGEY/SERGEI) is
+#: computed when the whole-name measures stay under this, and counts this much of a full match.
+SOFT_TOKENS_BELOW: Final = 0.9
+SOFT_FACTOR: Final = 0.95
 #: Non-identical names shorter than this many characters lose SHORT_NAME_PENALTY.
 SHORT_NAME: Final = 8
 SHORT_NAME_PENALTY: Final = 0.06
@@ -148,6 +152,22 @@ class Settings:
     schema: str | None = None
 
 
+def soft_tokens(tokens: Sequence[str], others: Sequence[str],
+                weight: Callable[[str], float]) -> float:
+    """Word-by-word similarity of two names: every word, of either name, is scored by its best
+    rapidfuzz ratio against the other name's words, and the scores are averaged weighted by the
+    word's rarity in the index (`weight`), so a rare word found (ITERANET, TSEKOV) counts far
+    more than a common one (OBSHCHESTVO, SERGEY) and spelling variants (SERGEI) count nearly
+    whole."""
+    total = mass = 0.0
+    for side, other in ((tokens, others), (others, tokens)):
+        for token in side:
+            w = weight(token)
+            total += w * max(fuzz.ratio(token, o) for o in other)
+            mass += w
+    return total / mass / 100.0 if mass else 0.0
+
+
 def _year(date: str) -> str:
     return date[:4]
 
@@ -159,6 +179,20 @@ class Matcher:
         self.index = index
         self.settings = settings or Settings()
         self._entities = index.entities
+        self._weights: dict[str, float] = {}
+        #: Words the index does not hold (a misspelling, a word of no list) weigh like a word
+        #: three names share: neither rare evidence nor noise.
+        self._unknown_weight = index.idf(3)
+
+    def weight(self, token: str) -> float:
+        """How much a word says about identity: its inverse document frequency in the index."""
+        w = self._weights.get(token)
+        if w is None:
+            postings = self.index.tokens.get(token)
+            w = self.index.idf(len(postings)) if postings is not None else self._unknown_weight
+            if len(self._weights) < 200_000:
+                self._weights[token] = w
+        return w
 
     # -- candidates ----------------------------------------------------------------------------
 
@@ -241,10 +275,14 @@ class Matcher:
                 return 1.0, i, "="
             sim = max(ratio(q_key, key), ratio(q_plain, entity.plains[i])) / 100.0
             kind = "~"
-            if many and " " in key:
+            if many and " " in key and sim < 0.97:
                 subset = token_set(q_key, key) / 100.0 * SUBSET_FACTOR
                 if subset > sim:
                     sim, kind = subset, "~ (one name holds the other's words)"
+            if sim < SOFT_TOKENS_BELOW and (many or " " in key):
+                soft = soft_tokens(tokens, entity.plains[i].split(), self.weight) * SOFT_FACTOR
+                if soft > sim:
+                    sim, kind = soft, "~ (word by word, rare words weigh more)"
             if len(q_key) < SHORT_NAME or len(key) < SHORT_NAME:
                 sim -= SHORT_NAME_PENALTY
                 kind += f" (short name {-SHORT_NAME_PENALTY:+.2f})"
