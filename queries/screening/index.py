@@ -36,7 +36,7 @@ from loaders._io import iso_date
 from queries.screening.text import match_tokens, sorted_key, trigrams
 
 #: Bump when the layout of `ScreenIndex` changes: older files are rebuilt, never misread.
-INDEX_VERSION: Final = 1
+INDEX_VERSION: Final = 2
 INDEX_SUFFIX: Final = ".screen-index"
 
 #: Properties that hold a strong identifier besides IMO and MMSI (tax, registration, passport...).
@@ -141,6 +141,12 @@ class ScreenIndex:
     fingerprint: str
     entities: list[IndexedEntity]
     entry_entity: npt.NDArray[np.int32]
+    #: Square root of each entry's number of tokens: blocking scores are divided by it, so the
+    #: name MARIA ranks before MARIA GONZALEZ LOPEZ for the query MARIA.
+    entry_norm: npt.NDArray[np.float32]
+    #: Each entry's schema, as a position in `schemata`.
+    entry_schema: npt.NDArray[np.uint8]
+    schemata: tuple[str, ...]
     tokens: Postings
     grams: Postings
     by_identifier: dict[str, list[int]]
@@ -187,6 +193,9 @@ def build_index(
             programs[listing.entity].setdefault(listing.program)
     entities: list[IndexedEntity] = []
     entry_entity: list[int] = []
+    entry_norm: list[float] = []
+    entry_schema: list[int] = []
+    schema_codes: dict[str, int] = {}
     token_lists: dict[str, list[int]] = defaultdict(list)
     gram_lists: dict[str, list[int]] = defaultdict(list)
     by_identifier: dict[str, list[int]] = defaultdict(list)
@@ -211,6 +220,8 @@ def build_index(
         for key, (name, prop, tokens) in seen.items():
             entry = len(entry_entity)
             entry_entity.append(number)
+            entry_norm.append(math.sqrt(len(set(tokens))))
+            entry_schema.append(schema_codes.setdefault(schema, len(schema_codes)))
             names.append(name)
             props.append(prop)
             keys.append(key)
@@ -276,6 +287,9 @@ def build_index(
         fingerprint=store_fingerprint(store),
         entities=entities,
         entry_entity=np.asarray(entry_entity, dtype=np.int32),
+        entry_norm=np.asarray(entry_norm, dtype=np.float32),
+        entry_schema=np.asarray(entry_schema, dtype=np.uint8),
+        schemata=tuple(schema_codes),
         tokens=Postings.build(token_lists),
         grams=Postings.build(gram_lists),
         by_identifier={k: sorted(set(v)) for k, v in by_identifier.items()},

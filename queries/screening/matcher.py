@@ -42,6 +42,10 @@ SUBSET_FACTOR: Final = 0.9
 #: computed when the whole-name measures stay under this, and counts this much of a full match.
 SOFT_TOKENS_BELOW: Final = 0.9
 SOFT_FACTOR: Final = 0.95
+#: ... but not for names this unlike (nothing word by word would rescue), and only for the
+#: closest few names of a node.
+SOFT_FLOOR: Final = 0.5
+SOFT_NAMES: Final = 1
 #: Non-identical names shorter than this many characters lose SHORT_NAME_PENALTY.
 SHORT_NAME: Final = 8
 SHORT_NAME_PENALTY: Final = 0.06
@@ -58,7 +62,7 @@ BUILD_YEAR_DIFFERS: Final = -0.08
 #: Blocking: names compared per query (after ranking entries by shared rare features) and the
 #: postings read at most. Common features ("ltd", "^mo") are read last and only within budget.
 MAX_ENTRIES: Final = 40
-MAX_CANDIDATES: Final = 20
+MAX_CANDIDATES: Final = 12
 POSTINGS_BUDGET: Final = 4000
 TOKEN_WEIGHT: Final = 2.0
 
@@ -160,12 +164,16 @@ def soft_tokens(tokens: Sequence[str], others: Sequence[str],
     more than a common one (OBSHCHESTVO, SERGEY) and spelling variants (SERGEI) count nearly
     whole."""
     total = mass = 0.0
+    ratio = fuzz.ratio
     for side, other in ((tokens, others), (others, tokens)):
         for token in side:
             w = weight(token)
-            total += w * max(fuzz.ratio(token, o) for o in other)
+            # A word half unlike every other word is not found at all: rescale 50..100 to 0..1.
+            best = max([ratio(token, o) for o in other])
+            if best > 50.0:
+                total += w * (best - 50.0)
             mass += w
-    return total / mass / 100.0 if mass else 0.0
+    return total / mass / 50.0 if mass else 0.0
 
 
 def _year(date: str) -> str:
@@ -183,6 +191,12 @@ class Matcher:
         #: Words the index does not hold (a misspelling, a word of no list) weigh like a word
         #: three names share: neither rare evidence nor noise.
         self._unknown_weight = index.idf(3)
+        self._codes: dict[str, Any] = {}
+        self._entry_allowed: Any = None
+        if self.settings.sources is not None:
+            screened = np.array([any(s in self.settings.sources for s in e.sources)
+                                 for e in index.entities], dtype=bool)
+            self._entry_allowed = screened[index.entry_entity]
 
     def weight(self, token: str) -> float:
         """How much a word says about identity: its inverse document frequency in the index."""
@@ -196,8 +210,22 @@ class Matcher:
 
     # -- candidates ----------------------------------------------------------------------------
 
-    def block(self, tokens: Sequence[str], limit: int = MAX_CANDIDATES) -> list[int]:
-        """Entity numbers of the nodes whose names share the most rare features with `tokens`."""
+    def _schema_codes(self, schema: str | None) -> Any:
+        """The entry schema codes a query schema may match (None: all)."""
+        if schema is None:
+            return None
+        codes = self._codes.get(schema)
+        if codes is None:
+            allowed = COMPATIBLE.get(schema, frozenset())
+            codes = np.array([i for i, s in enumerate(self.index.schemata) if s in allowed],
+                             dtype=np.uint8)
+            self._codes[schema] = codes
+        return codes
+
+    def block(self, tokens: Sequence[str], schema: str | None = None,
+              limit: int = MAX_CANDIDATES) -> list[int]:
+        """Entity numbers of the nodes whose names share the most rare features with `tokens`
+        (of a schema the query's may match, from the sources screened against)."""
         index = self.index
         features: list[tuple[int, Any, float]] = []
         for token in set(tokens):
@@ -230,6 +258,14 @@ class Matcher:
         starts = np.flatnonzero(np.r_[True, ranked[1:] != ranked[:-1]])
         scores = np.add.reduceat(np.repeat(weights, lengths)[order], starts)
         hit = ranked[starts]
+        keep = self._entry_allowed[hit] if self._entry_allowed is not None else None
+        codes = self._schema_codes(schema)
+        if codes is not None:
+            in_schema = np.isin(index.entry_schema[hit], codes)
+            keep = in_schema if keep is None else keep & in_schema
+        if keep is not None:
+            hit, scores = hit[keep], scores[keep]
+        scores = scores / index.entry_norm[hit]
         if len(hit) > MAX_ENTRIES:
             best = np.argpartition(-scores, MAX_ENTRIES)[:MAX_ENTRIES]
             hit, scores = hit[best], scores[best]
@@ -251,7 +287,8 @@ class Matcher:
         for key in keys:
             for number in by_identifier.get(key, ()):
                 found.setdefault(number)
-        for number in self.block(match_tokens(query.name, query.schema)):
+        schema = query.schema or self.settings.schema
+        for number in self.block(match_tokens(query.name, query.schema), schema):
             found.setdefault(number)
         return list(found)
 
@@ -268,8 +305,8 @@ class Matcher:
         q_key = sorted_key(tokens)
         q_plain = " ".join(tokens)
         many = len(tokens) >= 2
-        best, best_i, how = -1.0, 0, "~"
         ratio, token_set = fuzz.ratio, fuzz.token_set_ratio
+        scored: list[tuple[float, int, str]] = []
         for i, key in enumerate(entity.keys):
             if key == q_key:
                 return 1.0, i, "="
@@ -279,11 +316,20 @@ class Matcher:
                 subset = token_set(q_key, key) / 100.0 * SUBSET_FACTOR
                 if subset > sim:
                     sim, kind = subset, "~ (one name holds the other's words)"
-            if sim < SOFT_TOKENS_BELOW and (many or " " in key):
-                soft = soft_tokens(tokens, entity.plains[i].split(), self.weight) * SOFT_FACTOR
-                if soft > sim:
-                    sim, kind = soft, "~ (word by word, rare words weigh more)"
-            if len(q_key) < SHORT_NAME or len(key) < SHORT_NAME:
+            scored.append((sim, i, kind))
+        scored.sort(key=lambda s: -s[0])
+        # Word by word only for the closest names, and only where it can change the answer:
+        # it costs a rapidfuzz call per pair of words.
+        if SOFT_FLOOR <= scored[0][0] < SOFT_TOKENS_BELOW:
+            for n, (sim, i, _kind) in enumerate(scored[:SOFT_NAMES]):
+                words = entity.plains[i].split()
+                if many or len(words) > 1:
+                    soft = soft_tokens(tokens, words, self.weight) * SOFT_FACTOR
+                    if soft > sim:
+                        scored[n] = (soft, i, "~ (word by word, rare words weigh more)")
+        best, best_i, how = -1.0, 0, "~"
+        for sim, i, kind in scored:
+            if len(q_key) < SHORT_NAME or len(entity.keys[i]) < SHORT_NAME:
                 sim -= SHORT_NAME_PENALTY
                 kind += f" (short name {-SHORT_NAME_PENALTY:+.2f})"
             if sim > best:
