@@ -19,8 +19,12 @@ from graph.model import Record
 from loaders import (
     eu_oj,
     eu_vessels,
+    ftm,
     gur_csv,
+    ofac_advanced_xml,
     ofac_csv,
+    ofac_enhanced_xml,
+    ofac_sdn_xml,
     registry_csv,
     tak_json,
     uk_ofsi,
@@ -42,8 +46,9 @@ class LoaderSpec:
     detect: Callable[[Path, bytes], bool]
     files: Callable[[Path], list[Path]]
     load: Callable[..., Iterator[Record]]
-    #: The source name of one file, for formats whose files each make a source of their own
-    #: (one per EU regulation); `source` otherwise.
+    #: The source a file's records go under when the file itself says which list it is
+    #: (one per EU regulation; optional in a loader module as `source_for(path)`; `source`
+    #: otherwise).
     source_for: Callable[[Path], str] | None = None
 
     def source_of(self, path: Path) -> str:
@@ -76,8 +81,8 @@ _UK_OFSI_CSV = LoaderSpec(
 LOADERS: dict[str, LoaderSpec] = {
     spec.format: spec
     for spec in (
-        *map(_spec, (ofac_csv, gur_csv, tak_json, registry_csv, un_xml, uk_ofsi, eu_vessels,
-                     eu_oj)),
+        *map(_spec, (ofac_csv, ofac_sdn_xml, ofac_advanced_xml, ofac_enhanced_xml, gur_csv,
+                     tak_json, un_xml, uk_ofsi, eu_vessels, eu_oj, ftm, registry_csv)),
         _UK_OFSI_CSV,
     )
 }
