@@ -232,9 +232,9 @@ class Quality:
             rate = self.false_match / self.n if self.n else 0.0
             return "-", "-", f"{rate:.3f}", f"{self.n / self.seconds:,.0f}" if self.seconds else "-"
         recall = self.hits / self.n if self.n else 0.0
-        precision = self.over_right / self.over if self.over else 0.0
+        precision = f"{self.over_right / self.over:.3f}" if self.over else "none over"
         qps = f"{self.n / self.seconds:,.0f}" if self.seconds else "-"
-        return f"{recall:.3f}", f"{precision:.3f}", "-", qps
+        return f"{recall:.3f}", precision, "-", qps
 
 
 def query_of(row: dict[str, Any], number: int) -> Query:
@@ -243,26 +243,40 @@ def query_of(row: dict[str, Any], number: int) -> Query:
     return parse_row(row, number, map_columns(list(row)))
 
 
+#: Lists whose aliases the hold-out takes, each screened against an index of that list alone:
+#: the same person listed by OFAC and the UK is two nodes until resolution merges them, and a
+#: held-out name found on the other list's node is right, not a miss.
+HOLDOUT_SOURCES = ("us_ofac_sdn", "gb_ofsi", "un_sc", "eu_oj_269_2014")
+
+
 def alias_holdout(rng: random.Random, store: Store, base: ScreenIndex,
-                  sample: int) -> tuple[ScreenIndex, list[Case]]:
-    eligible = [e for e in base.entities if len(e.keys) >= 2 and e.schema != "Airplane"]
-    chosen = rng.sample(eligible, min(sample, len(eligible)))
-    held: dict[str, str] = {}
-    cases = []
-    for n, entity in enumerate(chosen):
-        i = rng.randrange(1, len(entity.keys))
-        held[entity.id] = entity.keys[i]
-        words = {w for w in entity.keys[i].split() if len(w) >= 3}
-        kept = {w for k in entity.keys if k != entity.keys[i] for w in k.split()}
-        cases.append(Case(query_of({"name": entity.names[i], "schema": entity.schema}, n),
-                          frozenset({entity.id}), "variant" if words & kept else "other"))
-    schemata = {e.id: e.schema for e in chosen}
+                  sample: int) -> list[tuple[Matcher, list[Case]]]:
+    loaded = {i.source for i in store.loads(current_only=True)}
+    sources = [s for s in HOLDOUT_SOURCES if s in loaded]
+    out = []
+    for source in sources:
+        eligible = [e for e in base.entities if source in e.sources and len(e.sources) == 1
+                    and len(e.keys) >= 2 and e.schema != "Airplane"]
+        chosen = rng.sample(eligible, min(sample // len(sources), len(eligible)))
+        held: dict[str, str] = {}
+        cases = []
+        for n, entity in enumerate(chosen):
+            i = rng.randrange(1, len(entity.keys))
+            held[entity.id] = entity.keys[i]
+            words = {w for w in entity.keys[i].split() if len(w) >= 3}
+            kept = {w for k in entity.keys if k != entity.keys[i] for w in k.split()}
+            cases.append(Case(query_of({"name": entity.names[i], "schema": entity.schema}, n),
+                              frozenset({entity.id}), "variant" if words & kept else "other"))
+        schemata = {e.id: e.schema for e in chosen}
 
-    def exclude(cid: str, name: str) -> bool:
-        key = held.get(cid)
-        return key is not None and sorted_key(match_tokens(name, schemata[cid])) == key
+        def exclude(cid: str, name: str, held: dict[str, str] = held,
+                    schemata: dict[str, str] = schemata) -> bool:
+            key = held.get(cid)
+            return key is not None and sorted_key(match_tokens(name, schemata[cid])) == key
 
-    return build_index(store, exclude=exclude), cases
+        index = build_index(store, sources=[source], exclude=exclude)
+        out.append((Matcher(index, Settings()), cases))
+    return out
 
 
 def cross_list(store: Store) -> tuple[list[str], list[Case], str]:
@@ -353,7 +367,9 @@ def ftm_proxy(schema: str, props: dict[str, Iterable[str]], ident: str) -> Any:
     return proxy
 
 
-def query_proxy(query: Query) -> Any:
+def query_proxy(query: Query, ident: str) -> Any:
+    """The query as an FtM entity. Each needs its own id: nomenklatura caches name analysis
+    by entity id."""
     schema = query.schema or "LegalEntity"
     props: dict[str, list[str]] = {"name": [query.name]}
     if query.imo:
@@ -366,7 +382,7 @@ def query_proxy(query: Query) -> Any:
         props["buildDate" if schema == "Vessel" else "birthDate"] = [query.date]
     if query.identifiers:
         props["registrationNumber"] = list(query.identifiers)
-    return ftm_proxy(schema, props, "query")
+    return ftm_proxy(schema, props, ident)
 
 
 def anchors(matcher: Matcher, cases: Sequence[Case], name: str,
@@ -384,7 +400,8 @@ def anchors(matcher: Matcher, cases: Sequence[Case], name: str,
             if n not in proxies:
                 e = entities[n]
                 proxies[n] = ftm_proxy(e.schema, e.props, e.id)
-        candidate_lists.append((query_proxy(case.query), numbers))
+        candidate_lists.append((query_proxy(case.query, f"query-{name}-{len(candidate_lists)}"),
+                                numbers))
     out = {}
     for algo_name, algorithm in algorithms.items():
         quality = Quality(name)
@@ -514,8 +531,7 @@ def main(argv: list[str] | None = None) -> None:
     # quality
     settings = Settings()
     matcher = Matcher(index, settings)
-    holdout_index, alias_cases = alias_holdout(rng, store, index, args.sample)
-    holdout = Matcher(holdout_index, settings)
+    holdouts = alias_holdout(rng, store, index, args.sample)
     ofac_sources, cross_cases, cross_note = cross_list(store)
     ofac_index = build_index(store, sources=ofac_sources) if cross_cases else None
     ofac_matcher = Matcher(ofac_index, settings) if ofac_index else None
@@ -524,16 +540,19 @@ def main(argv: list[str] | None = None) -> None:
     vessels_imo, vessels_name = vessel_cases(rng, index, args.sample)
     negative_cases = [Case(query_of(r, i), frozenset(), "negative")
                       for i, r in enumerate(negatives(rng, args.sample, index))]
-    sets: list[tuple[str, Matcher, list[Case]]] = [
-        ("(a) alias hold-out, all", holdout, alias_cases),
-        ("(a') alias hold-out, aliases sharing a word", holdout,
-         [c for c in alias_cases if c.label == "variant"]),
+    sets: list[tuple[str, Matcher, list[Case]]] = []
+    for holdout, alias_cases in holdouts:
+        source = holdout.index.sources[0] if holdout.index.sources else "?"
+        sets.append((f"(a) alias hold-out, {source}", holdout, alias_cases))
+        sets.append((f"(a') alias hold-out, {source}, aliases sharing a word", holdout,
+                     [c for c in alias_cases if c.label == "variant"]))
+    sets += [
         ("(c) vessels, name + IMO", matcher, vessels_imo),
         ("(c) vessels, name only", matcher, vessels_name),
         ("(d) negatives (not listed)", matcher, negative_cases),
     ]
     if ofac_matcher:
-        sets.insert(1, ("(b) cross-list UK/EU -> OFAC", ofac_matcher, cross_cases))
+        sets.insert(len(sets) - 3, ("(b) cross-list UK/EU -> OFAC", ofac_matcher, cross_cases))
     print(f"\n  {cross_note}")
     results = {name: ours(m, cases, name) for name, m, cases in sets}
     positives = [q for q in results.values()
