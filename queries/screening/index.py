@@ -36,7 +36,7 @@ from loaders._io import iso_date
 from queries.screening.text import match_tokens, sorted_key, trigrams
 
 #: Bump when the layout of `ScreenIndex` changes: older files are rebuilt, never misread.
-INDEX_VERSION: Final = 2
+INDEX_VERSION: Final = 3
 INDEX_SUFFIX: Final = ".screen-index"
 
 #: Properties that hold a strong identifier besides IMO and MMSI (tax, registration, passport...).
@@ -141,6 +141,8 @@ class ScreenIndex:
     fingerprint: str
     entities: list[IndexedEntity]
     entry_entity: npt.NDArray[np.int32]
+    #: Each entity's first entry: an entity's entries are consecutive, in the order of its names.
+    entity_first_entry: npt.NDArray[np.int32]
     #: Square root of each entry's number of tokens: blocking scores are divided by it, so the
     #: name MARIA ranks before MARIA GONZALEZ LOPEZ for the query MARIA.
     entry_norm: npt.NDArray[np.float32]
@@ -193,6 +195,7 @@ def build_index(
             programs[listing.entity].setdefault(listing.program)
     entities: list[IndexedEntity] = []
     entry_entity: list[int] = []
+    first_entry: list[int] = []
     entry_norm: list[float] = []
     entry_schema: list[int] = []
     schema_codes: dict[str, int] = {}
@@ -216,6 +219,7 @@ def build_index(
         if not seen:
             return
         number = len(entities)
+        first_entry.append(len(entry_entity))
         names, props, keys, plains = [], [], [], []
         for key, (name, prop, tokens) in seen.items():
             entry = len(entry_entity)
@@ -287,6 +291,7 @@ def build_index(
         fingerprint=store_fingerprint(store),
         entities=entities,
         entry_entity=np.asarray(entry_entity, dtype=np.int32),
+        entity_first_entry=np.asarray(first_entry, dtype=np.int32),
         entry_norm=np.asarray(entry_norm, dtype=np.float32),
         entry_schema=np.asarray(entry_schema, dtype=np.uint8),
         schemata=tuple(schema_codes),

@@ -61,10 +61,12 @@ BUILD_YEAR_DIFFERS: Final = -0.08
 
 #: Blocking: names compared per query (after ranking entries by shared rare features) and the
 #: postings read at most. Common features ("ltd", "^mo") are read last and only within budget.
-MAX_ENTRIES: Final = 40
+MAX_ENTRIES: Final = 60
 MAX_CANDIDATES: Final = 12
 POSTINGS_BUDGET: Final = 4000
 TOKEN_WEIGHT: Final = 2.0
+#: Tokens whose blocking features are kept between queries (names repeat words a lot).
+FEATURE_CACHE: Final = 100_000
 
 #: Which node schemata a query schema can match.
 COMPATIBLE: Final[dict[str, frozenset[str]]] = {
@@ -192,6 +194,7 @@ class Matcher:
         #: three names share: neither rare evidence nor noise.
         self._unknown_weight = index.idf(3)
         self._codes: dict[str, Any] = {}
+        self._features_of: dict[str, list[tuple[int, Any, float]]] = {}
         self._entry_allowed: Any = None
         if self.settings.sources is not None:
             screened = np.array([any(s in self.settings.sources for s in e.sources)
@@ -211,36 +214,48 @@ class Matcher:
     # -- candidates ----------------------------------------------------------------------------
 
     def _schema_codes(self, schema: str | None) -> Any:
-        """The entry schema codes a query schema may match (None: all)."""
+        """A mask over entry schema codes: those a query schema may match (None: all)."""
         if schema is None:
             return None
         codes = self._codes.get(schema)
         if codes is None:
             allowed = COMPATIBLE.get(schema, frozenset())
-            codes = np.array([i for i, s in enumerate(self.index.schemata) if s in allowed],
-                             dtype=np.uint8)
+            codes = np.zeros(256, dtype=bool)
+            codes[[i for i, s in enumerate(self.index.schemata) if s in allowed]] = True
             self._codes[schema] = codes
         return codes
 
+    def _token_features(self, token: str) -> list[tuple[int, Any, float]]:
+        """(postings length, postings, weight) of a token and of its trigrams."""
+        index = self.index
+        out: list[tuple[int, Any, float]] = []
+        postings = index.tokens.get(token)
+        if postings is not None:
+            out.append((len(postings), postings, TOKEN_WEIGHT * index.idf(len(postings))))
+        grams = trigrams(token)
+        share = 1.0 / len(grams)
+        for gram in grams:
+            postings = index.grams.get(gram)
+            if postings is not None:
+                out.append((len(postings), postings, share * index.idf(len(postings))))
+        return out
+
     def block(self, tokens: Sequence[str], schema: str | None = None,
-              limit: int = MAX_CANDIDATES) -> list[int]:
+              limit: int = MAX_CANDIDATES) -> dict[int, list[int]]:
         """Entity numbers of the nodes whose names share the most rare features with `tokens`
         (of a schema the query's may match, from the sources screened against)."""
         index = self.index
         features: list[tuple[int, Any, float]] = []
+        cache = self._features_of
         for token in set(tokens):
-            postings = index.tokens.get(token)
-            if postings is not None:
-                features.append((len(postings), postings,
-                                 TOKEN_WEIGHT * index.idf(len(postings))))
-            grams = trigrams(token)
-            share = 1.0 / len(grams)
-            for gram in grams:
-                postings = index.grams.get(gram)
-                if postings is not None:
-                    features.append((len(postings), postings, share * index.idf(len(postings))))
+            known = cache.get(token)
+            if known is None:
+                known = self._token_features(token)
+                if len(cache) < FEATURE_CACHE:
+                    cache[token] = known
+            features.extend(known)
         if not features:
-            return []
+            return {}
         features.sort(key=lambda f: f[0])
         arrays, weights, lengths, read = [], [], [], 0
         for size, postings, weight in features:
@@ -261,7 +276,7 @@ class Matcher:
         keep = self._entry_allowed[hit] if self._entry_allowed is not None else None
         codes = self._schema_codes(schema)
         if codes is not None:
-            in_schema = np.isin(index.entry_schema[hit], codes)
+            in_schema = codes[index.entry_schema[hit]]
             keep = in_schema if keep is None else keep & in_schema
         if keep is not None:
             hit, scores = hit[keep], scores[keep]
@@ -270,27 +285,33 @@ class Matcher:
             best = np.argpartition(-scores, MAX_ENTRIES)[:MAX_ENTRIES]
             hit, scores = hit[best], scores[best]
         hit = hit[np.argsort(-scores, kind="stable")]
-        out: dict[int, None] = {}
-        for entity in index.entry_entity[hit].tolist():
-            out.setdefault(entity)
-            if len(out) >= limit:
-                break
-        return list(out)
+        out: dict[int, list[int]] = {}
+        first = index.entity_first_entry
+        for entry, entity in zip(hit.tolist(), index.entry_entity[hit].tolist(), strict=True):
+            names = out.get(entity)
+            if names is None:
+                if len(out) >= limit:
+                    continue
+                names = out[entity] = []
+            names.append(entry - int(first[entity]))
+        return out
 
-    def candidates(self, query: Query) -> list[int]:
+    def candidates(self, query: Query) -> dict[int, list[int] | None]:
+        """Entity numbers to score, each with the positions of its names the blocking found
+        (None: every name, for a node found by an identifier)."""
         by_identifier = self.index.by_identifier
-        found: dict[int, None] = {}
+        found: dict[int, list[int] | None] = {}
         keys = [f"imo:{query.imo}"] if query.imo else []
         if query.mmsi:
             keys.append(f"mmsi:{query.mmsi}")
         keys.extend(f"id:{i}" for i in query.identifiers)
         for key in keys:
             for number in by_identifier.get(key, ()):
-                found.setdefault(number)
+                found[number] = None
         schema = query.schema or self.settings.schema
-        for number in self.block(match_tokens(query.name, query.schema), schema):
-            found.setdefault(number)
-        return list(found)
+        for number, names in self.block(match_tokens(query.name, query.schema), schema).items():
+            found.setdefault(number, names)
+        return found
 
     # -- scoring -------------------------------------------------------------------------------
 
@@ -300,14 +321,18 @@ class Matcher:
         sources = self.settings.sources
         return sources is None or any(s in sources for s in entity.sources)
 
-    def _name(self, tokens: tuple[str, ...], entity: IndexedEntity) -> tuple[float, int, str]:
-        """Best similarity of the query's tokens to any name of the node, which name, and how."""
+    def _name(self, tokens: tuple[str, ...], entity: IndexedEntity,
+              which: Sequence[int] | None = None) -> tuple[float, int, str]:
+        """Best similarity of the query's tokens to the names of the node (those at `which`,
+        default all), which name, and how."""
         q_key = sorted_key(tokens)
         q_plain = " ".join(tokens)
         many = len(tokens) >= 2
         ratio, token_set = fuzz.ratio, fuzz.token_set_ratio
         scored: list[tuple[float, int, str]] = []
-        for i, key in enumerate(entity.keys):
+        keys = entity.keys
+        for i in range(len(keys)) if which is None else which:
+            key = keys[i]
             if key == q_key:
                 return 1.0, i, "="
             sim = max(ratio(q_key, key), ratio(q_plain, entity.plains[i])) / 100.0
@@ -442,7 +467,7 @@ class Matcher:
         floor = 0.0 if keep_all else settings.review_threshold
         tokens_by_schema: dict[str, tuple[str, ...]] = {}
         matches = []
-        for number in self.candidates(query):
+        for number, which in self.candidates(query).items():
             entity = self._entities[number]
             if not self.allowed(entity, schema):
                 continue
@@ -450,7 +475,7 @@ class Matcher:
             if tokens is None:
                 tokens = match_tokens(query.name, query.schema or entity.schema)
                 tokens_by_schema[entity.schema] = tokens
-            name, best_i, how = self._name(tokens, entity)
+            name, best_i, how = self._name(tokens, entity, which)
             score, features, decisive = self._features(query, entity, name)
             if score >= floor:
                 matches.append(self._match(query, entity, score, features, decisive, best_i,
