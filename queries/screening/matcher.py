@@ -44,9 +44,13 @@ SOFT_TOKENS_BELOW: Final = 0.9
 SOFT_FACTOR: Final = 0.95
 #: ... but not for names this unlike (nothing word by word would rescue), and only for the
 #: closest few names of a node.
-SOFT_FLOOR: Final = 0.5
+SOFT_FLOOR: Final = 0.2
 SOFT_NAMES: Final = 1
-#: Non-identical names shorter than this many characters lose SHORT_NAME_PENALTY.
+#: Words the index does not know weigh like a word this many names hold.
+UNKNOWN_WORD_DF: Final = 30
+#: Weight of a word of the longer name that has no counterpart in the shorter.
+EXTRA_WORD_WEIGHT: Final = 0.3
+#: Non-identical names both shorter than this many characters lose SHORT_NAME_PENALTY.
 SHORT_NAME: Final = 8
 SHORT_NAME_PENALTY: Final = 0.06
 COUNTRY_AGREES: Final = 0.03
@@ -167,15 +171,20 @@ def soft_tokens(tokens: Sequence[str], others: Sequence[str],
     whole."""
     total = mass = 0.0
     ratio = fuzz.ratio
+    longer = tokens if len(tokens) > len(others) else others
     for side, other in ((tokens, others), (others, tokens)):
         for token in side:
             w = weight(token)
-            # A word half unlike every other word is not found at all: rescale 50..100 to 0..1.
+            # A word less than 40 % like every other word is not found at all.
             best = max([ratio(token, o) for o in other])
-            if best > 50.0:
-                total += w * (best - 50.0)
+            if best > 40.0:
+                total += w * (best - 40.0) / 60.0
+            elif side is longer:
+                # The longer name's extra words (a patronymic, a second surname) cost less
+                # than a word of the shorter name that is missing.
+                w *= EXTRA_WORD_WEIGHT
             mass += w
-    return total / mass / 50.0 if mass else 0.0
+    return total / mass if mass else 0.0
 
 
 def _year(date: str) -> str:
@@ -191,8 +200,8 @@ class Matcher:
         self._entities = index.entities
         self._weights: dict[str, float] = {}
         #: Words the index does not hold (a misspelling, a word of no list) weigh like a word
-        #: three names share: neither rare evidence nor noise.
-        self._unknown_weight = index.idf(3)
+        #: some dozens of names share: neither rare evidence nor noise.
+        self._unknown_weight = index.idf(UNKNOWN_WORD_DF)
         self._codes: dict[str, Any] = {}
         self._features_of: dict[str, list[tuple[int, Any, float]]] = {}
         self._entry_allowed: Any = None
@@ -354,7 +363,7 @@ class Matcher:
                         scored[n] = (soft, i, "~ (word by word, rare words weigh more)")
         best, best_i, how = -1.0, 0, "~"
         for sim, i, kind in scored:
-            if len(q_key) < SHORT_NAME or len(entity.keys[i]) < SHORT_NAME:
+            if len(q_key) < SHORT_NAME and len(entity.keys[i]) < SHORT_NAME:
                 sim -= SHORT_NAME_PENALTY
                 kind += f" (short name {-SHORT_NAME_PENALTY:+.2f})"
             if sim > best:
