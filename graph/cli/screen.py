@@ -1,0 +1,179 @@
+"""`screen`: batch sanctions screening of a file, or one name explained."""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from graph.cli.app import (
+    DbOption,
+    JsonOption,
+    app,
+    console,
+    err_console,
+    open_store,
+    print_json,
+    progress_bar,
+)
+from graph.errors import QueryError
+from queries.screen import explain, make_settings, screen_with
+from queries.screening.index import ScreenIndex, ensure_index, index_path
+from queries.screening.io import OUTPUT_SUFFIXES, TableWriter, read_rows, write_jsonl
+from queries.screening.matcher import (
+    DEFAULT_LIMIT,
+    MATCH_THRESHOLD,
+    REVIEW_THRESHOLD,
+    Matcher,
+    Query,
+    Result,
+)
+
+
+def _index(store: Any, rebuild: bool) -> ScreenIndex:
+    with progress_bar("building the screening index") as progress:
+        index, built = ensure_index(store, rebuild=rebuild, progress=progress)
+    if built:
+        err_console.print(f"screening index built: {len(index.entities):,} entities, "
+                          f"{len(index.entry_entity):,} names -> {index_path(store)}",
+                          markup=False, highlight=False, soft_wrap=True)
+    return index
+
+
+def _sources(values: list[str] | None) -> list[str] | None:
+    if not values:
+        return None
+    return [s.strip() for v in values for s in v.split(",") if s.strip()]
+
+
+@app.command(name="screen")
+def screen_command(
+    input: Annotated[str, typer.Argument(
+        help="CSV, XLSX or JSON-lines file of names to screen (`-`: JSON lines on stdin); "
+             "with --explain, one name.", show_default=False)],
+    output: Annotated[str, typer.Option(
+        "--output", "-o", help="Result file: .jsonl, .csv or .xlsx; `-` writes JSON lines to "
+                               "stdout.")] = "-",
+    threshold: Annotated[float, typer.Option(
+        "--threshold", help="Score from which a row is a match.")] = MATCH_THRESHOLD,
+    review_threshold: Annotated[float, typer.Option(
+        "--review-threshold", help="Score from which a row needs review.")] = REVIEW_THRESHOLD,
+    limit: Annotated[int, typer.Option("--limit", help="Most matches per row.")] = DEFAULT_LIMIT,
+    sources: Annotated[list[str] | None, typer.Option(
+        "--sources", help="Screen against these sources only (repeat or comma-separate; "
+                          "see `sources`).")] = None,
+    schema: Annotated[str | None, typer.Option(
+        "--schema", help="Only nodes of this kind (Person, Company, Organization, LegalEntity, "
+                         "Vessel); also the type of rows that give none.")] = None,
+    fail_on_match: Annotated[bool, typer.Option(
+        "--fail-on-match", help="Exit with code 1 when any row matches.")] = False,
+    explain_one: Annotated[bool, typer.Option(
+        "--explain", help="Screen the one name INPUT and print every candidate with its "
+                          "reasons.")] = False,
+    imo: Annotated[str | None, typer.Option("--imo", help="With --explain: the IMO.")] = None,
+    country: Annotated[str | None, typer.Option(
+        "--country", help="With --explain: country or flag.")] = None,
+    birth_date: Annotated[str | None, typer.Option(
+        "--birth-date", help="With --explain: birth date or build year.")] = None,
+    workers: Annotated[int | None, typer.Option(
+        "--workers", help="Worker processes (default: one per core).")] = None,
+    rebuild_index: Annotated[bool, typer.Option(
+        "--rebuild-index", help="Rebuild the screening index even if it is current.")] = False,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Screen a file of counterparties or vessels against every loaded list: per row a decision
+    (match, review, clear), the best matches with score, lists, programmes and the reasons.
+    Identifiers (IMO, MMSI, tax numbers) decide; a different IMO keeps a ship from matching."""
+    source_list = _sources(sources)
+    with open_store(db) as store:
+        index = _index(store, rebuild_index)
+        if explain_one:
+            query, result = explain(store, input, schema=schema, country=country,
+                                    birth_date=birth_date, imo=imo, sources=source_list,
+                                    threshold=threshold, review_threshold=review_threshold,
+                                    index=index)
+            if as_json:
+                print_json(result.to_dict())
+            else:
+                _render_explain(query, result, threshold, review_threshold)
+            return
+        settings = make_settings(index, threshold=threshold, review_threshold=review_threshold,
+                                 limit=limit, sources=source_list, schema=schema)
+    counts = _screen_file(Path(input), output, Matcher(index, settings), workers)
+    total = counts["match"] + counts["review"] + counts["clear"]
+    summary = {"rows": total, "match": counts["match"], "review": counts["review"],
+               "clear": counts["clear"], "unreadable": counts["unreadable"]}
+    if as_json and output != "-":
+        print_json(summary)
+    else:
+        err_console.print(
+            f"screened {total:,} rows: {counts['match']:,} match, {counts['review']:,} review, "
+            f"{counts['clear']:,} clear" + (f"; {counts['unreadable']:,} unreadable (reason in "
+                                            "the error field)" if counts["unreadable"] else ""),
+            markup=False, highlight=False, soft_wrap=True)
+    if fail_on_match and counts["match"]:
+        raise typer.Exit(1)
+
+
+def _screen_file(path: Path, output: str, matcher: Matcher, workers: int | None) -> Counter[str]:
+    out_path = Path(output)
+    if output != "-" and out_path.suffix.lower() not in OUTPUT_SUFFIXES:
+        raise QueryError(f"{output}: cannot tell the output format; use .jsonl, .csv or .xlsx")
+    columns, rows = read_rows(path)
+    counts: Counter[str] = Counter()
+
+    def counted(results: Iterator[Result]) -> Iterator[Result]:
+        for result in results:
+            counts[result.decision] += 1
+            if result.error:
+                counts["unreadable"] += 1
+            yield result
+
+    with progress_bar(f"screening {path.name}", total=len(rows)) as progress:
+        results = counted(screen_with(matcher, rows, workers=workers, progress=progress))
+        if output == "-":
+            for _ in write_jsonl(sys.stdout, results):
+                pass
+        elif out_path.suffix.lower() in (".csv", ".xlsx"):
+            writer = TableWriter(out_path, columns)
+            for _ in writer.write(results):
+                pass
+            writer.close()
+        else:
+            with out_path.open("w", encoding="utf-8") as handle:
+                for _ in write_jsonl(handle, results):
+                    pass
+    return counts
+
+
+def _render_explain(query: Query, result: Result, threshold: float, review: float) -> None:
+    facts = [f for f in (query.schema, query.imo and f"IMO {query.imo}",
+                         query.mmsi and f"MMSI {query.mmsi}", "/".join(query.countries),
+                         query.date and f"date {query.date}") if f]
+    head = f"{query.name!r}" + (f" ({', '.join(facts)})" if facts else "")
+    console.print(f"{head}: {result.decision.upper()}", markup=False, soft_wrap=True)
+    if result.error:
+        console.print(f"  cannot screen this row: {result.error}", markup=False, soft_wrap=True)
+        return
+    for warning in result.warnings:
+        console.print(f"  note: {warning}", markup=False, soft_wrap=True)
+    console.print(f"  {len(result.matches)} candidate(s) considered; match from {threshold:.2f}, "
+                  f"review from {review:.2f}", markup=False, soft_wrap=True)
+    for rank, match in enumerate(result.matches, start=1):
+        verdict = ("match" if match.score >= threshold else
+                   "review" if match.score >= review else "below review")
+        ident = f", IMO {match.imo}" if match.imo else ""
+        console.print(f"\n  {rank}. {match.score:.2f} {verdict}: {match.caption} "
+                      f"({match.schema}{ident}) [{match.entity_id}]", markup=False, soft_wrap=True)
+        console.print(f"     lists: {', '.join(match.sources) or '-'}; programmes: "
+                      f"{', '.join(match.programs) or '-'}", markup=False, soft_wrap=True)
+        for reason in match.explanation.split("; "):
+            console.print(f"     - {reason}", markup=False, soft_wrap=True)
+
+
+__all__ = ["screen_command"]

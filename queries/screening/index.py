@@ -1,0 +1,349 @@
+"""The screening index: every canonical node's names, identifiers, countries, dates and listings,
+with postings for blocking, built once from the store and saved beside it.
+
+File: `<store>.screen-index` (a pickle of `ScreenIndex`, written to a temporary name and renamed
+so a reader never sees half a file). It records the store's `generation()` and a fingerprint of
+the current loads; `ensure_index` rebuilds it whenever either differs, so a load or a resolve
+makes the next screen rebuild it. The pickle is read only from beside the store it was built
+from: it is trusted as much as the store file itself.
+
+Blocking: each distinct name of each node is one *entry*. Postings map every token and every
+token trigram to the entries that contain it (compressed-row arrays, so the whole index is a few
+numpy arrays and loads in a fraction of a second). A query gathers the postings of its rarest
+features, weights them by inverse document frequency and keeps the best entries: a query is
+compared with a few dozen names, never with every name.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import pickle
+import re
+from collections import defaultdict
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+import numpy as np
+import numpy.typing as npt
+
+from graph.identifiers import clean_imo_company, clean_imo_ship, clean_mmsi
+from graph.store import NAME_PROPERTIES, Store
+from loaders._io import iso_date
+from queries.screening.text import match_tokens, sorted_key, trigrams
+
+#: Bump when the layout of `ScreenIndex` changes: older files are rebuilt, never misread.
+INDEX_VERSION: Final = 3
+INDEX_SUFFIX: Final = ".screen-index"
+
+#: Properties that hold a strong identifier besides IMO and MMSI (tax, registration, passport...).
+IDENTIFIER_PROPS: Final = (
+    "taxNumber", "registrationNumber", "innCode", "ogrnCode", "idNumber", "passportNumber",
+    "leiCode", "swiftBic", "dunsCode", "vatCode", "okpoCode", "kppCode", "uscCode",
+)
+COUNTRY_PROPS: Final = ("country", "nationality", "citizenship", "jurisdiction", "flag",
+                        "pastFlags", "mainCountry")
+DATE_PROPS: Final = ("birthDate", "buildDate", "incorporationDate")
+#: Properties kept verbatim for building FtM proxies of a node (the benchmark's anchors).
+FTM_PROPS: Final = (*NAME_PROPERTIES, "imoNumber", "mmsi", *IDENTIFIER_PROPS, *COUNTRY_PROPS,
+                    "birthDate", "buildDate", "incorporationDate", "callSign", "gender")
+
+_NOT_ALNUM: Final = re.compile(r"[^0-9A-Z]+")
+
+
+def identifier_key(value: str) -> str | None:
+    """An identifier as screening compares it: upper-case letters and digits only; None for
+    values too short or without a digit to identify anything (`N/A`, `12`)."""
+    key = _NOT_ALNUM.sub("", value.upper())
+    if len(key) < 5 or not any(c.isdigit() for c in key):
+        return None
+    return key
+
+
+_MONTHS: Final = {m: i for i, m in enumerate(
+    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
+_DAY_MONTH_YEAR: Final = re.compile(r"^(\d{1,2}) ([a-z]{3})[a-z]* (\d{4})$")
+_YEAR: Final = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+
+
+def iso_dates(text: str) -> list[str]:
+    """ISO dates (as precise as stated) in a list's date text: `1952-10-07`, `07 Oct 1952`,
+    `07.10.1952`, `1952`; a range or `circa 1950 to 1955` gives each year."""
+    date = iso_date(text)
+    if date:
+        return [date]
+    lowered = " ".join(text.lower().split())
+    match = _DAY_MONTH_YEAR.match(lowered)
+    if match and match.group(2) in _MONTHS:
+        day, month, year = match.group(1), _MONTHS[match.group(2)], match.group(3)
+        return [f"{year}-{month:02d}-{int(day):02d}"]
+    return list(dict.fromkeys(_YEAR.findall(lowered)))
+
+
+@dataclass(slots=True)
+class IndexedEntity:
+    """One canonical node as the matcher sees it. Names are parallel tuples."""
+
+    id: str
+    schema: str
+    caption: str
+    names: tuple[str, ...]
+    name_props: tuple[str, ...]
+    keys: tuple[str, ...]
+    plains: tuple[str, ...]
+    imos: frozenset[str]
+    mmsis: frozenset[str]
+    identifiers: frozenset[str]
+    countries: frozenset[str]
+    dates: tuple[str, ...]
+    sources: tuple[str, ...]
+    programs: tuple[str, ...]
+    props: dict[str, tuple[str, ...]]
+
+
+@dataclass(slots=True)
+class Postings:
+    """Feature -> entry ids as compressed rows: `data[offsets[i]:offsets[i + 1]]`."""
+
+    ids: dict[str, int]
+    offsets: npt.NDArray[np.int64]
+    data: npt.NDArray[np.int32]
+
+    @classmethod
+    def build(cls, lists: dict[str, list[int]]) -> Postings:
+        ids: dict[str, int] = {}
+        offsets = np.zeros(len(lists) + 1, dtype=np.int64)
+        chunks: list[list[int]] = []
+        for i, (feature, entries) in enumerate(lists.items()):
+            ids[feature] = i
+            unique = sorted(set(entries))
+            chunks.append(unique)
+            offsets[i + 1] = offsets[i] + len(unique)
+        data = np.fromiter((e for chunk in chunks for e in chunk), dtype=np.int32,
+                           count=int(offsets[-1]))
+        return cls(ids, offsets, data)
+
+    def get(self, feature: str) -> npt.NDArray[np.int32] | None:
+        i = self.ids.get(feature)
+        if i is None:
+            return None
+        return self.data[self.offsets[i] : self.offsets[i + 1]]
+
+
+@dataclass(slots=True)
+class ScreenIndex:
+    """Everything screening reads, in memory."""
+
+    generation: int
+    fingerprint: str
+    entities: list[IndexedEntity]
+    entry_entity: npt.NDArray[np.int32]
+    #: Each entity's first entry: an entity's entries are consecutive, in the order of its names.
+    entity_first_entry: npt.NDArray[np.int32]
+    #: Square root of each entry's number of tokens: blocking scores are divided by it, so the
+    #: name MARIA ranks before MARIA GONZALEZ LOPEZ for the query MARIA.
+    entry_norm: npt.NDArray[np.float32]
+    #: Each entry's schema, as a position in `schemata`.
+    entry_schema: npt.NDArray[np.uint8]
+    schemata: tuple[str, ...]
+    tokens: Postings
+    grams: Postings
+    by_identifier: dict[str, list[int]]
+    sources: tuple[str, ...]
+    version: int = INDEX_VERSION
+    #: Log of (number of entries): inverse document frequency is `log_n - log(df)`.
+    log_n: float = field(default=0.0)
+
+    def idf(self, df: int) -> float:
+        return max(self.log_n - math.log(df), 0.05)
+
+
+def index_path(store: Store) -> Path:
+    return store.path.with_name(store.path.name + INDEX_SUFFIX)
+
+
+def store_fingerprint(store: Store) -> str:
+    """The current loads (id, source, checksum): a store file replaced by another whose
+    generation happens to be equal still gets a fresh index."""
+    return ";".join(f"{i.id}:{i.source}:{i.checksum[:16]}" for i in store.loads(current_only=True))
+
+
+def build_index(
+    store: Store,
+    *,
+    sources: Collection[str] | None = None,
+    exclude: Callable[[str, str], bool] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ScreenIndex:
+    """Build the index from the store's merged view.
+
+    `sources` keeps only facts and listings stated by those sources (a node none of them states
+    is left out); `exclude(entity_id, name)` drops single names (the benchmark's alias
+    hold-out). Both default to everything.
+    """
+    allowed = set(sources) if sources is not None else None
+    node_meta: dict[str, tuple[str, str, tuple[str, ...]]] = {}
+    for node in store.iter_nodes():
+        member_sources = tuple(sorted({m.split(":", 1)[0] for m in node.members}))
+        node_meta[node.id] = (node.schema, node.caption, member_sources)
+    programs: dict[str, dict[str, None]] = defaultdict(dict)
+    for listing in store.iter_listings():
+        if allowed is None or listing.provenance.source in allowed:
+            programs[listing.entity].setdefault(listing.program)
+    entities: list[IndexedEntity] = []
+    entry_entity: list[int] = []
+    first_entry: list[int] = []
+    entry_norm: list[float] = []
+    entry_schema: list[int] = []
+    schema_codes: dict[str, int] = {}
+    token_lists: dict[str, list[int]] = defaultdict(list)
+    gram_lists: dict[str, list[int]] = defaultdict(list)
+    by_identifier: dict[str, list[int]] = defaultdict(list)
+    all_sources: set[str] = set()
+
+    def add(cid: str, values: dict[str, list[str]], fact_sources: set[str]) -> None:
+        schema, caption, member_sources = node_meta[cid]
+        if allowed is not None:
+            member_sources = tuple(s for s in member_sources if s in allowed)
+        seen: dict[str, tuple[str, str, tuple[str, ...]]] = {}
+        for prop in NAME_PROPERTIES:
+            for name in values.get(prop, ()):
+                if exclude is not None and exclude(cid, name):
+                    continue
+                tokens = match_tokens(name, schema)
+                if tokens:
+                    seen.setdefault(sorted_key(tokens), (name, prop, tokens))
+        if not seen:
+            return
+        number = len(entities)
+        first_entry.append(len(entry_entity))
+        names, props, keys, plains = [], [], [], []
+        for key, (name, prop, tokens) in seen.items():
+            entry = len(entry_entity)
+            entry_entity.append(number)
+            entry_norm.append(math.sqrt(len(set(tokens))))
+            entry_schema.append(schema_codes.setdefault(schema, len(schema_codes)))
+            names.append(name)
+            props.append(prop)
+            keys.append(key)
+            plains.append(" ".join(tokens))
+            for token in set(tokens):
+                token_lists[token].append(entry)
+                for gram in trigrams(token):
+                    gram_lists[gram].append(entry)
+        imos: set[str] = set()
+        for raw in values.get("imoNumber", ()):
+            if schema == "Vessel" and (ship := clean_imo_ship(raw)):
+                imos.add(ship)
+            elif schema != "Vessel" and (company := clean_imo_company(raw)):
+                by_identifier[f"id:{company}"].append(number)
+        mmsis = {m for raw in values.get("mmsi", ()) if (m := clean_mmsi(raw))}
+        identifiers = {k for prop in IDENTIFIER_PROPS for raw in values.get(prop, ())
+                       if (k := identifier_key(raw))}
+        for imo in imos:
+            by_identifier[f"imo:{imo}"].append(number)
+        for mmsi in mmsis:
+            by_identifier[f"mmsi:{mmsi}"].append(number)
+        for ident in identifiers:
+            by_identifier[f"id:{ident}"].append(number)
+        countries = {c.lower() for prop in COUNTRY_PROPS for c in values.get(prop, ())
+                     if 2 <= len(c) <= 6}
+        date_prop = "buildDate" if schema == "Vessel" else "birthDate"
+        dates = tuple(dict.fromkeys(d for raw in values.get(date_prop, ())
+                                    for d in iso_dates(raw)))
+        all_sources.update(member_sources)
+        entities.append(IndexedEntity(
+            id=cid, schema=schema, caption=caption, names=tuple(names), name_props=tuple(props),
+            keys=tuple(keys), plains=tuple(plains), imos=frozenset(imos),
+            mmsis=frozenset(mmsis), identifiers=frozenset(identifiers),
+            countries=frozenset(countries), dates=dates,
+            sources=member_sources or tuple(sorted(fact_sources)),
+            programs=tuple(programs.get(cid, {})),
+            props={p: tuple(dict.fromkeys(v)) for p, v in values.items() if p in FTM_PROPS},
+        ))
+
+    current: str | None = None
+    values: dict[str, list[str]] = defaultdict(list)
+    fact_sources: set[str] = set()
+    done = 0
+    for cid, fact in store.iter_facts():
+        if cid != current:
+            if current is not None and current in node_meta:
+                add(current, values, fact_sources)
+                done += 1
+                if progress is not None and done % 2000 == 0:
+                    progress(done)
+            current, values, fact_sources = cid, defaultdict(list), set()
+        if allowed is not None and fact.provenance.source not in allowed:
+            continue
+        if fact.prop in FTM_PROPS:
+            values[fact.prop].append(fact.value)
+            fact_sources.add(fact.provenance.source)
+    if current is not None and current in node_meta:
+        add(current, values, fact_sources)
+    if progress is not None:
+        progress(done + 1)
+    return ScreenIndex(
+        generation=store.generation(),
+        fingerprint=store_fingerprint(store),
+        entities=entities,
+        entry_entity=np.asarray(entry_entity, dtype=np.int32),
+        entity_first_entry=np.asarray(first_entry, dtype=np.int32),
+        entry_norm=np.asarray(entry_norm, dtype=np.float32),
+        entry_schema=np.asarray(entry_schema, dtype=np.uint8),
+        schemata=tuple(schema_codes),
+        tokens=Postings.build(token_lists),
+        grams=Postings.build(gram_lists),
+        by_identifier={k: sorted(set(v)) for k, v in by_identifier.items()},
+        sources=tuple(sorted(all_sources)),
+        log_n=math.log(max(len(entry_entity), 1)),
+    )
+
+
+def save_index(index: ScreenIndex, path: Path) -> None:
+    """Write atomically: a temporary file beside the target, then a rename."""
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    with tmp.open("wb") as handle:
+        pickle.dump(index, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, path)
+
+
+def read_index(path: Path) -> ScreenIndex | None:
+    """The saved index, or None when missing, unreadable or of another layout version."""
+    try:
+        with path.open("rb") as handle:
+            index: Any = pickle.load(handle)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
+        return None
+    if not isinstance(index, ScreenIndex) or getattr(index, "version", None) != INDEX_VERSION:
+        return None
+    return index
+
+
+def is_fresh(index: ScreenIndex, store: Store) -> bool:
+    return (index.generation == store.generation()
+            and index.fingerprint == store_fingerprint(store))
+
+
+def ensure_index(
+    store: Store,
+    *,
+    rebuild: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[ScreenIndex, bool]:
+    """The store's saved index, rebuilt (and saved) when stale or missing. Returns the index and
+    whether it was built now. A read-only location only costs the saving, never the screen."""
+    path = index_path(store)
+    if not rebuild:
+        index = read_index(path)
+        if index is not None and is_fresh(index, store):
+            return index, False
+    index = build_index(store, progress=progress)
+    with contextlib.suppress(OSError):
+        save_index(index, path)
+    return index, True
+
+

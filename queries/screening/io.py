@@ -1,0 +1,304 @@
+"""Screening files: reading rows (CSV, XLSX, JSON lines), reading a row into a `Query`, and
+writing results (JSON lines; CSV and XLSX flattened to one line per input row and match).
+
+Columns are found by name, case-insensitively, with common synonyms (`COLUMNS`); every other
+column passes through to the output unchanged. A row that cannot be read (no name, an IMO whose
+check digit fails) still becomes a result, carrying the reason in `error`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import IO, Any, Final
+
+from graph.errors import SourceError
+from graph.identifiers import (
+    clean_imo_ship,
+    clean_mmsi,
+    country_code,
+    imo_ship_check_digit,
+    looks_like_imo,
+)
+from loaders._io import clean, csv_rows, iso_date, read_bytes, read_text
+from queries.screening.index import identifier_key
+from queries.screening.matcher import SCHEMATA, Query, Result
+
+#: Field -> column names that mean it (compared lower-case, with spaces and dashes as `_`).
+COLUMNS: Final[dict[str, tuple[str, ...]]] = {
+    "id": ("id", "row_id", "record_id", "reference", "ref", "customer_id", "client_id", "key"),
+    "name": ("name", "full_name", "fullname", "entity_name", "party_name", "counterparty",
+             "counterparty_name", "vessel_name", "ship_name", "company_name", "company",
+             "person_name", "customer_name", "names"),
+    "schema": ("schema", "type", "entity_type", "kind", "party_type", "category"),
+    "country": ("country", "countries", "nationality", "jurisdiction", "flag", "country_code",
+                "citizenship", "registration_country"),
+    "birth_date": ("birth_date", "birthdate", "dob", "date_of_birth", "build_year", "year_built",
+                   "year_of_build", "build_date", "built", "incorporation_date"),
+    "imo": ("imo", "imo_number", "imonumber", "imo_no", "imo_nr", "vessel_imo", "ship_imo"),
+    "mmsi": ("mmsi", "mmsi_number"),
+    "identifier": ("identifier", "identifiers", "tax_id", "taxid", "tax_number", "inn", "ogrn",
+                   "registration_number", "reg_no", "company_number", "national_id", "id_number",
+                   "passport", "passport_number", "lei", "vat", "vat_number"),
+}
+#: Spellings of schema values users write.
+_SCHEMA_WORDS: Final = {
+    **{s.lower(): s for s in SCHEMATA},
+    "individual": "Person", "person": "Person", "people": "Person", "natural person": "Person",
+    "entity": "LegalEntity", "legal entity": "LegalEntity", "organisation": "Organization",
+    "org": "Organization", "company": "Company", "corporation": "Company", "business": "Company",
+    "vessel": "Vessel", "ship": "Vessel", "boat": "Vessel", "aircraft": "Airplane",
+    "airplane": "Airplane", "public body": "PublicBody", "government": "PublicBody",
+}
+_SPLIT: Final = re.compile(r"\s*[;|]\s*")
+_FLAT_MATCH: Final = ("rank", "entity_id", "caption", "schema", "score", "matched_name", "imo",
+                      "sources", "programs", "explanation")
+
+
+def _column_key(name: str) -> str:
+    return re.sub(r"[\s\-.]+", "_", name.strip().lower())
+
+
+def map_columns(columns: Sequence[str]) -> dict[str, str]:
+    """Field -> the input column holding it (first synonym present wins)."""
+    keys = {_column_key(c): c for c in reversed(columns)}
+    found: dict[str, str] = {}
+    for field_name, synonyms in COLUMNS.items():
+        for synonym in synonyms:
+            if synonym in keys:
+                found[field_name] = keys[synonym]
+                break
+    return found
+
+
+def read_rows(path: Path) -> tuple[list[str], list[dict[str, Any]]]:
+    """The columns and rows of a CSV, XLSX or JSON-lines file (by extension); `-` is JSON lines
+    on standard input. A file without a name column is unusable (`SourceError`)."""
+    suffix = path.suffix.lower()
+    if str(path) == "-":
+        import sys
+
+        columns, rows = _jsonl_rows(path, sys.stdin.read())
+    elif suffix in (".jsonl", ".ndjson", ".json"):
+        columns, rows = _jsonl_rows(path, read_text(path))
+    elif suffix in (".xlsx", ".xlsm"):
+        columns, rows = _xlsx_rows(path)
+    elif suffix in (".csv", ".tsv", ".txt"):
+        columns, rows = _csv_rows(path)
+    else:
+        raise SourceError(path, f"cannot tell the format from {suffix or 'no extension'!r}; "
+                                "use .csv, .xlsx or .jsonl")
+    if "name" not in map_columns(columns):
+        raise SourceError(path, f"no name column; found {', '.join(columns) or 'no columns'} "
+                                f"(a name column is one of: {', '.join(COLUMNS['name'][:6])}...)")
+    return columns, rows
+
+
+def _csv_rows(path: Path) -> tuple[list[str], list[dict[str, Any]]]:
+    data = read_bytes(path)
+    try:
+        text = read_text(path)
+    except SourceError:
+        text = data.decode("cp1252", errors="replace")
+    first = text.split("\n", 1)[0]
+    delimiter = max((",", ";", "\t"), key=first.count)
+    lines = csv_rows(path, text, delimiter=delimiter)
+    try:
+        _, header = next(lines)
+    except StopIteration:
+        raise SourceError(path, "file is empty") from None
+    header = [h.strip() for h in header]
+    rows = []
+    for _, fields in lines:
+        if not any(f.strip() for f in fields):
+            continue
+        rows.append({h: (fields[i] if i < len(fields) else "") for i, h in enumerate(header)})
+    return header, rows
+
+
+def _xlsx_rows(path: Path) -> tuple[list[str], list[dict[str, Any]]]:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises zipfile, KeyError, ValueError... for a bad file
+        raise SourceError(path, f"not a readable XLSX workbook ({exc})") from None
+    sheet = book.worksheets[0]
+    values = sheet.iter_rows(values_only=True)
+    header: list[str] = []
+    for row in values:  # the first row with a name-like column is the header
+        cells = ["" if c is None else str(c).strip() for c in row]
+        if "name" in map_columns(cells):
+            header = cells
+            break
+    rows = []
+    for row in values:
+        if row is None or all(c is None or str(c).strip() == "" for c in row):
+            continue
+        rows.append({h: _cell(row[i]) if i < len(row) else "" for i, h in enumerate(header) if h})
+    book.close()
+    return [h for h in header if h], rows
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if hasattr(value, "date") and hasattr(value, "isoformat"):
+        return value.date().isoformat() if hasattr(value, "hour") else value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return value
+
+
+def _jsonl_rows(path: Path, text: str) -> tuple[list[str], list[dict[str, Any]]]:
+    columns: dict[str, None] = {}
+    rows: list[dict[str, Any]] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise SourceError(path, f"not JSON: {exc.msg}", f"line {number}") from None
+        if not isinstance(row, dict):
+            raise SourceError(path, "each line must be a JSON object", f"line {number}")
+        columns.update(dict.fromkeys(row))
+        rows.append(row)
+    return list(columns), rows
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, list):
+        value = "; ".join(str(v) for v in value if v is not None)
+    return clean(str(value))
+
+
+def parse_row(row: Mapping[str, Any], number: int, columns: Mapping[str, str],
+              default_schema: str | None = None) -> Query:
+    """A row as a query; a row that cannot be screened keeps its reason in `error`."""
+
+    def get(field_name: str) -> str | None:
+        column = columns.get(field_name)
+        return _text(row.get(column)) if column else None
+
+    row_id = get("id") or str(number)
+    name = get("name")
+    warnings: list[str] = []
+    errors: list[str] = []
+    schema = default_schema
+    if raw_schema := get("schema"):
+        schema = _SCHEMA_WORDS.get(raw_schema.lower().replace("_", " "))
+        if schema is None:
+            errors.append(f"unknown type {raw_schema!r} (one of {', '.join(SCHEMATA)})")
+    if not name:
+        errors.append("no name")
+    imo = None
+    if raw_imo := get("imo"):
+        imo = clean_imo_ship(raw_imo)
+        if imo is None:
+            digits = "".join(c for c in raw_imo if c.isdigit())
+            if looks_like_imo(raw_imo):
+                errors.append(f"bad IMO {raw_imo!r}: check digit should be "
+                              f"{imo_ship_check_digit(digits[:6])}")
+            else:
+                errors.append(f"bad IMO {raw_imo!r}: not seven digits")
+        elif schema is None:
+            schema = "Vessel"
+    mmsi = None
+    if raw_mmsi := get("mmsi"):
+        mmsi = clean_mmsi(raw_mmsi)
+        if mmsi is None:
+            errors.append(f"bad MMSI {raw_mmsi!r}: not nine digits")
+    countries: list[str] = []
+    for part in _SPLIT.split(get("country") or ""):
+        if part:
+            code = country_code(part)
+            if code:
+                countries.append(code)
+            else:
+                warnings.append(f"unknown country {part!r} ignored")
+    date = None
+    if raw_date := get("birth_date"):
+        date = iso_date(raw_date)
+        if date is None:
+            warnings.append(f"unreadable date {raw_date!r} ignored")
+    identifiers = tuple(k for part in _SPLIT.split(get("identifier") or "")
+                        if part and (k := identifier_key(part)))
+    return Query(row=number, id=row_id, name=name or "", schema=schema,
+                 countries=tuple(dict.fromkeys(countries)), date=date, imo=imo, mmsi=mmsi,
+                 identifiers=identifiers, error="; ".join(errors) or None,
+                 warnings=tuple(warnings))
+
+
+# -- writing -----------------------------------------------------------------------------------
+
+def write_jsonl(handle: IO[str], results: Iterable[Result]) -> Iterator[Result]:
+    """Write each result as one JSON line, passing it on (so counting can follow)."""
+    for result in results:
+        handle.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
+        yield result
+
+
+def flatten(result: Result, columns: Sequence[str]) -> list[dict[str, Any]]:
+    """One flat row per match (one row with empty match fields when there is none)."""
+    base: dict[str, Any] = {c: result.input.get(c, "") for c in columns}
+    base["id"] = result.id
+    base["decision"] = result.decision
+    base["error"] = result.error or ""
+    if not result.matches:
+        return [{**base, **dict.fromkeys(_FLAT_MATCH, "")}]
+    rows = []
+    for rank, match in enumerate(result.matches, start=1):
+        rows.append({**base, "rank": rank, "entity_id": match.entity_id,
+                     "caption": match.caption, "schema": match.schema, "score": match.score,
+                     "matched_name": match.matched_name, "imo": match.imo or "",
+                     "sources": "; ".join(match.sources), "programs": "; ".join(match.programs),
+                     "explanation": match.explanation})
+    return rows
+
+
+def flat_columns(columns: Sequence[str]) -> list[str]:
+    out = list(dict.fromkeys([*columns, "id", "decision", "error", *_FLAT_MATCH]))
+    return out
+
+
+class TableWriter:
+    """CSV or XLSX output, one line per input row and match."""
+
+    def __init__(self, path: Path, columns: Sequence[str]) -> None:
+        self.path = path
+        self.columns = list(columns)
+        self.header = flat_columns(columns)
+        self.rows: list[list[Any]] = []
+
+    def write(self, results: Iterable[Result]) -> Iterator[Result]:
+        for result in results:
+            for flat in flatten(result, self.columns):
+                self.rows.append([flat.get(h, "") for h in self.header])
+            yield result
+
+    def close(self) -> None:
+        if self.path.suffix.lower() == ".xlsx":
+            from openpyxl import Workbook
+
+            book = Workbook(write_only=True)
+            sheet = book.create_sheet("screening")
+            sheet.append(self.header)
+            for row in self.rows:
+                sheet.append(row)
+            book.save(self.path)
+            return
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(self.header)
+        writer.writerows(self.rows)
+        self.path.write_text(buffer.getvalue(), encoding="utf-8")
+
+
+OUTPUT_SUFFIXES: Final = (".jsonl", ".ndjson", ".json", ".csv", ".xlsx")

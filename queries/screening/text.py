@@ -1,0 +1,45 @@
+"""The few text keys screening needs on top of `graph.normalize`.
+
+A name is compared as its *match key*: normalised (Latin script, lower case, no punctuation, no
+vessel prefix) by `graph.normalize`, with legal forms removed for organisations (rigour's table of
+org types: LLC, OOO, Obshchestvo s ogranichennoi otvetstvennostyu, GmbH...), its tokens sorted so
+that word order does not count. Blocking uses the tokens and their character trigrams.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Final
+
+from rigour.names.org_types import remove_org_types
+
+from graph.normalize import normalize_name, normalize_vessel_name
+
+#: Schemata whose names carry legal forms worth dropping.
+ORG_SCHEMATA: Final = frozenset({"Company", "Organization", "PublicBody", "LegalEntity"})
+
+
+@lru_cache(maxsize=200_000)
+def match_tokens(name: str, schema: str | None) -> tuple[str, ...]:
+    """The tokens of a name as screening compares them, in their written order."""
+    norm = normalize_vessel_name(name) if schema == "Vessel" else normalize_name(name)
+    if schema is None or schema in ORG_SCHEMATA:
+        stripped = remove_org_types(norm)
+        # A name that is nothing but a legal form ("Company LLC" -> "") keeps its words.
+        if stripped.strip():
+            norm = stripped
+    return tuple(norm.split())
+
+
+def sorted_key(tokens: tuple[str, ...]) -> str:
+    """Tokens in alphabetical order, space-joined: word order no longer counts."""
+    return " ".join(sorted(tokens))
+
+
+def trigrams(token: str) -> list[str]:
+    """Character trigrams of one token with boundary marks (`^an`, `ang`, ..., `ra$`), so a typo
+    in a token still shares most of its grams with the right spelling."""
+    padded = f"^{token}$"
+    if len(padded) <= 3:
+        return [padded]
+    return [padded[i : i + 3] for i in range(len(padded) - 2)]

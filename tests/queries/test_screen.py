@@ -1,0 +1,337 @@
+"""Batch screening on the real ship store (OFAC + GUR + tak + demo registry)."""
+
+from __future__ import annotations
+
+import csv
+import importlib
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from openpyxl import Workbook, load_workbook
+from typer.testing import CliRunner
+
+from graph.cli import app
+from graph.ingest import load_file
+from graph.store import Store
+from queries.screen import explain, screen, screen_frame
+from queries.screening.index import ScreenIndex, ensure_index, index_path
+from queries.screening.io import map_columns, parse_row
+from queries.screening.matcher import MATCH_THRESHOLD, REVIEW_THRESHOLD, Result
+from tests.conftest import DEMO, GUR
+
+TANKER = "vessel:IMO9198783"  # MARIA, oil products tanker, GUR + tak + demo registry
+CARGO = "vessel:IMO8517839"  # MARIA, general cargo, OFAC SDN 46773
+ANGARA = "vessel:IMO9179842"
+M_LEASING = "us_ofac_sdn:37065"
+MARINE_TRANS = "company:IMO6183435"  # OFAC 37066 and the demo registry, one IMO company number
+
+
+@pytest.fixture(scope="module")
+def index(ship_store: Store) -> ScreenIndex:
+    built, _ = ensure_index(ship_store)
+    return built
+
+
+def one(store: Store, index: ScreenIndex, **row: Any) -> Result:
+    [result] = screen(store, [row], index=index)
+    return result
+
+
+def ids(result: Result) -> list[str]:
+    return [m.entity_id for m in result.matches]
+
+
+# -- the done-when cases ---------------------------------------------------------------------
+
+def test_maria_with_imo_matches_the_tanker_and_not_the_cargo_ship(ship_store: Store,
+                                                                  index: ScreenIndex) -> None:
+    result = one(ship_store, index, name="MARIA", imo="9198783")
+    assert result.decision == "match"
+    assert result.matches[0].entity_id == TANKER
+    assert result.matches[0].score == 1.0
+    assert "IMO 9198783" in result.matches[0].explanation
+    assert CARGO not in [m.entity_id for m in result.matches if m.score >= MATCH_THRESHOLD]
+
+
+def test_a_conflicting_imo_holds_a_namesake_below_the_match_threshold(
+        ship_store: Store, index: ScreenIndex) -> None:
+    _, result = explain(ship_store, "MARIA", imo="9198783", index=index)
+    cargo = next(m for m in result.matches if m.entity_id == CARGO)
+    assert cargo.features["name"] == 1.0  # the names are the same ...
+    assert cargo.score < REVIEW_THRESHOLD  # ... and the IMO still says no
+    assert "conflicts" in cargo.explanation and "8517839" in cargo.explanation
+
+
+def test_the_name_maria_alone_returns_both_ships(ship_store: Store, index: ScreenIndex) -> None:
+    result = one(ship_store, index, name="MARIA", type="vessel")
+    assert result.decision in ("match", "review")
+    assert {TANKER, CARGO} <= set(ids(result))
+    scores = {m.entity_id: m.score for m in result.matches}
+    assert scores[TANKER] == scores[CARGO]  # a tie, shown: never a silent single pick
+
+
+# -- matching features -----------------------------------------------------------------------
+
+def test_an_identifier_decides_whatever_the_name(ship_store: Store, index: ScreenIndex) -> None:
+    by_imo = one(ship_store, index, name="SCAN ARCTIC", imo="IMO 9179842")
+    assert by_imo.matches[0].entity_id == ANGARA and by_imo.decision == "match"
+    by_tax = one(ship_store, index, name="Unknown Trading House", identifier="9701173086")
+    assert by_tax.matches[0].entity_id == M_LEASING and by_tax.decision == "match"
+    assert "identifier 9701173086" in by_tax.matches[0].explanation
+
+
+@pytest.mark.parametrize("name", [
+    "MARINE TRANS SHIPPING",  # legal form dropped
+    "Shipping Marine Trans LLC",  # word order
+    "ООО МАРИНЕ ТРАНС ШИППИНГ",  # Cyrillic transliteration, Russian legal form
+    "MARINE TRANS SHIPING LIMITED LIABILITY COMPANY",  # typo, legal form spelt out
+])
+def test_names_across_scripts_order_and_legal_forms(ship_store: Store, index: ScreenIndex,
+                                                    name: str) -> None:
+    result = one(ship_store, index, name=name, schema="Company")
+    assert result.matches and result.matches[0].entity_id == MARINE_TRANS, result.matches[:2]
+
+
+def test_vessel_prefixes_do_not_count(ship_store: Store, index: ScreenIndex) -> None:
+    result = one(ship_store, index, name="M/V ANGARA", schema="Vessel")
+    assert result.matches[0].entity_id == ANGARA and result.matches[0].score == 1.0
+
+
+def test_birth_date_and_country_raise_or_lower_the_score(ship_store: Store,
+                                                         index: ScreenIndex) -> None:
+    name = "PUTIN, Vladimir Vladimirovich"
+    plain = one(ship_store, index, name=name, type="person").matches[0]
+    right = one(ship_store, index, name=name, type="person", dob="1952-10-07",
+                nationality="Russia").matches[0]
+    wrong = one(ship_store, index, name=name, type="person", dob="1971-01-01",
+                nationality="Iran")
+    assert right.entity_id == plain.entity_id
+    assert right.features["date"] > 0 and right.features["country"] > 0
+    assert all(m.entity_id != plain.entity_id or m.score < plain.score for m in wrong.matches)
+    assert "birth date 1952-10-07 agrees" in right.explanation
+
+
+def test_sources_and_schema_narrow_the_screen(ship_store: Store, index: ScreenIndex) -> None:
+    [result] = screen(ship_store, [{"name": "MARIA"}], index=index, sources=["us_ofac_sdn"])
+    assert CARGO in ids(result) and TANKER not in ids(result)
+    [people] = screen(ship_store, [{"name": "MARIA"}], index=index, schema="Person")
+    assert all(m.schema == "Person" for m in people.matches)
+
+
+def test_unreadable_rows_are_reported_in_order_never_dropped(ship_store: Store,
+                                                            index: ScreenIndex) -> None:
+    rows = [{"id": "a", "name": "ANGARA"}, {"id": "b", "name": ""},
+            {"id": "c", "name": "ANGARA", "imo": "9179843"}, {"id": "d", "name": "ANGARA"}]
+    results = list(screen(ship_store, rows, index=index))
+    assert [r.id for r in results] == ["a", "b", "c", "d"]
+    assert results[1].error == "no name" and results[1].decision == "review"
+    assert results[2].error is not None and "check digit should be 2" in results[2].error
+    assert results[0].error is None and results[3].matches
+
+
+@pytest.mark.parametrize(("columns", "field", "column"), [
+    (["Full Name", "DOB"], "name", "Full Name"),
+    (["Full Name", "DOB"], "birth_date", "DOB"),
+    (["Vessel_Name", "IMO Number"], "imo", "IMO Number"),
+    (["counterparty", "Entity Type", "Tax ID"], "schema", "Entity Type"),
+    (["counterparty", "Entity Type", "Tax ID"], "identifier", "Tax ID"),
+    (["NAME", "Flag"], "country", "Flag"),
+])
+def test_columns_are_found_by_name_and_synonym(columns: list[str], field: str,
+                                               column: str) -> None:
+    assert map_columns(columns)[field] == column
+
+
+def test_parse_row_reads_types_countries_and_dates() -> None:
+    row = {"Name": "X", "Type": "ship", "Flag": "Russian Federation", "Built": "1998",
+           "IMO": "IMO 9179842"}
+    query = parse_row(row, 7, map_columns(list(row)))
+    assert (query.schema, query.countries, query.date, query.imo) == (
+        "Vessel", ("ru",), "1998", "9179842")
+    assert query.row == 7 and query.id == "7" and query.error is None
+
+
+# -- the index -------------------------------------------------------------------------------
+
+def test_the_index_is_saved_beside_the_store_and_rebuilt_after_a_load(store: Store) -> None:
+    load_file(store, DEMO / "registry.csv", source="demo_registry")
+    first, built = ensure_index(store)
+    assert built and index_path(store).exists()
+    assert index_path(store).name == "test.db.screen-index"
+    again, built_again = ensure_index(store)
+    assert not built_again and again.generation == first.generation
+    assert "ua_gur_shadowfleet" not in again.sources
+    load_file(store, GUR)
+    fresh, rebuilt = ensure_index(store)
+    assert rebuilt and fresh.generation != first.generation
+    assert "ua_gur_shadowfleet" in fresh.sources
+    [result] = screen(store, [{"name": "MARIA", "imo": "9198783"}])
+    assert result.matches[0].entity_id == TANKER  # registry and GUR merged on the IMO
+
+
+def test_screen_frame(ship_store: Store, index: ScreenIndex) -> None:
+    frame = pd.DataFrame({"name": ["ANGARA", "Zyxwv Qopl Nonexistent"], "note": [1, 2]},
+                         index=[10, 20])
+    out = screen_frame(ship_store, frame, index=index)
+    assert list(out.index) == [10, 20] and list(out["note"]) == [1, 2]
+    assert out.loc[10, "decision"] == "match" and out.loc[10, "entity_id"] == ANGARA
+    assert out.loc[20, "decision"] == "clear" and out.loc[20, "matches"] == []
+
+
+# -- the command line ------------------------------------------------------------------------
+
+#: The output contract, checked on every line the CLI writes.
+MATCH_FIELDS = {"entity_id": str, "caption": str, "schema": str, "score": float,
+                "matched_name": str, "imo": (str, type(None)), "sources": list,
+                "programs": list, "explanation": str}
+
+
+def check_contract(line: dict[str, Any], limit: int = 5) -> None:
+    assert isinstance(line["id"], str) and line["id"]
+    assert line["decision"] in ("match", "review", "clear")
+    matches = line["matches"]
+    assert isinstance(matches, list) and len(matches) <= limit
+    for match in matches:
+        for field, kind in MATCH_FIELDS.items():
+            assert isinstance(match[field], kind), (field, match)
+        assert 0.0 <= match["score"] <= 1.0 and match["explanation"]
+    assert [m["score"] for m in matches] == sorted((m["score"] for m in matches), reverse=True)
+    top = matches[0]["score"] if matches else 0.0
+    if "error" in line:
+        assert line["decision"] == "review" and not matches
+    elif line["decision"] == "match":
+        assert top >= MATCH_THRESHOLD
+    elif line["decision"] == "review":
+        assert REVIEW_THRESHOLD <= top < MATCH_THRESHOLD
+    else:
+        assert not matches
+
+
+def real_rows(index: ScreenIndex, count: int) -> Iterator[dict[str, str]]:
+    """Rows made from real list names, cycling through every name of the store."""
+    names = [(e.schema, n) for e in index.entities for n in e.names]
+    for i in range(count):
+        schema, name = names[(i * 7919) % len(names)]
+        yield {"ref": f"r{i}", "Name": name, "Type": schema if i % 3 else "",
+               "desk": f"desk {i % 4}"}
+
+
+@pytest.fixture
+def bars(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int | None, int]]:
+    """Record every progress bar the screen command draws (stderr made to look like a
+    terminal, so the real bar is drawn too)."""
+    monkeypatch.setattr(importlib.import_module("graph.cli.app"), "show_progress", lambda: True)
+    module = importlib.import_module("graph.cli.screen")
+    real = module.progress_bar
+    seen: list[tuple[str, int | None, int]] = []
+
+    @contextmanager
+    def recording(label: str, total: int | None = None) -> Iterator[Callable[[int], None]]:
+        with real(label, total) as update:
+            def tick(done: int) -> None:
+                seen.append((label, total, done))
+                update(done)
+            yield tick
+
+    monkeypatch.setattr(module, "progress_bar", recording)
+    return seen
+
+
+def test_ten_thousand_rows_screen_from_the_cli_with_a_progress_bar(
+        ship_store: Store, index: ScreenIndex, tmp_path: Path,
+        bars: list[tuple[str, int | None, int]]) -> None:
+    source = tmp_path / "counterparties.csv"
+    rows = list(real_rows(index, 10_000))
+    with source.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    out = tmp_path / "screened.jsonl"
+    result = CliRunner().invoke(app, ["screen", str(source), "-o", str(out),
+                                      "--db", str(ship_store.path)])
+    assert result.exit_code == 0, result.output
+    screening = [(total, done) for label, total, done in bars
+                 if label == "screening counterparties.csv"]
+    assert screening and screening[-1] == (10_000, 10_000)
+    assert "screened 10,000 rows" in result.stderr
+    lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert len(lines) == 10_000
+    assert [line["ref"] for line in lines] == [r["ref"] for r in rows]  # order, pass-through
+    for line in lines:
+        check_contract(line)
+        assert line["desk"].startswith("desk ")
+    # Real names screened as written find themselves.
+    assert sum(line["decision"] == "match" for line in lines) >= 9_900
+
+
+def test_csv_and_xlsx_output_flatten_one_line_per_match(ship_store: Store, tmp_path: Path) -> None:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Reference", "Vessel Name", "IMO", "Desk"])
+    sheet.append(["v1", "MARIA", None, "ops"])
+    sheet.append(["v2", "MARIA", 9198783, "ops"])
+    sheet.append(["v3", None, None, "ops"])
+    source = tmp_path / "ships.xlsx"
+    book.save(source)
+    runner = CliRunner()
+    for suffix in (".csv", ".xlsx"):
+        out = tmp_path / f"out{suffix}"
+        result = runner.invoke(app, ["screen", str(source), "-o", str(out), "--db",
+                                     str(ship_store.path)])
+        assert result.exit_code == 0, result.output
+        if suffix == ".csv":
+            with out.open(encoding="utf-8") as handle:
+                flat = list(csv.DictReader(handle))
+        else:
+            values = list(load_workbook(out).worksheets[0].iter_rows(values_only=True))
+            flat = [dict(zip(values[0], ["" if v is None else str(v) for v in row],
+                             strict=True)) for row in values[1:]]
+        v1 = [r for r in flat if r["Reference"] == "v1"]
+        assert {TANKER, CARGO} <= {r["entity_id"] for r in v1}
+        v2 = [r for r in flat if r["Reference"] == "v2"]
+        assert v2[0]["entity_id"] == TANKER and v2[0]["decision"] == "match"
+        v3 = [r for r in flat if r["Reference"] == "v3"]
+        assert len(v3) == 1 and v3[0]["error"] == "no name" and v3[0]["Desk"] == "ops"
+        assert "1 unreadable" in result.stderr
+
+
+def test_fail_on_match_and_stdout(ship_store: Store, tmp_path: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text(json.dumps({"name": "ANGARA", "imo": "9179842"}) + "\n", encoding="utf-8")
+    clean = tmp_path / "clean.jsonl"
+    clean.write_text(json.dumps({"name": "Zyxwv Qopl Nonexistent"}) + "\n", encoding="utf-8")
+    runner = CliRunner()
+    db = ["--db", str(ship_store.path)]
+    hit = runner.invoke(app, ["screen", str(source), "-o", "-", "--fail-on-match", *db])
+    assert hit.exit_code == 1
+    check_contract(json.loads(hit.stdout.splitlines()[0]))
+    assert runner.invoke(app, ["screen", str(clean), "--fail-on-match", *db]).exit_code == 0
+    assert runner.invoke(app, ["screen", str(source), *db]).exit_code == 0
+
+
+def test_explain_prints_the_reasoning(ship_store: Store) -> None:
+    result = CliRunner().invoke(app, ["screen", "MARIA", "--explain", "--imo", "9198783",
+                                      "--db", str(ship_store.path)])
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert out.startswith("'MARIA' (Vessel, IMO 9198783): MATCH")
+    assert "IMO 9198783 is this ship's (decides)" in out
+    assert "IMO 9198783 conflicts with this ship's IMO 8517839" in out
+    assert "below review" in out
+
+
+def test_bad_input_is_one_line_error(ship_store: Store, tmp_path: Path) -> None:
+    source = tmp_path / "nonames.csv"
+    source.write_text("ref,desk\n1,a\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["screen", str(source), "--db", str(ship_store.path)])
+    assert result.exit_code == 2
+    assert "no name column" in result.stderr
+    unknown = CliRunner().invoke(app, ["screen", str(source), "--sources", "nope",
+                                       "--db", str(ship_store.path)])
+    assert unknown.exit_code == 3 and "unknown source(s) nope" in unknown.stderr
