@@ -56,6 +56,22 @@ def ship_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
         yield s
 
 
+#: Shared files another file's load reads (the OFAC CSV companions) or that no loader takes.
+NOT_LOADED_ALONE = ("SOURCES.md", "ofac_add_2025-01.csv", "ofac_alt_2025-01.csv",
+                    "ofac_sdn_comments_2025-01.csv")
+
+
+@pytest.fixture(scope="session")
+def full_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    """Every shared real file loaded into one store, for tests over the whole data."""
+    path = tmp_path_factory.mktemp("full") / "full.db"
+    with Store(path) as s:
+        for file in sorted(RAW.iterdir()):
+            if file.name not in NOT_LOADED_ALONE:
+                load_file(s, file)
+        yield s
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """A run that collected no test is a failure, never a quiet success."""
     if session.testscollected == 0:

@@ -252,6 +252,16 @@ def read_csv(path: Path) -> tuple[list[str], list[list[str]]]:
 def test_bulk_files_have_typed_headers_id_spaces_and_closed_relationships(
     graph: GraphRows, tmp_path: Path
 ) -> None:
+    _check_bulk_files(graph, tmp_path)
+
+
+def test_bulk_files_for_the_full_shared_data(full_store: Store, tmp_path: Path) -> None:
+    graph = build_graph(full_store)
+    assert len(graph.nodes) > 25000
+    _check_bulk_files(graph, tmp_path)
+
+
+def _check_bulk_files(graph: GraphRows, tmp_path: Path) -> None:
     result = export_bulk(graph, tmp_path)
     ids: dict[str, set[str]] = {}
     for name, space in (("entities.csv", ENTITY), ("programs.csv", PROGRAM),
