@@ -45,3 +45,9 @@ class StoreError(SanctionsGraphError):
     """The store file is missing, of another kind, or of a newer layout."""
 
     exit_code = 4
+
+
+class FetchError(SanctionsGraphError):
+    """An authority's file could not be downloaded (offline, moved, refused) or is not the list."""
+
+    exit_code = 5

@@ -46,7 +46,7 @@ def load_file(
     if not path.is_file():
         raise SourceError(path, "no such file" if not path.exists() else "not a regular file")
     spec: LoaderSpec = get_loader(format) if format else detect_loader(path)
-    source = source or spec.source
+    source = source or spec.source_of(path)
     if not _SOURCE_NAME.match(source):
         raise SourceError(path, f"source name {source!r} must be lower case letters, digits, _")
     files = spec.files(path)

@@ -16,7 +16,19 @@ from typing import Any
 
 from graph.errors import UnknownFormatError
 from graph.model import Record
-from loaders import gur_csv, ofac_csv, registry_csv, tak_json
+from loaders import (
+    eu_oj,
+    eu_vessels,
+    gur_csv,
+    ofac_advanced_xml,
+    ofac_csv,
+    ofac_enhanced_xml,
+    ofac_sdn_xml,
+    registry_csv,
+    tak_json,
+    uk_ofsi,
+    un_xml,
+)
 from loaders._io import read_bytes
 
 #: How much of a file format detection reads.
@@ -33,6 +45,12 @@ class LoaderSpec:
     detect: Callable[[Path, bytes], bool]
     files: Callable[[Path], list[Path]]
     load: Callable[..., Iterator[Record]]
+    #: The source name of one file, for formats whose files each make a source of their own
+    #: (one per EU regulation); `source` otherwise.
+    source_for: Callable[[Path], str] | None = None
+
+    def source_of(self, path: Path) -> str:
+        return self.source_for(path) if self.source_for else self.source
 
 
 def _spec(module: ModuleType) -> LoaderSpec:
@@ -43,12 +61,28 @@ def _spec(module: ModuleType) -> LoaderSpec:
         detect=module.detect,
         files=module.files,
         load=module.load,
+        source_for=getattr(module, "source_for", None),
     )
 
 
+#: The UK ConList's csv form: the same module and header as its xlsx.
+_UK_OFSI_CSV = LoaderSpec(
+    format=uk_ofsi.CSV_FORMAT,
+    source=uk_ofsi.SOURCE,
+    title=uk_ofsi.CSV_TITLE,
+    detect=uk_ofsi.detect_csv,
+    files=uk_ofsi.files,
+    load=uk_ofsi.load_csv,
+)
+
 #: Registered loaders, in detection order (most specific first).
 LOADERS: dict[str, LoaderSpec] = {
-    spec.format: spec for spec in map(_spec, (ofac_csv, gur_csv, tak_json, registry_csv))
+    spec.format: spec
+    for spec in (
+        *map(_spec, (ofac_csv, ofac_sdn_xml, ofac_advanced_xml, ofac_enhanced_xml, gur_csv,
+                     tak_json, registry_csv, un_xml, uk_ofsi, eu_vessels, eu_oj)),
+        _UK_OFSI_CSV,
+    )
 }
 
 
