@@ -44,11 +44,14 @@ _LEGAL_FAMILIES: Final = {
     "llc": ("llc", "ooo", "tov", "too", "limited liability company", "gmbh", "sarl", "srl",
             "spzoo", "sp z o o", "ltd liability co", "fllc"),
     "jsc": ("jsc", "ao", "oao", "zao", "pao", "pjsc", "ojsc", "cjsc", "pat", "at", "ag", "sa",
-            "joint stock company", "aktsionernoe obshchestvo", "nao"),
+            "joint stock company", "aktsionernoe obshchestvo", "nao", "jscb", "pjscb", "akb",
+            "pao akb", "ao akb", "oao akb", "zao akb"),
     "ltd": ("ltd", "coltd", "co ltd", "limited", "plc", "pte ltd", "pteltd", "pte", "bhd",
             "sdn bhd", "pty ltd", "company limited", "co limited"),
     "inc": ("inc", "corp", "corporation", "incorporated"),
     "fzco": ("fze", "fzco", "fzc", "fz llc", "fzllc", "dmcc"),
+    # "Co" alone says only "company": kept apart from the families above.
+    "co": ("co",),
 }
 _LEGAL_TOKEN: Final = {form: family for family, forms in _LEGAL_FAMILIES.items()
                        for form in forms}
@@ -79,7 +82,14 @@ def transliterate(text: str) -> str:
 def normalize_name(text: str) -> str:
     """Lower case, Latin script, letters and digits separated by single spaces."""
     try:
-        return normalize(transliterate(text), lowercase=True, latinize=True) or ""
+        name = normalize(transliterate(text), lowercase=True, latinize=True) or ""
+        # A few letters come out of ICU in another script (µ -> Greek μ): fold to a fixpoint.
+        for _ in range(3):
+            again = normalize(transliterate(name), lowercase=True, latinize=True) or ""
+            if again == name:
+                break
+            name = again
+        return name
     except Exception:  # a cleaner never raises; an unreadable name is no name
         return ""
 

@@ -11,7 +11,7 @@ joins it. Scoring fuzzy pairs is the expensive part and runs in `sanctions-graph
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Final
 
 from graph.identifiers import clean_imo_company, clean_imo_ship
@@ -59,10 +59,11 @@ def resolve_clusters(
     merges: Iterable[tuple[str, str, float]],
     judgements: Iterable[tuple[str, str, str]],
     refusals: list[Refusal] | None = None,
+    exclusive: Mapping[str, Iterable[str]] | None = None,
 ) -> dict[str, str]:
     """Canonical id for every record: exact keys and `same_as`, the scorer's accepted merges and
     the human judgements, under the cannot-link constraints of `graph.resolution.clusters`."""
-    return build_clusters(records, merges, judgements, refusals)
+    return build_clusters(records, merges, judgements, refusals, exclusive)
 
 
 __all__ = ["COMPANY_KEY", "MERGE_KEY_SPACES", "MMSI_KEY", "SHIP_KEY", "ResolverInput",

@@ -160,7 +160,8 @@ CREATE INDEX IF NOT EXISTS match_pairs_decision ON match_pairs (decision, score)
 CREATE INDEX IF NOT EXISTS match_pairs_b ON match_pairs (b);
 CREATE TABLE IF NOT EXISTS match_prints (
     gid TEXT PRIMARY KEY,
-    print TEXT NOT NULL
+    print TEXT NOT NULL,
+    exclusive TEXT NOT NULL DEFAULT ''
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS judgements (
     id INTEGER PRIMARY KEY,
@@ -467,6 +468,8 @@ class Store:
             records,
             conn.execute("SELECT a, b, score FROM match_pairs WHERE decision = 'merge'"),
             latest_judgements(conn),
+            exclusive={gid: keys.split() for gid, keys in conn.execute(
+                "SELECT gid, exclusive FROM match_prints WHERE exclusive != ''")},
         )
         conn.executemany(
             "INSERT INTO nodes (gid, load_id, local_id, canonical) VALUES (?, ?, ?, ?)",

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from graph.cli import core  # noqa: F401 - registers the commands
+from graph.cli import (
+    core,  # noqa: F401 - registers the commands
+    resolution,  # noqa: F401 - registers the commands
+)
 from graph.cli.app import app
 
 

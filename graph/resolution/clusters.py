@@ -6,8 +6,12 @@ down. A link that would join two clusters is refused when
 - a human judged any record of one `different` from any record of the other (so a chain of
   other merges can never join what a person kept apart), or
 - the clusters carry IMO ship numbers and share none (two ships are never one), or
+- (for scored and judged links) the clusters carry another exclusive identifier of one kind (IMO
+  company number, INN, OGRN, UN reference) and share none, or
 - (for scored and judged links) the clusters hold different kinds of thing (ship, person,
-  organisation, aircraft).
+  organisation, aircraft), or
+- (for scored links) both clusters already hold a record of the same list: a list does not name
+  one entity twice, so a chain A~B~C with A and C from one list is refused at its weaker link.
 
 Canonical ids are derived from what a cluster is, never from load order: a singleton keeps its
 `source:id`; a cluster with exactly one identifier takes it (`vessel:IMO9179842`,
@@ -54,11 +58,16 @@ class _Clusters:
         self.parent: dict[str, str] = {}
         self.ships: dict[str, frozenset[str]] = {}
         self.groups: dict[str, frozenset[str]] = {}
+        self.exclusive: dict[str, dict[str, frozenset[str]]] = {}
+        self.sources: dict[str, frozenset[str]] = {}
         self.members: dict[str, list[str]] = {}
         self.cannot: dict[str, set[str]] = defaultdict(set)
 
-    def add(self, gid: str, group: str, ships: frozenset[str]) -> None:
+    def add(self, gid: str, group: str, ships: frozenset[str],
+            exclusive: dict[str, frozenset[str]]) -> None:
         self.parent[gid] = gid
+        self.exclusive[gid] = exclusive
+        self.sources[gid] = frozenset({gid.split(":", 1)[0]})
         self.ships[gid] = ships
         self.groups[gid] = frozenset({group})
         self.members[gid] = [gid]
@@ -71,7 +80,8 @@ class _Clusters:
             self.parent[item], item = root, self.parent[item]
         return root
 
-    def why_not(self, a: str, b: str, *, strict: bool) -> str | None:
+    def why_not(self, a: str, b: str, *, strict: bool, one_per_list: bool = False
+                ) -> str | None:
         ra, rb = self.find(a), self.find(b)
         if ra == rb:
             return None
@@ -83,14 +93,22 @@ class _Clusters:
         if self.ships[ra] and self.ships[rb] and not (self.ships[ra] & self.ships[rb]):
             return (f"different IMO ship numbers: {'/'.join(sorted(self.ships[ra]))} vs "
                     f"{'/'.join(sorted(self.ships[rb]))}")
+        if strict:
+            ea, eb = self.exclusive[ra], self.exclusive[rb]
+            for kind in ea.keys() & eb.keys():
+                if not ea[kind] & eb[kind]:
+                    return (f"different {kind}: {'/'.join(sorted(ea[kind]))} vs "
+                            f"{'/'.join(sorted(eb[kind]))}")
         if strict and self.groups[ra] != self.groups[rb]:
             return (f"different kinds: {'/'.join(sorted(self.groups[ra]))} vs "
                     f"{'/'.join(sorted(self.groups[rb]))}")
+        if one_per_list and self.sources[ra] & self.sources[rb]:
+            return f"both hold a record of {'/'.join(sorted(self.sources[ra] & self.sources[rb]))}"
         return None
 
-    def union(self, a: str, b: str, *, strict: bool) -> str | None:
+    def union(self, a: str, b: str, *, strict: bool, one_per_list: bool = False) -> str | None:
         """Join the clusters of a and b; the reason when a constraint refuses."""
-        reason = self.why_not(a, b, strict=strict)
+        reason = self.why_not(a, b, strict=strict, one_per_list=one_per_list)
         if reason is not None:
             return reason
         ra, rb = self.find(a), self.find(b)
@@ -101,6 +119,11 @@ class _Clusters:
         self.members[keep].extend(self.members.pop(gone))
         self.ships[keep] = self.ships[keep] | self.ships.pop(gone)
         self.groups[keep] = self.groups[keep] | self.groups.pop(gone)
+        self.sources[keep] = self.sources[keep] | self.sources.pop(gone)
+        ek, eg = self.exclusive[keep], self.exclusive.pop(gone)
+        if eg:
+            self.exclusive[keep] = {k: ek.get(k, frozenset()) | eg.get(k, frozenset())
+                                    for k in ek.keys() | eg.keys()}
         return None
 
 
@@ -109,16 +132,23 @@ def build_clusters(
     merges: Iterable[tuple[str, str, float]] = (),
     judgements: Iterable[tuple[str, str, str]] = (),
     refusals: list[Refusal] | None = None,
+    exclusive: Mapping[str, Iterable[str]] | None = None,
 ) -> dict[str, str]:
     """Canonical id for every record. `merges` are the scorer's accepted pairs (a, b, score);
     `judgements` (a, b, verdict) the latest human verdict per pair (`same`, `different`,
-    `unsure`). Pairs naming a record that is not among `records` are ignored."""
+    `unsure`); `exclusive` each record's exclusive identifiers as `kind:value` (an entity has
+    one of each kind). Pairs naming a record that is not among `records` are ignored."""
     state = _Clusters()
     keys_of: dict[str, tuple[str, ...]] = {}
     same_as: list[tuple[str, str]] = []
     for record in records:
         ships = frozenset(k.split(":", 1)[1] for k in record.keys if k.startswith(SHIP_KEY + ":"))
-        state.add(record.gid, schema_group(record.schema), ships)
+        kinds: dict[str, set[str]] = defaultdict(set)
+        for key in (exclusive or {}).get(record.gid, ()):
+            kind, _, value = key.partition(":")
+            kinds[kind].add(value)
+        state.add(record.gid, schema_group(record.schema), ships,
+                  {k: frozenset(v) for k, v in kinds.items()})
         keys_of[record.gid] = record.keys
         if record.same_as:
             same_as.append((record.gid, record.same_as))
@@ -132,8 +162,8 @@ def build_clusters(
             elif verdict == "same":
                 same.append((a, b))
 
-    def link(a: str, b: str, *, strict: bool) -> None:
-        reason = state.union(a, b, strict=strict)
+    def link(a: str, b: str, *, strict: bool, one_per_list: bool = False) -> None:
+        reason = state.union(a, b, strict=strict, one_per_list=one_per_list)
         if reason is not None and refusals is not None:
             refusals.append(Refusal(a, b, reason))
 
@@ -150,7 +180,7 @@ def build_clusters(
                 link(first, gid, strict=False)
     for a, b, _ in sorted(merges, key=lambda m: (-m[2], m[0], m[1])):
         if a in known and b in known:
-            link(a, b, strict=True)
+            link(a, b, strict=True, one_per_list=True)
 
     canonical: dict[str, str] = {}
     for root, members in state.members.items():

@@ -62,7 +62,7 @@ def record_prints(records: list[MatchRecord], stats: NameStats) -> dict[str, str
     changes its scores too)."""
     out: dict[str, str] = {}
     for r in records:
-        ambiguous = sorted(n for n in (*r.names, *r.previous) if stats.is_ambiguous(r.group, n))
+        ambiguous = sorted(n for n in r.names if stats.is_ambiguous(r.source, r.group, n))
         tail = hashlib.sha1("\x1f".join(ambiguous).encode()).hexdigest()[:8] if ambiguous else ""
         out[r.gid] = f"{MATCHER_VERSION}:{r.fingerprint}:{tail}"
     return out
@@ -110,8 +110,8 @@ def resolve(
             conn.executemany("DELETE FROM match_prints WHERE gid = ?", [(g,) for g in stale])
         conn.executemany("INSERT OR REPLACE INTO match_pairs VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
         conn.executemany(
-            "INSERT OR REPLACE INTO match_prints (gid, print) VALUES (?, ?)",
-            [(g, prints[g]) for g in sorted(changed)],
+            "INSERT OR REPLACE INTO match_prints (gid, print, exclusive) VALUES (?, ?, ?)",
+            [(g, prints[g], " ".join(by_gid[g].exclusive_keys())) for g in sorted(changed)],
         )
         store.rebuild_view(conn)
     decisions = dict(conn.execute(
@@ -163,7 +163,9 @@ class Explanation:
 def explain(store: Store, ref_a: str, ref_b: str) -> Explanation:
     """Score two records (or the best pair of members of two canonical entities) and say why."""
     gids_a, gids_b = record_gids(store, ref_a), record_gids(store, ref_b)
-    records = load_records(store.conn)
+    # Name ambiguity is counted within a list: the two records' lists are all it needs.
+    sources = {g.split(":", 1)[0] for g in (*gids_a, *gids_b)}
+    records = load_records(store.conn, sources=sources)
     by_gid = {r.gid: r for r in records}
     stats = NameStats(records)
     best: Score | None = None

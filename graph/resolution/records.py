@@ -139,13 +139,18 @@ class MatchRecord:
         self.inn = frozenset(inn) if "inn" not in hide else frozenset()
         self.ogrn = frozenset(ogrn) if "ogrn" not in hide else frozenset()
         self.registry = frozenset(registry) if "registry" not in hide else frozenset()
+        # A record's own UN reference is the first of its kind (i for people, e otherwise):
+        # lists quote the references of associated entities beside it. The UN lists no ships;
+        # a ship's "UN Ref" is its owner's.
+        letter = "i" if self.group == "person" else "e"
         un_refs: set[str] = set()
-        for prop in UN_PROPS:
+        for prop in UN_PROPS if self.group != "vessel" else ():
             for raw in props.get(prop, []):
-                if prop in ("unscId", "programId"):
-                    un_refs.update(UN_REF.findall(raw))
-                else:
-                    un_refs.update(_UN_NOTE.findall(raw))
+                found = (UN_REF.findall(raw) if prop in ("unscId", "programId")
+                         else _UN_NOTE.findall(raw))
+                own = [ref for ref in found if ref[2] == letter]
+                if own and not un_refs:
+                    un_refs.add(own[0])
         self.un_refs = frozenset(un_refs) if "un_ref" not in hide else frozenset()
         countries: set[str] = set()
         for prop in COUNTRY_PROPS:
@@ -185,6 +190,14 @@ class MatchRecord:
             parts.extend(sorted(values))
         return hashlib.sha1("\x1f".join(parts).encode()).hexdigest()[:20]
 
+    def exclusive_keys(self) -> list[str]:
+        """Identifiers an entity has only one of (`kind:value`): two clusters that carry
+        different values of one kind never merge on a score."""
+        return sorted(
+            [f"imo-company:{v}" for v in self.imo_company] + [f"inn:{v}" for v in self.inn]
+            + [f"ogrn:{v}" for v in self.ogrn] + [f"un:{v}" for v in self.un_refs]
+        )
+
     def identifiers(self) -> dict[str, list[str]]:
         """The identifiers the matcher uses, by kind (for explanations and the review screen)."""
         out = {
@@ -199,17 +212,21 @@ def load_records(
     conn: sqlite3.Connection,
     *,
     gids: Iterable[str] | None = None,
+    sources: Iterable[str] | None = None,
     hide: frozenset[str] = frozenset(),
 ) -> list[MatchRecord]:
-    """Every current record (or only `gids`) as a `MatchRecord`, in gid order.
+    """Every current record (or only `gids`, or only those of `sources`) as a `MatchRecord`, in
+    gid order.
 
     Records that point at another (`same_as`) are joined to it by the exact step and skipped.
     """
     wanted = set(gids) if gids is not None else None
+    picked = sorted(set(sources)) if sources is not None else None
+    where = f" WHERE c.source IN ({', '.join('?' for _ in picked)})" if picked is not None else ""
     entities: dict[str, tuple[str, int, str, Schema]] = {}
     for source, load_id, entity_id, schema, same_as in conn.execute(
         "SELECT c.source, e.load_id, e.id, e.schema, e.same_as FROM entities e"
-        " JOIN current c ON c.load_id = e.load_id"
+        " JOIN current c ON c.load_id = e.load_id" + where, picked or []
     ):
         gid = f"{source}:{entity_id}"
         if same_as or (wanted is not None and gid not in wanted):
@@ -220,8 +237,8 @@ def load_records(
     for source, entity_id, prop, value in conn.execute(
         "SELECT c.source, p.entity_id, p.prop, p.value FROM props p"
         f" JOIN current c ON c.load_id = p.load_id WHERE p.prop IN ({marks})"
-        " ORDER BY p.rowid",
-        MATCH_PROPS,
+        + where.replace("WHERE", "AND") + " ORDER BY p.rowid",
+        [*MATCH_PROPS, *(picked or [])],
     ):
         gid = f"{source}:{entity_id}"
         if gid in entities:

@@ -53,7 +53,8 @@ CONFLICT_WEIGHTS: Final = {
     "inn_conflict": -0.7,
     "ogrn_conflict": -0.7,
     "un_ref_conflict": -0.9,
-    "mmsi_conflict": -0.15,
+    # Shadow-fleet ships change flag, and with it MMSI, often: a weak signal on its own.
+    "mmsi_conflict": -0.05,
     "build_year_conflict": -0.6,
     "birth_year_conflict": -0.6,
     "country_conflict": -0.15,
@@ -67,6 +68,8 @@ SUPPORT_WEIGHTS: Final = {
     "build_year_match": 0.1,
     "country_match": 0.05,
 }
+#: Legal forms that say only "company" and conflict with none.
+GENERIC_FORMS: Final = frozenset({"co"})
 #: Vetoes: the pair is never the same entity, whatever else matches.
 VETOES: Final = ("imo_ship_conflict", "schema_conflict")
 
@@ -96,20 +99,20 @@ class Score:
 
 
 class NameStats:
-    """How many records of each source wear each name: a name worn by two records of one list is
-    ambiguous and cannot by itself pick one of them."""
+    """How many records of each list wear each name: a name worn by two records of one list is
+    ambiguous there, and cannot by itself pick one of them for a record of another list."""
 
     __slots__ = ("ambiguous",)
 
     def __init__(self, records: Iterable[MatchRecord]) -> None:
         counts: Counter[tuple[str, str, str]] = Counter()
         for record in records:
-            for name in set(record.names) | set(record.previous):
+            for name in record.names:
                 counts[(record.source, record.group, name)] += 1
-        self.ambiguous = frozenset((g, n) for (_, g, n), c in counts.items() if c > 1)
+        self.ambiguous = frozenset(key for key, count in counts.items() if count > 1)
 
-    def is_ambiguous(self, group: str, name: str) -> bool:
-        return (group, name) in self.ambiguous
+    def is_ambiguous(self, source: str, group: str, name: str) -> bool:
+        return (source, group, name) in self.ambiguous
 
 
 def name_similarity(a: str, b: str, *, person: bool = False) -> float:
@@ -179,7 +182,8 @@ def score_pair(a: MatchRecord, b: MatchRecord, stats: NameStats | None = None) -
         weight = NAME_WEIGHT * (sim - NAME_FLOOR) / (1.0 - NAME_FLOOR)
         features.append(Feature("name", round(weight, 4), f"{na!r} ~ {nb!r} {sim:.2f}"))
         if stats is not None and sim >= 0.999 and (
-                stats.is_ambiguous(a.group, na) or stats.is_ambiguous(b.group, nb)):
+                stats.is_ambiguous(a.source, a.group, na)
+                or stats.is_ambiguous(b.source, b.group, nb)):
             features.append(Feature("ambiguous_name", CONFLICT_WEIGHTS["ambiguous_name"],
                                     f"{na!r} names several records of one list"))
 
@@ -218,8 +222,9 @@ def score_pair(a: MatchRecord, b: MatchRecord, stats: NameStats | None = None) -
             features.append(Feature("country_conflict", CONFLICT_WEIGHTS["country_conflict"],
                                     f"{'/'.join(sorted(a.countries))} vs "
                                     f"{'/'.join(sorted(b.countries))}"))
-    if a.forms and b.forms and not (a.forms & b.forms):
+    forms_a, forms_b = a.forms - GENERIC_FORMS, b.forms - GENERIC_FORMS
+    if forms_a and forms_b and not (forms_a & forms_b):
         features.append(Feature("legal_form_conflict", CONFLICT_WEIGHTS["legal_form_conflict"],
-                                f"{'/'.join(sorted(a.forms))} vs {'/'.join(sorted(b.forms))}"))
+                                f"{'/'.join(sorted(forms_a))} vs {'/'.join(sorted(forms_b))}"))
     total = sum(f.weight for f in features)
     return Score(a.gid, b.gid, round(min(1.0, max(0.0, total)), 4), tuple(features))
