@@ -16,7 +16,8 @@ from graph.resolution.clusters import ClusterInput, Refusal, build_clusters
 
 
 def _records(n: int, schema: Schema = Schema.COMPANY) -> list[ClusterInput]:
-    return [ClusterInput(f"s{i % 3}:{i}", schema, (), None) for i in range(n)]
+    """Records of n different lists (a list's own records never merge on a score)."""
+    return [ClusterInput(f"s{i}:{i}", schema, (), None) for i in range(n)]
 
 
 def _groups(canonical: dict[str, str]) -> set[frozenset[str]]:
@@ -107,3 +108,13 @@ def test_canonical_ids_come_from_identifiers_or_members_never_order() -> None:
     assert first == again
     assert first[x.gid] == "vessel:IMO9179842"
     assert first["eu:7"].startswith("cluster:")
+
+
+def test_a_chain_never_joins_two_records_of_one_list() -> None:
+    a, b, c = (ClusterInput(g, Schema.VESSEL, (), None)
+               for g in ("tak:1", "gur:7", "tak:2"))
+    canonical = build_clusters([a, b, c], [("gur:7", "tak:1", 0.95), ("gur:7", "tak:2", 0.9)])
+    assert canonical["gur:7"] == canonical["tak:1"] != canonical["tak:2"]
+    # ...but a person may say two records of one list are the same.
+    judged = build_clusters([a, b, c], [], [("tak:1", "tak:2", "same")])
+    assert judged["tak:1"] == judged["tak:2"]
