@@ -62,6 +62,16 @@ _LEGAL_FORM_RE: Final = re.compile(
 )
 LEGAL_FORM_TOKENS: Final = frozenset(_LEGAL_FAMILIES)
 
+#: Abbreviations lists use inside firm names, written out.
+_ABBREVIATIONS: Final = {
+    "shpg": "shipping", "intl": "international", "int l": "international", "mgmt": "management",
+    "mgt": "management", "svcs": "services", "trdg": "trading",
+}
+_ABBREVIATION_RE: Final = re.compile(
+    r"(?<!\S)(?:" + "|".join(re.escape(a) for a in sorted(_ABBREVIATIONS, key=len, reverse=True))
+    + r")(?!\S)"
+)
+
 #: Long legal forms rigour does not spell the way Russian and Chinese names are romanised here.
 _LONG_FORMS: Final = (
     (re.compile(r"\bobshchestvo [sc] ogranichenn\w* otvetstvenn\w*"), "llc"),
@@ -113,6 +123,7 @@ def normalize_org_name(text: str) -> str:
         return " "
 
     core = " ".join(_LEGAL_FORM_RE.sub(_take, compared).split())
+    core = _ABBREVIATION_RE.sub(lambda m: _ABBREVIATIONS[m.group(0)], core)
     if not core:  # the whole name is a legal form ("Co., Ltd."): keep it as written
         return name
     return " ".join([core, *dict.fromkeys(forms)])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ from tests.conftest import raw
 #: Each list and the name a reloaded copy gets (a new file name is a new version).
 LISTS = {
     "ofac_sdn_2024-05-03.csv": "ofac_sdn_2024-05-04.csv",
-    "gur_shadowfleet_vessels_master.csv": "gur_shadowfleet_vessels_master_2026-11-29.csv",
+    "gur_shadowfleet_vessels_master.csv": "gur_shadowfleet_vessels_master_reloaded.csv",
     "tak_shadowfleet_2026-08-22.json": "tak_shadowfleet_2026-08-23.json",
     "eu_designated_vessels_annexXLII_2025-10-23.csv":
         "eu_designated_vessels_annexXLII_2025-10-24.csv",
@@ -41,7 +42,10 @@ def _load(store: Store, folder: Path | None = None) -> None:
                 for companion in OFAC_COMPANIONS:
                     shutil.copyfile(raw(companion), folder / companion)
             path = copy
-        result = load_file(store, path)
+        # GUR's file name has no date, so its version is dated by the file's time: a reload
+        # is dated after it explicitly.
+        later = (date.today() + timedelta(days=1)).isoformat() if "gur" in name else None
+        result = load_file(store, path, list_date=later if folder is not None else None)
         assert not result.unchanged
 
 
@@ -77,12 +81,15 @@ def test_judgements_survive_a_reload_of_every_source(ships: Store, tmp_path: Pat
     folder.mkdir()
     _load(ships, folder)  # a new version of every source, each becoming current
     assert all(info.path.startswith(str(folder)) for info in ships.loads(current_only=True))
-    for _ in range(2):  # after the loads alone, and after resolving again
-        assert ships.canonical_of(ANGARA_TAK) != ships.canonical_of(ANGARA_GUR)
-        assert ships.canonical_of(IBEX) == ships.canonical_of(MTS_OPERATOR)
-        assert ships.canonical_of("us_ofac_sdn:46773") == maria  # untouched: same id
-        report = resolve(ships)
-        assert report.changed == 0  # the same records again: nothing to re-score
+    for step in ("after the loads alone", "after resolving again"):
+        assert ships.canonical_of(ANGARA_TAK) != ships.canonical_of(ANGARA_GUR), step
+        assert ships.canonical_of(IBEX) == ships.canonical_of(MTS_OPERATOR), step
+        assert ships.canonical_of("us_ofac_sdn:46773") == maria, step  # untouched: same id
+        if step == "after the loads alone":
+            generation = ships.generation()
+            report = resolve(ships)
+            assert report.changed == 0 and report.scored == 0  # same records: nothing to score
+            assert ships.generation() == generation + 1
     trail = judgements(ships)
     assert [(j.verdict, j.who) for j in trail] == [("different", "analyst-1"),
                                                    ("same", "analyst-2")]
@@ -133,3 +140,17 @@ def test_judge_explain_and_review_on_the_command_line(ships: Store) -> None:
 
     out = runner.invoke(app, ["review", "--db", db, "--json", "--limit", "1"])
     assert out.exit_code == 0 and out.stdout.lstrip().startswith("[")
+
+
+def test_a_new_version_rescores_only_the_records_that_changed(ships: Store,
+                                                              tmp_path: Path) -> None:
+    text = raw("gur_shadowfleet_vessels_master.csv").read_text(encoding="utf-8")
+    row = "33,ANGARA,9179842,"
+    assert row in text
+    changed = tmp_path / "gur_shadowfleet_vessels_master_changed.csv"
+    changed.write_text(text.replace(row, "33,ANGARA STAR,9179842,"), encoding="utf-8")
+    load_file(ships, changed, list_date=(date.today() + timedelta(days=2)).isoformat())
+    report = resolve(ships)
+    assert report.changed == 1  # GUR's ANGARA only: every other record kept its fingerprint
+    assert 0 < report.scored < 100
+    assert ships.canonical_of(ANGARA_GUR) == ships.canonical_of(ANGARA_TAK)

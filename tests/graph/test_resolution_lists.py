@@ -95,10 +95,3 @@ def test_explain_names_the_features_that_fired(resolved: Store) -> None:
     veto = explain(resolved, "us_ofac_sdn:37059", "us_ofac_sdn:44245")  # ANGARA, SASCO ANGARA
     assert veto.score.score == 0.0
     assert [f.name for f in veto.score.features] == ["imo_ship_conflict"]
-
-
-def test_a_second_resolve_scores_nothing(resolved: Store) -> None:
-    generation = resolved.generation()
-    report = resolve(resolved)
-    assert report.scored == 0 and report.changed == 0
-    assert resolved.generation() == generation + 1
