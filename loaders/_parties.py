@@ -33,8 +33,15 @@ LEGAL_FORMS: Final = re.compile(
 #: state: ministries, party departments, bureaux, armed forces, state agencies.
 STATE_BODY_WORDS: Final = re.compile(
     r"\b(MINISTRY|MINISTRIES|DEPARTMENT|BUREAU|COMMITTEE|COMMISSION|OFFICE\s+\d+|ADMINISTRATION|"
-    r"ARMY|FORCES?|GENERAL\s+STAFF|GOVERNMENT|AUTHORITY|ORGANI[SZ]ATION|ACADEMY|"
+    r"ARMY|FORCES?|GENERAL\s+STAFF|GOVERNMENT|AUTHORITY|ORGANI[SZ]ATION|ACADEMY|GUARD\s+CORPS|"
     r"WORKERS.?\s+PARTY)\b",
+    re.IGNORECASE,
+)
+
+#: Words that mark a body as civil society, whatever else its name says ("Young Army" movement).
+NON_STATE_WORDS: Final = re.compile(
+    r"\b(NON[- ]GOVERNMENTAL|NON[- ]PROFIT|NON[- ]COMMERCIAL|MOVEMENT|ASSOCIATIONS?|UNION|"
+    r"FOUNDATION|CHARITY|PARTY\s+OF\s+(?!KOREA))\b",
     re.IGNORECASE,
 )
 
@@ -53,7 +60,8 @@ def state_topic(name: str, remarks: str = "", *, state_list: bool = False) -> st
     "army" is not a government's."""
     if _GOVERNMENT_REMARK.search(remarks):
         return "gov"
-    if state_list and STATE_BODY_WORDS.search(name) and not LEGAL_FORMS.search(name):
+    if (state_list and STATE_BODY_WORDS.search(name) and not LEGAL_FORMS.search(name)
+            and not NON_STATE_WORDS.search(name)):
         return "gov"
     if _SOE_REMARK.search(remarks):
         return "gov.soe"

@@ -9,7 +9,8 @@ columns. Multi-valued cells hold `; `-separated values, themselves CSV-quoted wh
 rows the act prints without a number get a stable id made from the annex and the name, and are
 counted. The list date is that of the newest listing in the file, which states none of its own.
 Names, identifiers, dates and country wording are kept as printed, apart from dates put
-into ISO form and countries into codes where they are known. A person's stated position "CEO of X"
+into ISO form and countries into codes where they are known, and state bodies (ministries, armed
+forces, bureaux) made `PublicBody` with topic `gov`. A person's stated position "CEO of X"
 becomes a directorship when X is exactly one entity of the same file. FtM `Asset` rows (ports,
 zones) have no place in a graph of parties and ships: they are counted and skipped.
 """
@@ -29,6 +30,7 @@ from graph.identifiers import clean_imo_company, clean_imo_ship, clean_mmsi, cou
 from graph.model import Entity, ListMeta, Problem, Record, Relation, RelationKind, Sanction, Schema
 from graph.normalize import normalize_name
 from loaders._io import clean, csv_rows, iso_date, read_text, require_columns
+from loaders._parties import state_topic
 
 FORMAT: Final = "eu_oj_csv"
 SOURCE: Final = "eu_oj"
@@ -190,6 +192,12 @@ def load(path: Path) -> Iterator[Record]:
                                     f"{name!r} in annex {annex} (line {line}) is {record_id}",
                                     record_id))
         props = _properties(row, name, schema, record_id, problems)
+        # Every regulation here is aimed at a state: its ministries, armed forces and bureaux
+        # are that state's bodies (the Munitions Industry Department, the Russian MoD).
+        if (schema in (Schema.LEGAL_ENTITY, Schema.ORGANIZATION)
+                and state_topic(name, "", state_list=True) == "gov"):
+            schema = Schema.PUBLIC_BODY
+            props["topics"].append("gov")
         if record_id in ids:
             for key, values in props.items():
                 ids[record_id].props[key].extend(values)

@@ -1,15 +1,16 @@
 """EU "List of designated vessels" (Annex XLII to Regulation 833/2014), the import-version CSV.
 
-`;`-separated, cp1252 (not UTF-8), CRLF, a trailing space in the header (`IMO number `),
-non-breaking spaces inside names, and former names written into the name: `Apar (formerly Feng
-Shou; Andromeda Star)` becomes the name `Apar` with two previous names (the closing parenthesis is
-sometimes missing, "Formerly" sometimes capitalised). The record id is the IMO number, as for every
-ship table; a vessel listed twice is reported once as a problem and loaded once. The date of
-application is the sanction's listing date.
+`;`-separated, cp1252 (not UTF-8; a copy re-saved as UTF-8 is read too), CRLF, a trailing space
+in the header (`IMO number `), non-breaking spaces inside names, and former names written into
+the name: `Apar (formerly Feng Shou; Andromeda Star)` becomes the name `Apar` with two previous
+names (the closing parenthesis is sometimes missing, "Formerly" sometimes capitalised). The
+record id is the IMO number, as for every ship table; a vessel listed twice is reported once as a
+problem and loaded once. The date of application is the sanction's listing date.
 """
 
 from __future__ import annotations
 
+import codecs
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +19,15 @@ from typing import Final
 from graph.errors import SourceError
 from graph.identifiers import clean_imo_ship
 from graph.model import Entity, ListMeta, Problem, Record, Sanction, Schema
-from loaders._io import clean, csv_rows, date_in_name, iso_date, read_text, require_columns
+from loaders._io import (
+    clean,
+    csv_rows,
+    date_in_name,
+    iso_date,
+    read_bytes,
+    read_text,
+    require_columns,
+)
 
 FORMAT: Final = "eu_vessels_csv"
 SOURCE: Final = "eu_vessels"
@@ -51,9 +60,20 @@ def split_name(text: str) -> tuple[str, list[str]]:
     return match.group("name").strip(), former
 
 
+def _decode(path: Path) -> str:
+    """cp1252 as published; a copy re-saved as UTF-8 (with or without BOM) is read as such."""
+    data = read_bytes(path)
+    if data.startswith(codecs.BOM_UTF8):
+        return read_text(path, "utf-8")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return read_text(path, ENCODING)
+
+
 def load(path: Path) -> Iterator[Record]:
     """Records of the designated-vessels CSV."""
-    text = read_text(path, ENCODING)
+    text = _decode(path)
     rows = csv_rows(path, text, delimiter=";")
     try:
         _, header = next(rows)

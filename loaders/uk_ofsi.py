@@ -9,7 +9,8 @@ dd/mm/yyyy, with 00 for an unknown day or month. The facts the columns do not ho
 (validated ship numbers on ships), a ship's current owners (a company with a registered-owner
 relation; the listed company itself when the list names exactly one), business registration
 numbers (Russian INN, OGRN and KPP picked out where labelled or shaped so), the statement of reasons
-(the sanction's reason). Each regime a group is listed under is one sanction.
+(the sanction's reason), parent companies (an ownership relation from the parent when it is listed
+itself or is a state body). Each regime a group is listed under is one sanction.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Final
 
@@ -32,6 +34,7 @@ from graph.model import (
     Problem,
     Record,
     Relation,
+    RelationKind,
     Sanction,
     Schema,
     ShipRole,
@@ -82,6 +85,9 @@ _SHIP_ROLE_KEYS: Final = {
     "current manager": ShipRole.SHIP_MANAGER,
 }
 _UN_REF: Final = re.compile(r"\b([A-Z]{2}[ei]\.\d{3})\b")
+#: The references a "UN Ref" value starts with are the record's own; later ones in its text
+#: name other listed parties ("member of the Rajah Solaiman Movement (QDe.128)").
+_LEADING_UN_REFS: Final = re.compile(r"^\s*((?:[A-Z]{2}[ei]\.\d{3}\b[\s,;/&]*(?:and\s+)?)+)")
 _OFSI_ID: Final = re.compile(r"OFSI ID:\s*(\d+)")
 _ENUM: Final = re.compile(r"\(\d+\)")
 _LABELLED_ID: Final = re.compile(
@@ -93,6 +99,9 @@ _GOV_ENTITY_TYPES: Final = re.compile(
     r"\b(government|ministry|military|state agency|police|armed forces)\b", re.IGNORECASE
 )
 _SOE_ENTITY_TYPES: Final = re.compile(r"\bstate[- ]owned\b", re.IGNORECASE)
+PARENT_ROLE: Final = "parent company"
+#: "Libyan Investment Authority, designated in UNSCR 1970": the name ends before the note.
+_DESIGNATED_NOTE: Final = re.compile(r",?\s*\(?(?:designated|listed)\b.*$", re.IGNORECASE)
 
 
 def files(path: Path) -> list[Path]:
@@ -161,6 +170,7 @@ def split_other_information(text: str) -> tuple[str, list[tuple[str, str]]]:
     return lead, pairs
 
 
+@lru_cache(maxsize=16384)
 def uk_date(text: str | None) -> str | None:
     """`25/06/2024` -> `2024-06-25`; `00/00/1994` -> `1994`; `00/08/1970` -> `1970-08`."""
     text = clean(text)
@@ -216,7 +226,8 @@ class _Group:
 @dataclass(slots=True)
 class _Built:
     entity: Entity
-    roles: list[tuple[ShipRole, str]]
+    #: (role, relation kind, the other party's name as written): ship roles and parent companies.
+    roles: list[tuple[str, RelationKind, str]]
     ofsi_ids: list[str]
     #: What belongs on the sanction, not the entity: the UK reference and statement of reasons.
     sanction_props: dict[str, tuple[str, ...]]
@@ -251,7 +262,7 @@ def _build(group: _Group, problems: list[Problem]) -> _Built:
     lead, pairs = split_other_information(other)
     if lead:
         props["notes"].append(lead)
-    roles: list[tuple[ShipRole, str]] = []
+    roles: list[tuple[str, RelationKind, str]] = []
     entity_type = ""
     russian = "ru" in props.get("country", []) or "ru" in props.get("nationality", [])
     for key, value in pairs:
@@ -259,9 +270,10 @@ def _build(group: _Group, problems: list[Problem]) -> _Built:
             continue
         key_l = key.lower()
         if key_l == "un ref":
-            refs = _UN_REF.findall(value)
-            props["unscId"].extend(refs)
-            rest = _UN_REF.sub("", value).strip(" .;,")
+            lead_refs = _LEADING_UN_REFS.match(value)
+            if lead_refs:
+                props["unscId"].extend(_UN_REF.findall(lead_refs.group(1)))
+            rest = value[lead_refs.end() if lead_refs else 0 :].strip(" .;,")
             if rest:
                 props["notes"].append(rest)
         elif key_l == "uk sanctions list ref":
@@ -282,7 +294,13 @@ def _build(group: _Group, problems: list[Problem]) -> _Built:
         elif key_l == "type of entity":
             entity_type = value
             props["legalForm"].extend(_enumerated(value))
-        elif key_l in ("parent company", "subsidiaries"):
+        elif key_l == "parent company":
+            props["notes"].append(f"{key}: {value}")
+            for name in _enumerated(value):
+                name = _DESIGNATED_NOTE.sub("", name).strip()
+                if name:
+                    roles.append((PARENT_ROLE, RelationKind.OWNERSHIP, name))
+        elif key_l == "subsidiaries":
             props["notes"].append(f"{key}: {value}")
         elif key_l == "business reg no":
             _registration(value, russian, props)
@@ -301,8 +319,9 @@ def _build(group: _Group, problems: list[Problem]) -> _Built:
         elif key_l == "year built":
             props["buildDate"].append(value)
         elif key_l in _SHIP_ROLE_KEYS:
+            role = _SHIP_ROLE_KEYS[key_l]
             for name in _enumerated(value):
-                roles.append((_SHIP_ROLE_KEYS[key_l], name))
+                roles.append((role.value, SHIP_ROLE_KINDS[role], name))
         else:
             props["notes"].append(f"{key}: {value}")
     regimes = {r.get("regime") or "" for r in rows}
@@ -424,31 +443,53 @@ def _records(path: Path, rows: Iterable[tuple[int, list[str | None]]]) -> Iterat
         entity = item.entity
         yield entity
         yield from _sanctions(groups[entity.id], entity, item.sanction_props)
-        for n, (role, name) in enumerate(item.roles):
+        for n, (role, kind, name) in enumerate(item.roles):
             key = normalize_name(name)
+            if not key:
+                continue
             listed = sorted(by_name.get(key, set()) - {entity.id})
             hinted = [i for i in item.ofsi_ids if i in groups and i != entity.id]
             if len(listed) == 1:
-                owner = listed[0]
+                above = listed[0]
             elif not listed and len(item.roles) == 1 and len(hinted) == 1:
-                owner = hinted[0]  # "Listed as asset of X (OFSI ID: N)": the list says which
+                above = hinted[0]  # "Listed as asset of X (OFSI ID: N)": the list says which
+            elif role == PARENT_ROLE and (
+                listed or state_topic(name, "", state_list=True) != "gov"
+            ):
+                # An unlisted parent is a node of its own only when it is a state body (a
+                # ministry...); other parent texts are too loose to name a party ("Parent and
+                # branches") and stay in the notes.
+                if listed:
+                    yield Problem(f"ambiguous {role}", f"{role} {name!r} matches groups "
+                                  f"{', '.join(listed)}; kept in the notes", entity.id)
+                continue
             else:
                 if len(listed) > 1:
-                    yield Problem("ambiguous owner", f"{role.value} {name!r} matches groups "
-                                  f"{', '.join(listed)}; kept as a separate company", entity.id)
-                owner = made.get(key) or f"party:{key}"
+                    yield Problem(f"ambiguous {role}", f"{role} {name!r} matches groups "
+                                  f"{', '.join(listed)}; kept apart", entity.id)
+                above = made.get(key) or f"party:{key}"
                 if key not in made:
-                    made[key] = owner
-                    yield Entity(owner, Schema.COMPANY, {"name": (name,)}, entity.id)
+                    made[key] = above
+                    yield _unlisted_party(above, name, entity)
             yield Relation(
-                id=f"{entity.id}:{role.name.lower()}:{n}",
-                kind=SHIP_ROLE_KINDS[role],
-                subject=owner,
+                id=f"{entity.id}:{role.replace(' ', '_')}:{n}",
+                kind=kind,
+                subject=above,
                 object=entity.id,
                 record_id=entity.id,
-                role=role.value,
-                properties={"description": (f"{role.value}: {name}",)},
+                role=role,
+                properties={"description": (f"{role}: {name}",)},
             )
+
+
+def _unlisted_party(party_id: str, name: str, below: Entity) -> Entity:
+    """A party the list names (a ship's owner, a state body as parent) without listing it
+    itself: its record id is that of the record naming it."""
+    topic = state_topic(name, "", state_list=True)
+    props: dict[str, tuple[str, ...]] = {"name": (name,)}
+    if topic:
+        props["topics"] = (topic,)
+    return Entity(party_id, party_schema(name, topic), props, below.id)
 
 
 def _sanctions(group: _Group, entity: Entity,

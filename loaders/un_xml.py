@@ -61,10 +61,13 @@ def _parse(path: Path) -> etree._Element:
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
         line, column = exc.position
-        raise SourceError(path, f"malformed XML: {exc.msg}",
+        message = re.sub(r"(,? line \d+(, column \d+)?)+$", "", exc.msg or "parse error")
+        message = message.replace(", try XML_PARSE_HUGE", " (over 10 MB)")
+        raise SourceError(path, f"malformed XML: {message}",
                           f"line {line} column {column}") from None
     if root.tag != ROOT_TAG:
-        raise SourceError(path, f"not a UN consolidated list: root element is <{root.tag}>, "
+        tag = etree.QName(root).localname if isinstance(root.tag, str) else "?"
+        raise SourceError(path, f"not a UN consolidated list: root element is <{tag}>, "
                                 f"expected <{ROOT_TAG}>", f"line {root.sourceline}")
     return root
 

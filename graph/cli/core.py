@@ -134,17 +134,27 @@ def sources(
     if not loads:
         err_console.print("the store is empty: load a source first (sanctions-graph load FILE)")
         return
+    # On a narrow terminal the format and the load time give way, so that source names, list
+    # dates and counts stay whole (`--json` has everything).
+    wide = console.width >= 110
+    columns = ["source", "format", "list date", "entities", "relations", "sanctions", "problems",
+               "loaded at"]
+    if not wide:
+        narrow = ("format", "loaded at", "relations") if history else ("format", "loaded at")
+        columns = [c for c in columns if c not in narrow]
     table = Table(title=None, show_lines=False)
-    for column in ("source", "format", "list date", "entities", "relations", "sanctions",
-                   "problems", "loaded at"):
-        table.add_column(column, justify="right" if column in (
+    for column in columns:
+        table.add_column(column, no_wrap=True, justify="right" if column in (
             "entities", "relations", "sanctions", "problems") else "left")
     if history:
-        table.add_column("version")
+        table.add_column("version", no_wrap=True)
     for info in loads:
-        row = [info.source, info.format, f"{info.list_date or '?'}",
-               f"{info.entities:,}", f"{info.relations:,}", f"{info.sanctions:,}",
-               f"{sum(info.problems.values()):,}", info.loaded_at.replace("T", " ")[:19]]
+        cells = {"source": info.source, "format": info.format,
+                 "list date": f"{info.list_date or '?'}", "entities": f"{info.entities:,}",
+                 "relations": f"{info.relations:,}", "sanctions": f"{info.sanctions:,}",
+                 "problems": f"{sum(info.problems.values()):,}",
+                 "loaded at": info.loaded_at.replace("T", " ")[:19]}
+        row = [cells[c] for c in columns]
         if history:
             row.append("current" if info.current else "history")
         table.add_row(*row)
