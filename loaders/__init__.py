@@ -19,6 +19,7 @@ from graph.model import Record
 from loaders import (
     eu_oj,
     eu_vessels,
+    ftm,
     gur_csv,
     ofac_advanced_xml,
     ofac_csv,
@@ -80,7 +81,7 @@ LOADERS: dict[str, LoaderSpec] = {
     spec.format: spec
     for spec in (
         *map(_spec, (ofac_csv, ofac_sdn_xml, ofac_advanced_xml, ofac_enhanced_xml, gur_csv,
-                     tak_json, registry_csv, un_xml, uk_ofsi, eu_vessels, eu_oj)),
+                     tak_json, ftm, registry_csv, un_xml, uk_ofsi, eu_vessels, eu_oj)),
         _UK_OFSI_CSV,
     )
 }

@@ -138,7 +138,8 @@ def relation(
     rel_id: str, type_text: str, party: str, related: str, record_id: str
 ) -> Relation:
     """A relation as OFAC states it on `party`: "party <type> related"."""
-    kind, party_above = RELATION_TYPES.get(type_text.strip().lower(), (RelationKind.LINK, False))
+    key = type_text.strip().lower().removesuffix(" (former)")
+    kind, party_above = RELATION_TYPES.get(key, (RelationKind.LINK, False))
     subject, obj = (party, related) if party_above else (related, party)
     return Relation(rel_id, kind, subject, obj, record_id, role=type_text.strip())
 

@@ -16,6 +16,9 @@ from lxml import etree
 from graph.errors import SourceError
 from loaders._io import read_bytes
 
+#: Bytes read at a time when checking that a file is not empty.
+_CHUNK = 1 << 16
+
 
 def local(tag: object) -> str:
     """An element's name without its namespace."""
@@ -42,7 +45,7 @@ def iter_elements(
     so are the preceding siblings, which keeps memory flat on large files. The root element's
     local name must be `root` (and its namespace one of `namespaces` when given).
     """
-    read_bytes(path)  # empty, missing and unreadable files fail here with a clear message
+    require_content(path)
     parser = etree.iterparse(
         str(path),
         events=("start", "end"),
@@ -74,6 +77,27 @@ def iter_elements(
         raise SourceError(path, f"not valid text ({exc.reason})") from None
 
 
+def require_content(path: Path) -> None:
+    """Missing, unreadable, empty and whitespace-only files fail here with a clear message,
+    reading no more of a large file than its first bytes."""
+    try:
+        with path.open("rb") as handle:
+            while chunk := handle.read(_CHUNK):
+                if chunk.strip(b" \t\r\n\x1a"):
+                    return
+    except OSError:
+        read_bytes(path)  # raises the SourceError naming what is wrong
+        raise
+    raise SourceError(path, "file is empty")
+
+
+def head_bytes(path: Path, size: int = _CHUNK) -> bytes:
+    """The first bytes of a file (for detection and for what a file says about itself)."""
+    require_content(path)
+    with path.open("rb") as handle:
+        return handle.read(size)
+
+
 def _check_root(
     path: Path, element: etree._Element, root: str, namespaces: frozenset[str] | None, what: str
 ) -> None:
@@ -89,10 +113,13 @@ def _syntax_error(path: Path, exc: etree.XMLSyntaxError) -> SourceError:
     message = str(exc.msg or exc).split(", line ")[0].strip()
     if "Document is empty" in message or ("Start tag expected" in message and line <= 1):
         message = "not XML (no root element)"
+    elif "encoding" in message.lower() or "UTF-8" in message:
+        message = f"not valid UTF-8 text, or not the encoding the file declares ({message})"
     elif "Premature end of data" in message or ("EndTag" in message and "not finished" in message):
         message = f"truncated XML ({message})"
     where = f"line {line} column {column}" if line else None
-    return SourceError(path, f"malformed XML: {message}", where)
+    prefix = "" if message.startswith("not valid") else "malformed XML: "
+    return SourceError(path, prefix + message, where)
 
 
 def text(element: etree._Element | None) -> str | None:

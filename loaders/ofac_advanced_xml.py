@@ -254,10 +254,9 @@ def load(path: Path) -> Iterator[Record]:
                                         f"relationship {rel_id} ({kind}) names profile "
                                         f"{element.get('To-ProfileID')}", party_id))
                 continue
-            rel = relation(rel_id, kind, party_id, related, party_id)
             if element.get("Former") == "true":
-                rel = relation(rel_id, f"{kind} (former)", party_id, related, party_id)
-            yield rel
+                kind = f"{kind} (former)"
+            yield relation(rel_id, kind, party_id, related, party_id)
         elif name == "SanctionsEntry":
             party_id = profile_party.get(element.get("ProfileID") or "")
             if party_id is None:
@@ -296,6 +295,13 @@ def _party(element: etree._Element, refs: _References,
         break  # one profile per party in OFAC's files; the first is the party
 
 
+def _sanction_props(list_name: str | None, measures: list[str],
+                    legal: list[str]) -> dict[str, tuple[str, ...]]:
+    found = {"summary": [list_name] if list_name else [], "provisions": measures,
+             "description": [f"Legal basis: {basis}" for basis in legal]}
+    return {k: tuple(dict.fromkeys(v)) for k, v in found.items() if v}
+
+
 def _sanctions(element: etree._Element, party_id: str, refs: _References) -> Iterator[Sanction]:
     entry_id = element.get("ID") or ""
     list_name = refs.get("List", element.get("ListID"))
@@ -315,10 +321,9 @@ def _sanctions(element: etree._Element, party_id: str, refs: _References) -> Ite
             programs.append(comment)
         elif kind:
             measures.append(kind)
-    props = {k: tuple(dict.fromkeys(v)) for k, v in (("listName", [list_name] if list_name
-                                                        else []),
-                                                       ("provisions", measures),
-                                                       ("legalBasis", legal)) if v}
+    # FtM Sanction properties: the list in `summary`, the measures (Block, Reject, directives)
+    # in `provisions`, the legal basis in `description`.
+    props = _sanction_props(list_name, measures, legal)
     for program in dict.fromkeys(programs or [list_name or "unknown"]):
         yield Sanction(
             id=f"{entry_id}:{program}",

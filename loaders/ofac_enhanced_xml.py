@@ -33,7 +33,7 @@ from loaders._ofac_xml import (
     program_sanctions,
     relation,
 )
-from loaders._xml import iter_elements, local, text
+from loaders._xml import head_bytes, iter_elements, local, text
 
 FORMAT: Final = "ofac_enhanced_xml"
 SOURCE: Final = "us_ofac_sdn"
@@ -55,9 +55,7 @@ def detect(path: Path, head: bytes) -> bool:
 def source_for(path: Path) -> str:
     """From the export's own filters: a programme slice -> `us_ofac_<program>`; only the SDN
     list -> `us_ofac_sdn`; only non-SDN lists -> `us_ofac_cons`; every list -> `us_ofac`."""
-    from loaders._io import read_bytes
-
-    head = read_bytes(path)[:65536]
+    head = head_bytes(path)
     filters = head.split(b"</filters>", 1)[0] if b"<filters>" in head else b""
     programs = re.findall(rb"<sanctionsProgram(?:\s[^>]*)?>([^<]+)<", filters)
     if programs:
@@ -214,9 +212,16 @@ def load(path: Path) -> Iterator[Record]:
         yield party.entity()
         pending.extend(related)
         listed = min((d for _, d in lists[party.uid] if d), default=None)
-        names = tuple(n for n, _ in lists[party.uid] if n)
-        yield from program_sanctions(party, listing_date=listed,
-                                     properties={"listName": names} if names else {})
+        # FtM Sanction properties: the list(s) in `summary`, the measures in `provisions`, the
+        # legal authorities in `description`.
+        found = {
+            "summary": [n for n, _ in lists[party.uid] if n],
+            "provisions": [t for x in _each(element, "sanctionsTypes") if (t := text(x))],
+            "description": [f"Legal basis: {t}" for x in _each(element, "legalAuthorities")
+                            if (t := text(x))],
+        }
+        props = {k: tuple(dict.fromkeys(v)) for k, v in found.items() if v}
+        yield from program_sanctions(party, listing_date=listed, properties=props)
     if not parties:
         raise SourceError(path, "no entity in the file (an empty or foreign list)")
     known = {p.uid for p in parties}

@@ -17,6 +17,7 @@ from typing import Final
 
 from lxml import etree
 
+from graph.errors import SourceError
 from graph.identifiers import country_code
 from graph.model import ListMeta, Problem, Record, Schema
 from loaders._ofac_xml import (
@@ -71,12 +72,10 @@ def _full_name(element: etree._Element) -> str | None:
     return ", ".join(p for p in (last, first) if p) or None
 
 
-def _entry(element: etree._Element, problems: list[Problem]) -> Party:
+def _entry(path: Path, element: etree._Element, problems: list[Problem]) -> Party:
     uid = _value(element, "uid")
     if uid is None:
-        from graph.errors import SourceError
-
-        raise SourceError("", "sdnEntry without uid", f"line {element.sourceline}")
+        raise SourceError(path, "sdnEntry without uid", f"line {element.sourceline}")
     party = Party(uid, Schema.LEGAL_ENTITY)
     name = _full_name(element) or ""
     party.add("name", name)
@@ -137,8 +136,6 @@ def _entry(element: etree._Element, problems: list[Problem]) -> Party:
 
 def load(path: Path) -> Iterator[Record]:
     """Records of one legacy OFAC XML file."""
-    from graph.errors import SourceError
-
     problems: list[Problem] = []
     parties: list[Party] = []
     seen: set[str] = set()
@@ -148,10 +145,7 @@ def load(path: Path) -> Iterator[Record]:
         if local(element.tag) == "publshInformation":
             yield ListMeta(us_date(_value(element, "Publish_Date")))
             continue
-        try:
-            party = _entry(element, problems)
-        except SourceError as exc:
-            raise SourceError(path, exc.reason, exc.where) from None
+        party = _entry(path, element, problems)
         if party.uid in seen:
             problems.append(Problem("duplicate record", f"uid {party.uid} listed twice",
                                     party.uid))

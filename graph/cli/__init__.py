@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from graph.cli import (
     core,  # noqa: F401 - registers the commands
+    lists,  # noqa: F401 - registers export, diff, fetch
     resolution,  # noqa: F401 - registers the commands
 )
 from graph.cli.app import app

@@ -1,0 +1,116 @@
+"""List versions: what changed between two real versions of the OFAC SDN list.
+
+The later version is the real sdn.csv of 2024-05-03. The earlier one is built from it the way the
+list looked before a real designation batch: without entries 46768..46773 (IBEX SHIPPING INC, the
+AZIA SHIPPING companies, CAPTAIN YAKUBOVICH, VA DEGTYAREV PLANT and MARIA), and with one remark
+different (ANGARA's, which then stated a build year it no longer states).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from graph.cli import app
+from graph.errors import NotFoundError, QueryError
+from graph.ingest import load_file
+from graph.store import Store
+from graph.versions import RELATIONS, diff
+from tests.conftest import raw
+
+BATCH = range(46768, 46774)
+COMPANIONS = {"add.csv": "ofac_add_2025-01.csv", "alt.csv": "ofac_alt_2025-01.csv",
+              "sdn_comments.csv": "ofac_sdn_comments_2025-01.csv"}
+
+
+def _version(folder: Path, sdn: bytes) -> Path:
+    folder.mkdir()
+    for name, shared in COMPANIONS.items():
+        shutil.copy(raw(shared), folder / name)
+    (folder / "sdn.csv").write_bytes(sdn)
+    return folder / "sdn.csv"
+
+
+@pytest.fixture(scope="module")
+def versioned(tmp_path_factory: pytest.TempPathFactory) -> Store:
+    folder = tmp_path_factory.mktemp("versions")
+    later = raw("ofac_sdn_2024-05-03.csv").read_bytes()
+    lines = []
+    for line in later.split(b"\r\n"):
+        ent = line.split(b",", 1)[0]
+        if ent.isdigit() and int(ent) in BATCH:
+            continue
+        if ent == b"37059":
+            assert b"Linked To: M LEASING LLC." in line
+            line = line.replace(b"Linked To: M LEASING LLC.",
+                                b"Linked To: M LEASING LLC; Vessel Year of Build 1998.")
+        lines.append(line)
+    earlier = b"\r\n".join(lines)
+    assert len(earlier) < len(later)
+    store = Store(folder / "store.db")
+    load_file(store, _version(folder / "before", earlier), list_date="2024-05-02")
+    load_file(store, _version(folder / "after", later), list_date="2024-05-03")
+    return store
+
+
+def test_diff_between_the_last_two_versions(versioned: Store) -> None:
+    result = diff(versioned, "us_ofac_sdn")
+    assert (result.old.list_date, result.new.list_date) == ("2024-05-02", "2024-05-03")
+    assert [(r.record_id, r.name) for r in result.listed] == [
+        ("46768", "IBEX SHIPPING INC"),
+        ("46769", "AZIA SHIPPING COMPANY"),
+        ("46770", "AZIA SHIPPING HOLDINGS LIMITED"),
+        ("46771", "CAPTAIN YAKUBOVICH"),
+        ("46772", "OPEN JOINT STOCK COMPANY VA DEGTYAREV PLANT"),
+        ("46773", "MARIA"),
+    ]
+    assert result.delisted == []
+    changed = {c.record_id: c for c in result.changed}
+    angara = changed["37059"]
+    assert [(p.prop, p.old, p.new) for p in angara.changes] == [("buildDate", ("1998",), ())]
+    # Entries already on the list whose "Linked To:" now resolves to a newly listed party.
+    assert changed["46775"].name == "ARKADIY CHERNYSHEV"
+    (relations,) = changed["46775"].changes
+    assert relations.prop == RELATIONS
+    assert relations.added == ("linked: IBEX SHIPPING INC (#46768)",)
+    assert set(changed) == {"37059", "46748", "46775"}
+
+
+def test_diff_by_dates_and_backwards(versioned: Store) -> None:
+    backwards = diff(versioned, "us_ofac_sdn", from_date="2024-05-03", to_date="2024-05-02")
+    assert [r.record_id for r in backwards.delisted] == [str(n) for n in BATCH]
+    assert backwards.listed == []
+    with pytest.raises(QueryError, match="same version"):
+        diff(versioned, "us_ofac_sdn", from_date="2024-05-02", to_date="2024-05-02")
+    with pytest.raises(NotFoundError, match="no version on or before 2020-01-01"):
+        diff(versioned, "us_ofac_sdn", from_date="2020-01-01")
+    with pytest.raises(NotFoundError, match="no source 'un_sc'"):
+        diff(versioned, "un_sc")
+
+
+def test_diff_cli_table_and_json(versioned: Store) -> None:
+    runner = CliRunner()
+    table = runner.invoke(app, ["diff", "us_ofac_sdn", "--db", str(versioned.path)])
+    assert table.exit_code == 0, table.output
+    assert "6 listed, 0 delisted, 3 changed" in table.stdout
+    assert "IBEX SHIPPING INC" in table.stdout and "buildDate" in table.stdout
+    as_json = runner.invoke(app, ["diff", "us_ofac_sdn", "--db", str(versioned.path),
+                                  "--json"])
+    assert as_json.exit_code == 0
+    data = json.loads(as_json.stdout)
+    assert data["counts"] == {"listed": 6, "delisted": 0, "changed": 3}
+    assert data["changed"][0]["changes"][0] == {
+        "property": "buildDate", "old": ["1998"], "new": [], "added": [], "removed": ["1998"]}
+    one = runner.invoke(app, ["diff", "gb_ofsi", "--db", str(versioned.path)])
+    assert one.exit_code == 3
+    assert one.stderr.count("\n") == 1 and "no source 'gb_ofsi'" in one.stderr
+
+
+def test_one_version_is_not_enough(store: Store) -> None:
+    load_file(store, raw("ofac_consolidated_nonsdn_2025-03-28.xml"))
+    with pytest.raises(QueryError, match="only one version is loaded"):
+        diff(store, "us_ofac_cons")
