@@ -19,17 +19,17 @@ from rapidfuzz import fuzz
 from graph.resolution.records import MatchRecord
 
 #: The version of the scoring rules. Stored with every scored pair: a change re-scores all.
-MATCHER_VERSION: Final = "sg-1"
+MATCHER_VERSION: Final = "sg-2"
 
 # -- weights: each is how much one feature moves the score (0 = no match, 1 = certain) -----------
 
-#: Equal names, nothing else known: 0.85, just above the merge threshold.
+#: Equal names, nothing else known: 0.85, above the merge threshold.
 NAME_WEIGHT: Final = 0.85
 #: Name similarity below this contributes nothing (different names that share letters).
 NAME_FLOOR: Final = 0.6
 #: A match on a ship's former name counts for this share of a current-name match (ships are
 #: renamed and names reused).
-PREVIOUS_NAME_FACTOR: Final = 0.85
+PREVIOUS_NAME_FACTOR: Final = 0.9
 #: Equal phonetic forms (LEASING ~ LIZING) rate as this similarity when the spelling differs.
 PHONETIC_SIMILARITY: Final = 0.92
 #: Person names where one is a subset of the other (a patronymic left out) rate at most this.
@@ -60,13 +60,15 @@ CONFLICT_WEIGHTS: Final = {
     "country_conflict": -0.15,
     "legal_form_conflict": -0.1,
     # The name is worn by several records in one list, so the name alone cannot pick one.
-    "ambiguous_name": -0.25,
+    "ambiguous_name": -0.1,
 }
 SUPPORT_WEIGHTS: Final = {
     "birth_date_match": 0.15,
     "birth_year_match": 0.05,
     "build_year_match": 0.1,
     "country_match": 0.05,
+    # A ship's flag changes, so only a shared flag counts (for it), never a different one.
+    "flag_match": 0.1,
 }
 #: Legal forms that say only "company" and conflict with none.
 GENERIC_FORMS: Final = frozenset({"co"})
@@ -213,6 +215,9 @@ def score_pair(a: MatchRecord, b: MatchRecord, stats: NameStats | None = None) -
             else:
                 features.append(Feature(f"{kind}_match", SUPPORT_WEIGHTS[f"{kind}_match"],
                                         ", ".join(sorted(common))))
+    if a.group == "vessel" and a.countries & b.countries:
+        features.append(Feature("flag_match", SUPPORT_WEIGHTS["flag_match"],
+                                ", ".join(sorted(a.countries & b.countries))))
     if a.countries and b.countries and a.group != "vessel":
         common = a.countries & b.countries
         if common:
