@@ -36,6 +36,7 @@ _CYRILLIC: Final = {
 }
 _CYRILLIC_TABLE: Final = str.maketrans(_CYRILLIC)
 _HAS_CYRILLIC: Final = re.compile(r"[\u0400-\u04ff]")
+_FOLDED: Final = re.compile(r"^(?:[a-z0-9]+(?: [a-z0-9]+)*)?$")
 
 #: Legal forms, after rigour has reduced their many spellings to its compare form, mapped to one
 #: token per family. The token is kept as the name's last word so two names can still be told
@@ -95,6 +96,8 @@ def normalize_name(text: str) -> str:
         name = normalize(transliterate(text), lowercase=True, latinize=True) or ""
         # A few letters come out of ICU in another script (µ -> Greek μ): fold to a fixpoint.
         for _ in range(3):
+            if _FOLDED.match(name):  # a-z, 0-9 and single spaces: already a fixpoint
+                break
             again = normalize(transliterate(name), lowercase=True, latinize=True) or ""
             if again == name:
                 break
