@@ -39,11 +39,11 @@ from graph.resolve import (
     MMSI_KEY,
     ResolverInput,
     identifier_keys,
-    resolve_exact,
+    resolve_clusters,
 )
 from graph.view import Edge, Fact, Listing, LoadInfo, Node, Provenance
 
-LAYOUT_VERSION: Final = 1
+LAYOUT_VERSION: Final = 2
 
 #: Properties that hold a name of a node, indexed for lookup.
 NAME_PROPERTIES: Final = ("name", "alias", "previousName", "weakAlias")
@@ -146,6 +146,33 @@ CREATE TABLE IF NOT EXISTS keys (
 );
 CREATE INDEX IF NOT EXISTS keys_key ON keys (key);
 CREATE INDEX IF NOT EXISTS keys_entity ON keys (load_id, entity_id);
+CREATE TABLE IF NOT EXISTS match_pairs (
+    a TEXT NOT NULL,
+    b TEXT NOT NULL,
+    score REAL NOT NULL,
+    decision TEXT NOT NULL,
+    features TEXT NOT NULL,
+    matcher TEXT NOT NULL,
+    scored_at TEXT NOT NULL,
+    PRIMARY KEY (a, b)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS match_pairs_decision ON match_pairs (decision, score);
+CREATE INDEX IF NOT EXISTS match_pairs_b ON match_pairs (b);
+CREATE TABLE IF NOT EXISTS match_prints (
+    gid TEXT PRIMARY KEY,
+    print TEXT NOT NULL,
+    exclusive TEXT NOT NULL DEFAULT ''
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS judgements (
+    id INTEGER PRIMARY KEY,
+    a TEXT NOT NULL,
+    b TEXT NOT NULL,
+    verdict TEXT NOT NULL,
+    who TEXT NOT NULL,
+    at TEXT NOT NULL,
+    note TEXT
+);
+CREATE INDEX IF NOT EXISTS judgements_pair ON judgements (a, b, id);
 """
 
 
@@ -208,7 +235,8 @@ class Store:
                     f"{self.path}: store layout {row[0]} is newer than this version knows "
                     f"({LAYOUT_VERSION}); upgrade sanctions-graph"
                 )
-        if row is None:
+        # Every statement is CREATE ... IF NOT EXISTS: an older layout gains the new tables.
+        if row is None or int(row[0]) < LAYOUT_VERSION:
             with self.transaction():
                 for statement in _DDL.split(";"):
                     if statement.strip():
@@ -436,7 +464,13 @@ class Store:
             schemata[gid] = Schema(schema)
             locals_[gid] = (load_id, entity_id)
             records.append(ResolverInput(gid, Schema(schema), tuple(keys.get(gid, ())), same_as))
-        canonical = resolve_exact(records)
+        canonical = resolve_clusters(
+            records,
+            conn.execute("SELECT a, b, score FROM match_pairs WHERE decision = 'merge'"),
+            latest_judgements(conn),
+            exclusive={gid: keys.split() for gid, keys in conn.execute(
+                "SELECT gid, exclusive FROM match_prints WHERE exclusive != ''")},
+        )
         conn.executemany(
             "INSERT INTO nodes (gid, load_id, local_id, canonical) VALUES (?, ?, ?, ?)",
             [(gid, *locals_[gid], cid) for gid, cid in canonical.items()],
@@ -682,6 +716,17 @@ class Store:
                 for row in self.conn.execute(f"SELECT * FROM {table} ORDER BY 1, 2")
             )
         return out
+
+
+def latest_judgements(conn: sqlite3.Connection) -> list[tuple[str, str, str]]:
+    """The latest human verdict on each judged pair (a, b, verdict)."""
+    return [
+        (r[0], r[1], r[2])
+        for r in conn.execute(
+            "SELECT a, b, verdict FROM judgements j WHERE id = (SELECT MAX(id) FROM judgements"
+            " k WHERE k.a = j.a AND k.b = j.b) ORDER BY a, b"
+        )
+    ]
 
 
 def _props_json(properties: dict[str, tuple[str, ...]] | Any) -> str:
