@@ -23,12 +23,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Final
-
-from followthemoney import model
-from followthemoney.exc import InvalidData
-from followthemoney.schema import Schema as FtmSchema
-from followthemoney.types import registry
+from typing import TYPE_CHECKING, Any, Final
 
 from graph.errors import SourceError
 from graph.identifiers import clean_imo_company, clean_imo_ship
@@ -45,6 +40,9 @@ from graph.model import (
     ShipRole,
 )
 from loaders._xml import require_content
+
+if TYPE_CHECKING:  # the model is imported when a file is read: it costs half a second
+    from followthemoney.schema import Schema as FtmSchema
 
 FORMAT: Final = "ftm"
 SOURCE: Final = "ftm"
@@ -183,11 +181,15 @@ def _clean(schema: FtmSchema, prop: str, values: list[str]) -> list[str]:
 @lru_cache(maxsize=200_000)
 def _clean_value(type_name: str, format: str | None, value: str) -> str | None:
     """One value cleaned by its FtM type (cached: exports repeat values across entities)."""
+    from followthemoney.types import registry
+
     return registry[type_name].clean(value, format=format)
 
 
 def load(path: Path) -> Iterator[Record]:
     """Records of one FtM JSON lines file."""
+    from followthemoney import model
+
     addresses, held = _folds(path)
     seen = 0
     for number, data in _lines(path):
@@ -319,6 +321,8 @@ def _sanction(entity_id: str, schema: FtmSchema, props: dict[str, list[str]],
         if cleaned:
             extra[prop] = tuple(cleaned)
     extra.update(provenance)
+    from followthemoney.exc import InvalidData
+
     try:
         listed = _first(_cleaned(schema, props, "listingDate"), "listingDate")
     except InvalidData:

@@ -15,9 +15,7 @@ import multiprocessing
 import os
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from itertools import islice
-from typing import Any, Final
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any, Final
 
 from graph.errors import QueryError
 from graph.store import Store
@@ -34,6 +32,9 @@ from queries.screening.matcher import (
     Result,
     Settings,
 )
+
+if TYPE_CHECKING:  # pandas only for the frame helper: it costs half a second to import
+    import pandas as pd
 
 #: Rows per task sent to a worker: enough to make pickling and scheduling negligible.
 CHUNK_ROWS: Final = 400

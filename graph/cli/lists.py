@@ -21,7 +21,6 @@ from graph.cli.app import (
 )
 from graph.cli.core import _load_summary, _print_load
 from graph.errors import QueryError
-from graph.export_ftm import export_ftm
 from graph.fetch import PUBLISHED, downloaded
 from graph.ingest import load_file
 from graph.versions import Diff, diff
@@ -45,6 +44,8 @@ def export(
     if format not in EXPORT_FORMATS:
         raise QueryError(f"unknown export format {format!r}; known: {', '.join(EXPORT_FORMATS)}")
     with open_store(db) as store:
+        from graph.export_ftm import export_ftm  # FtM costs half a second to import
+
         result = export_ftm(store, sys.stdout if str(output) == "-" else output)
     if as_json and str(output) != "-":  # with '-', stdout is the export itself
         print_json(result.to_dict())

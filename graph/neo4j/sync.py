@@ -21,11 +21,6 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 from urllib.parse import urlsplit, urlunsplit
 
-import neo4j
-from neo4j.exceptions import AuthError, DriverError
-from neo4j.exceptions import Neo4jError as ServerError
-from neo4j.graph import Node, Path, Relationship
-
 from graph.errors import SanctionsGraphError
 from graph.neo4j.shape import (
     COUNTRY,
@@ -338,16 +333,29 @@ class Connection:
                                             else "")
 
 
+def _driver_errors() -> tuple[type[Exception], ...]:
+    """The driver's own failures (imported only when a server is used: the driver costs a
+    third of a second to import, which every other command would pay)."""
+    from neo4j.exceptions import DriverError
+    from neo4j.exceptions import Neo4jError as ServerError
+
+    return (DriverError, ServerError)
+
+
 def open_driver(conn: Connection) -> Any:
     """A verified driver. Connection and authentication failures become `Neo4jError`."""
+    import neo4j
+    from neo4j.exceptions import AuthError
+
     auth = (conn.user, conn.password) if conn.password is not None else None
+    failures: tuple[type[Exception], ...] = (*_driver_errors(), ValueError, OSError)
     try:
         driver = neo4j.GraphDatabase.driver(conn.uri, auth=auth)
         driver.verify_connectivity()
     except AuthError:
         raise Neo4jError(f"{conn.describe()}: authentication refused (check NEO4J_USER and "
                          "NEO4J_PASSWORD)") from None
-    except (DriverError, ServerError, ValueError, OSError) as exc:
+    except failures as exc:
         raise Neo4jError(f"{conn.describe()}: cannot connect ({_first_line(exc, conn)})"
                          ) from None
     return driver
@@ -435,7 +443,7 @@ def push(
     try:
         with driver.session(database=conn.database) as session:
             plan = sync_session(session, graph, batch_rows=batch_rows, progress=progress)
-    except (DriverError, ServerError) as exc:
+    except _driver_errors() as exc:
         raise Neo4jError(f"{conn.describe()}: {_first_line(exc, conn)}") from None
     finally:
         driver.close()
@@ -455,7 +463,7 @@ def run_query(conn: Connection, statement: str, parameters: Mapping[str, Any]) -
         with driver.session(database=conn.database) as session:
             out: tuple[list[str], list[dict[str, Any]]] = session.execute_read(work)
             return out
-    except (DriverError, ServerError) as exc:
+    except _driver_errors() as exc:
         raise Neo4jError(f"{conn.describe()}: {_first_line(exc, conn)}") from None
     finally:
         driver.close()
@@ -464,6 +472,8 @@ def run_query(conn: Connection, statement: str, parameters: Mapping[str, Any]) -
 def plain(value: Any) -> Any:
     """A driver value as JSON-ready Python: nodes and relationships become their properties
     (with labels or type), paths the list of their nodes and relationships."""
+    from neo4j.graph import Node, Path, Relationship
+
     if isinstance(value, Node):
         return {"labels": sorted(value.labels), **{k: plain(v) for k, v in value.items()}}
     if isinstance(value, Relationship):
