@@ -69,7 +69,9 @@ def _value(prop: str, value: str) -> str:
 def _sanction_line(s: SanctionOut) -> Text:
     text = Text()
     text.append("SANCTIONED ", style="bold red")
-    text.append(f"{s.authority} {s.program}")
+    # "EU" + "EU 833/2014 Annex XLII" reads as one name, not "EU EU 833/2014 ...".
+    named = s.program if s.program.startswith(s.authority) else f"{s.authority} {s.program}"
+    text.append(named)
     if s.listing_date:
         text.append(f" listed {s.listing_date}")
     text.append(f"  [{source_label(s.source)}]", style="dim")
