@@ -33,10 +33,10 @@ import numpy.typing as npt
 from graph.identifiers import clean_imo_company, clean_imo_ship, clean_mmsi
 from graph.store import NAME_PROPERTIES, Store
 from loaders._io import iso_date
-from queries.screening.text import match_tokens, sorted_key, trigrams
+from queries.screening.text import match_tokens, skeleton, sorted_key, trigrams
 
 #: Bump when the layout of `ScreenIndex` changes: older files are rebuilt, never misread.
-INDEX_VERSION: Final = 3
+INDEX_VERSION: Final = 4
 INDEX_SUFFIX: Final = ".screen-index"
 
 #: Properties that hold a strong identifier besides IMO and MMSI (tax, registration, passport...).
@@ -94,6 +94,8 @@ class IndexedEntity:
     name_props: tuple[str, ...]
     keys: tuple[str, ...]
     plains: tuple[str, ...]
+    #: Each name's tokens' consonant skeletons (`text.skeleton`), sorted and space-joined.
+    skeletons: tuple[str, ...]
     imos: frozenset[str]
     mmsis: frozenset[str]
     identifiers: frozenset[str]
@@ -151,6 +153,8 @@ class ScreenIndex:
     schemata: tuple[str, ...]
     tokens: Postings
     grams: Postings
+    #: Token skeletons (two letters or more) -> entries: transliteration variants meet here.
+    sounds: Postings
     by_identifier: dict[str, list[int]]
     sources: tuple[str, ...]
     version: int = INDEX_VERSION
@@ -201,6 +205,7 @@ def build_index(
     schema_codes: dict[str, int] = {}
     token_lists: dict[str, list[int]] = defaultdict(list)
     gram_lists: dict[str, list[int]] = defaultdict(list)
+    sound_lists: dict[str, list[int]] = defaultdict(list)
     by_identifier: dict[str, list[int]] = defaultdict(list)
     all_sources: set[str] = set()
 
@@ -220,7 +225,7 @@ def build_index(
             return
         number = len(entities)
         first_entry.append(len(entry_entity))
-        names, props, keys, plains = [], [], [], []
+        names, props, keys, plains, skeletons = [], [], [], [], []
         for key, (name, prop, tokens) in seen.items():
             entry = len(entry_entity)
             entry_entity.append(number)
@@ -230,6 +235,11 @@ def build_index(
             props.append(prop)
             keys.append(key)
             plains.append(" ".join(tokens))
+            sounds = [skeleton(t) for t in tokens]
+            skeletons.append(" ".join(sorted(sounds)))
+            for sound in set(sounds):
+                if len(sound) >= 2:
+                    sound_lists[sound].append(entry)
             for token in set(tokens):
                 token_lists[token].append(entry)
                 for gram in trigrams(token):
@@ -257,7 +267,8 @@ def build_index(
         all_sources.update(member_sources)
         entities.append(IndexedEntity(
             id=cid, schema=schema, caption=caption, names=tuple(names), name_props=tuple(props),
-            keys=tuple(keys), plains=tuple(plains), imos=frozenset(imos),
+            keys=tuple(keys), plains=tuple(plains), skeletons=tuple(skeletons),
+            imos=frozenset(imos),
             mmsis=frozenset(mmsis), identifiers=frozenset(identifiers),
             countries=frozenset(countries), dates=dates,
             sources=member_sources or tuple(sorted(fact_sources)),
@@ -297,6 +308,7 @@ def build_index(
         schemata=tuple(schema_codes),
         tokens=Postings.build(token_lists),
         grams=Postings.build(gram_lists),
+        sounds=Postings.build(sound_lists),
         by_identifier={k: sorted(set(v)) for k, v in by_identifier.items()},
         sources=tuple(sorted(all_sources)),
         log_n=math.log(max(len(entry_entity), 1)),

@@ -25,7 +25,7 @@ import numpy as np
 from rapidfuzz import fuzz
 
 from queries.screening.index import IndexedEntity, ScreenIndex
-from queries.screening.text import ORG_SCHEMATA, match_tokens, sorted_key, trigrams
+from queries.screening.text import ORG_SCHEMATA, match_tokens, skeleton, sorted_key, trigrams
 
 #: Default decision thresholds (calibrated with benchmarks/screening.py: at 0.90 precision on
 #: the perturbed and cross-list sets stays above 0.98 while typos of long names still match).
@@ -69,6 +69,13 @@ MAX_ENTRIES: Final = 60
 MAX_CANDIDATES: Final = 12
 POSTINGS_BUDGET: Final = 4000
 TOKEN_WEIGHT: Final = 2.0
+#: Blocking weight of a shared token skeleton (a transliteration variant of a word).
+SOUND_WEIGHT: Final = 1.5
+#: Names whose consonant skeletons agree (SHUGAEV/SHUGAYEV, MHMD/MUHAMMAD) count this much of
+#: their skeletons' similarity; a word whose skeleton is another's scores SOUND_WORD (of 100)
+#: word by word.
+SOUND_FACTOR: Final = 0.93
+SOUND_WORD: Final = 90.0
 #: Tokens whose blocking features are kept between queries (names repeat words a lot).
 FEATURE_CACHE: Final = 100_000
 
@@ -172,11 +179,15 @@ def soft_tokens(tokens: Sequence[str], others: Sequence[str],
     total = mass = 0.0
     ratio = fuzz.ratio
     longer = tokens if len(tokens) > len(others) else others
-    for side, other in ((tokens, others), (others, tokens)):
+    sounds = {skeleton(t) for t in tokens if len(t) >= 3}
+    other_sounds = {skeleton(t) for t in others if len(t) >= 3}
+    for side, other, heard in ((tokens, others, other_sounds), (others, tokens, sounds)):
         for token in side:
             w = weight(token)
             # A word less than 40 % like every other word is not found at all.
             best = max([ratio(token, o) for o in other])
+            if best < SOUND_WORD and len(token) >= 3 and skeleton(token) in heard:
+                best = SOUND_WORD
             if best > 40.0:
                 total += w * (best - 40.0) / 60.0
             elif side is longer:
@@ -247,6 +258,10 @@ class Matcher:
             postings = index.grams.get(gram)
             if postings is not None:
                 out.append((len(postings), postings, share * index.idf(len(postings))))
+        sound = skeleton(token)
+        postings = index.sounds.get(sound) if len(sound) >= 2 else None
+        if postings is not None:
+            out.append((len(postings), postings, SOUND_WEIGHT * index.idf(len(postings))))
         return out
 
     def block(self, tokens: Sequence[str], schema: str | None = None,
@@ -336,6 +351,8 @@ class Matcher:
         default all), which name, and how."""
         q_key = sorted_key(tokens)
         q_plain = " ".join(tokens)
+        q_sound = " ".join(sorted(skeleton(t) for t in tokens))
+        sound_ok = len(q_sound.replace(" ", "")) >= 4
         many = len(tokens) >= 2
         ratio, token_set = fuzz.ratio, fuzz.token_set_ratio
         scored: list[tuple[float, int, str]] = []
@@ -346,6 +363,10 @@ class Matcher:
                 return 1.0, i, "="
             sim = max(ratio(q_key, key), ratio(q_plain, entity.plains[i])) / 100.0
             kind = "~"
+            if sound_ok and sim < SOUND_FACTOR:
+                sound = ratio(q_sound, entity.skeletons[i]) / 100.0 * SOUND_FACTOR
+                if sound > sim:
+                    sim, kind = sound, "~ (sounds alike: transliteration variants)"
             if many and " " in key and sim < 0.97:
                 subset = token_set(q_key, key) / 100.0 * SUBSET_FACTOR
                 if subset > sim:
