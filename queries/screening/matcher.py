@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Final
 
 import numpy as np
@@ -198,6 +199,14 @@ def soft_tokens(tokens: Sequence[str], others: Sequence[str],
     return total / mass if mass else 0.0
 
 
+@lru_cache(maxsize=50_000)
+def query_keys(tokens: tuple[str, ...]) -> tuple[str, str, str, bool]:
+    """A query's sorted key, written-order key, skeleton key, and whether the skeleton is long
+    enough to compare (four consonants or more), computed once per query name."""
+    sound = " ".join(sorted(skeleton(t) for t in tokens))
+    return sorted_key(tokens), " ".join(tokens), sound, len(sound.replace(" ", "")) >= 4
+
+
 def _year(date: str) -> str:
     return date[:4]
 
@@ -294,7 +303,10 @@ class Matcher:
         # every entry of the index, since a query reads a few thousand postings at most).
         order = np.argsort(entries, kind="stable")
         ranked = entries[order]
-        starts = np.flatnonzero(np.r_[True, ranked[1:] != ranked[:-1]])
+        change = np.empty(len(ranked), dtype=bool)
+        change[0] = True
+        np.not_equal(ranked[1:], ranked[:-1], out=change[1:])
+        starts = np.flatnonzero(change)
         scores = np.add.reduceat(np.repeat(weights, lengths)[order], starts)
         hit = ranked[starts]
         keep = self._entry_allowed[hit] if self._entry_allowed is not None else None
@@ -346,13 +358,11 @@ class Matcher:
         return sources is None or any(s in sources for s in entity.sources)
 
     def _name(self, tokens: tuple[str, ...], entity: IndexedEntity,
-              which: Sequence[int] | None = None) -> tuple[float, int, str]:
+              which: Sequence[int] | None = None, soft: bool = True) -> tuple[float, int, str]:
         """Best similarity of the query's tokens to the names of the node (those at `which`,
-        default all), which name, and how."""
-        q_key = sorted_key(tokens)
-        q_plain = " ".join(tokens)
-        q_sound = " ".join(sorted(skeleton(t) for t in tokens))
-        sound_ok = len(q_sound.replace(" ", "")) >= 4
+        default all), which name, and how. `soft=False` skips the word-by-word measure (when
+        another node already matched exactly, it cannot change the ranking)."""
+        q_key, q_plain, q_sound, sound_ok = query_keys(tokens)
         many = len(tokens) >= 2
         ratio, token_set = fuzz.ratio, fuzz.token_set_ratio
         scored: list[tuple[float, int, str]] = []
@@ -375,7 +385,7 @@ class Matcher:
         scored.sort(key=lambda s: -s[0])
         # Word by word only for the closest names, and only where it can change the answer:
         # it costs a rapidfuzz call per pair of words.
-        if SOFT_FLOOR <= scored[0][0] < SOFT_TOKENS_BELOW:
+        if soft and SOFT_FLOOR <= scored[0][0] < SOFT_TOKENS_BELOW:
             for n, (sim, i, _kind) in enumerate(scored[:SOFT_NAMES]):
                 words = entity.plains[i].split()
                 if many or len(words) > 1:
@@ -496,7 +506,12 @@ class Matcher:
         schema = query.schema or settings.schema
         floor = 0.0 if keep_all else settings.review_threshold
         tokens_by_schema: dict[str, tuple[str, ...]] = {}
-        matches = []
+        scored: list[tuple[float, str, IndexedEntity, dict[str, float], str | None, int, str]]
+        scored = []
+        # Once a node matched exactly, word-by-word similarity (at most SOFT_FACTOR) cannot
+        # lift another above it, unless country or date features could.
+        exact = False
+        may_move = bool(query.countries or query.date)
         for number, which in self.candidates(query).items():
             entity = self._entities[number]
             if not self.allowed(entity, schema):
@@ -505,14 +520,17 @@ class Matcher:
             if tokens is None:
                 tokens = match_tokens(query.name, query.schema or entity.schema)
                 tokens_by_schema[entity.schema] = tokens
-            name, best_i, how = self._name(tokens, entity, which)
+            name, best_i, how = self._name(tokens, entity, which, soft=not exact or may_move)
+            exact = exact or name >= 1.0
             score, features, decisive = self._features(query, entity, name)
             if score >= floor:
-                matches.append(self._match(query, entity, score, features, decisive, best_i,
-                                           how))
-        matches.sort(key=lambda m: (-m.score, m.entity_id))
+                scored.append((score, entity.id, entity, features, decisive, best_i, how))
+        scored.sort(key=lambda m: (-m[0], m[1]))
         if not keep_all:
-            matches = matches[: settings.limit]
+            scored = scored[: settings.limit]
+        # Explanations only for the matches reported.
+        matches = [self._match(query, entity, score, features, decisive, best_i, how)
+                   for score, _id, entity, features, decisive, best_i, how in scored]
         top = matches[0].score if matches else 0.0
         decision = ("match" if top >= settings.threshold
                     else "review" if top >= settings.review_threshold else "clear")
