@@ -389,9 +389,9 @@ class Matcher:
             for n, (sim, i, _kind) in enumerate(scored[:SOFT_NAMES]):
                 words = entity.plains[i].split()
                 if many or len(words) > 1:
-                    soft = soft_tokens(tokens, words, self.weight) * SOFT_FACTOR
-                    if soft > sim:
-                        scored[n] = (soft, i, "~ (word by word, rare words weigh more)")
+                    by_word = soft_tokens(tokens, words, self.weight) * SOFT_FACTOR
+                    if by_word > sim:
+                        scored[n] = (by_word, i, "~ (word by word, rare words weigh more)")
         best, best_i, how = -1.0, 0, "~"
         for sim, i, kind in scored:
             if len(q_key) < SHORT_NAME and len(entity.keys[i]) < SHORT_NAME:
