@@ -37,8 +37,12 @@ DEFAULT_LIMIT: Final = 5
 #: Score a node with a different IMO ship number can reach at most: under review, so a ship
 #: whose IMO the user gave never "matches" a namesake.
 IMO_CONFLICT_CAP: Final = 0.5
-#: A name whose tokens all occur in the other name (missing patronymic, extra word).
-SUBSET_FACTOR: Final = 0.9
+#: A name whose tokens all occur in the other name (missing patronymic, extra word) counts
+#: between SUBSET_FACTOR and SUBSET_FACTOR + SUBSET_COVER of a full match, by the share of the
+#: longer name's rarity (idf) the shorter covers: SERGEY MATVIYENKO in MATVIYENKO SERGEY
+#: VLADIMIROVICH matches; AL JIHAD in AL QAIDA OF JIHAD IN THE ARABIAN PENINSULA does not.
+SUBSET_FACTOR: Final = 0.8
+SUBSET_COVER: Final = 0.15
 #: Word-by-word similarity (for spelling variants across transliterations: SERGEY/SERGEI) is
 #: computed when the whole-name measures stay under this, and counts this much of a full match.
 SOFT_TOKENS_BELOW: Final = 0.9
@@ -77,6 +81,8 @@ SOUND_WEIGHT: Final = 1.5
 #: word by word.
 SOUND_FACTOR: Final = 0.93
 SOUND_WORD: Final = 90.0
+#: ... for names already this alike as written (TRINITI and ITERANET share a skeleton, TRNT).
+SOUND_FLOOR: Final = 0.6
 #: Tokens whose blocking features are kept between queries (names repeat words a lot).
 FEATURE_CACHE: Final = 100_000
 
@@ -240,6 +246,19 @@ class Matcher:
                 self._weights[token] = w
         return w
 
+    def _cover(self, tokens: Sequence[str], others: Sequence[str]) -> float:
+        """The share of the longer name's rarity (summed idf) held by words of the other."""
+        longer, shorter = (tokens, others) if len(set(tokens)) >= len(set(others)) \
+            else (others, tokens)
+        words = set(shorter)
+        total = held = 0.0
+        for token in set(longer):
+            w = self.weight(token)
+            total += w
+            if token in words:
+                held += w
+        return held / total if total else 0.0
+
     # -- candidates ----------------------------------------------------------------------------
 
     def _schema_codes(self, schema: str | None) -> Any:
@@ -373,12 +392,14 @@ class Matcher:
                 return 1.0, i, "="
             sim = max(ratio(q_key, key), ratio(q_plain, entity.plains[i])) / 100.0
             kind = "~"
-            if sound_ok and sim < SOUND_FACTOR:
+            if sound_ok and SOUND_FLOOR <= sim < SOUND_FACTOR:
                 sound = ratio(q_sound, entity.skeletons[i]) / 100.0 * SOUND_FACTOR
                 if sound > sim:
                     sim, kind = sound, "~ (sounds alike: transliteration variants)"
             if many and " " in key and sim < 0.97:
-                subset = token_set(q_key, key) / 100.0 * SUBSET_FACTOR
+                subset = token_set(q_key, key) / 100.0
+                if subset * (SUBSET_FACTOR + SUBSET_COVER) > sim:
+                    subset *= SUBSET_FACTOR + SUBSET_COVER * self._cover(tokens, key.split())
                 if subset > sim:
                     sim, kind = subset, "~ (one name holds the other's words)"
             scored.append((sim, i, kind))
