@@ -280,8 +280,10 @@ class Matcher:
         postings = index.tokens.get(token)
         if postings is not None:
             out.append((len(postings), postings, TOKEN_WEIGHT * index.idf(len(postings))))
-        grams = trigrams(token)
-        share = 1.0 / len(grams)
+        # A word the index knows is found by itself and its skeleton (HASAN/HASSAN share
+        # HSN); character trigrams are for words it does not know (a typo, a new spelling).
+        grams = trigrams(token) if postings is None else []
+        share = 1.0 / max(len(grams), 1)
         for gram in grams:
             postings = index.grams.get(gram)
             if postings is not None:
