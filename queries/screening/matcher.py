@@ -49,7 +49,7 @@ SOFT_TOKENS_BELOW: Final = 0.9
 SOFT_FACTOR: Final = 0.95
 #: ... but not for names this unlike (nothing word by word would rescue), and only for the
 #: closest few names of a node.
-SOFT_FLOOR: Final = 0.2
+SOFT_FLOOR: Final = 0.4
 SOFT_NAMES: Final = 1
 #: Words the index does not know weigh like a word this many names hold.
 UNKNOWN_WORD_DF: Final = 30
