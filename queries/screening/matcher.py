@@ -83,6 +83,9 @@ SOUND_FACTOR: Final = 0.93
 SOUND_WORD: Final = 90.0
 #: ... for names already this alike as written (TRINITI and ITERANET share a skeleton, TRNT).
 SOUND_FLOOR: Final = 0.6
+#: ... and raise a name's similarity by this much at most: SABINE BOUTIN and BOUTHANIA SHAABAN
+#: share skeletons (SBN BTN) but are two names.
+SOUND_RAISE: Final = 0.15
 #: Tokens whose blocking features are kept between queries (names repeat words a lot).
 FEATURE_CACHE: Final = 100_000
 
@@ -395,7 +398,8 @@ class Matcher:
             sim = max(ratio(q_key, key), ratio(q_plain, entity.plains[i])) / 100.0
             kind = "~"
             if sound_ok and SOUND_FLOOR <= sim < SOUND_FACTOR:
-                sound = ratio(q_sound, entity.skeletons[i]) / 100.0 * SOUND_FACTOR
+                sound = min(ratio(q_sound, entity.skeletons[i]) / 100.0 * SOUND_FACTOR,
+                            sim + SOUND_RAISE)
                 if sound > sim:
                     sim, kind = sound, "~ (sounds alike: transliteration variants)"
             if many and " " in key and sim < 0.97:
