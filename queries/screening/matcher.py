@@ -72,7 +72,7 @@ BUILD_YEAR_DIFFERS: Final = -0.08
 #: postings read at most. Common features ("ltd", "^mo") are read last and only within budget.
 MAX_ENTRIES: Final = 60
 MAX_CANDIDATES: Final = 12
-POSTINGS_BUDGET: Final = 4000
+POSTINGS_BUDGET: Final = 2000
 TOKEN_WEIGHT: Final = 2.0
 #: Blocking weight of a shared token skeleton (a transliteration variant of a word).
 SOUND_WEIGHT: Final = 1.5
@@ -325,7 +325,7 @@ class Matcher:
         entries = np.concatenate(arrays) if len(arrays) > 1 else arrays[0]
         # Sum the weights per entry: sort, then add within runs (cheaper than a bincount over
         # every entry of the index, since a query reads a few thousand postings at most).
-        order = np.argsort(entries, kind="stable")
+        order = np.argsort(entries)
         ranked = entries[order]
         change = np.empty(len(ranked), dtype=bool)
         change[0] = True
