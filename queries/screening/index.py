@@ -7,11 +7,12 @@ the current loads; `ensure_index` rebuilds it whenever either differs, so a load
 makes the next screen rebuild it. The pickle is read only from beside the store it was built
 from: it is trusted as much as the store file itself.
 
-Blocking: each distinct name of each node is one *entry*. Postings map every token and every
-token trigram to the entries that contain it (compressed-row arrays, so the whole index is a few
-numpy arrays and loads in a fraction of a second). A query gathers the postings of its rarest
-features, weights them by inverse document frequency and keeps the best entries: a query is
-compared with a few dozen names, never with every name.
+Blocking: each distinct name of each node is one *entry*. Postings map every token, every
+token's consonant skeleton and every token trigram to the entries that contain it
+(compressed-row arrays, so the whole index is a few numpy arrays and loads in a fraction of a
+second). A query gathers the postings of its rarest features, weights them by inverse document
+frequency and keeps the best entries: a query is compared with a few dozen names, never with
+every name.
 """
 
 from __future__ import annotations

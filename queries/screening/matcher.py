@@ -10,7 +10,9 @@ by the other features; a strong identifier decides on its own:
 * `name`: rapidfuzz similarity of the match keys (Latin script, no legal form or vessel prefix,
   tokens sorted; the written order is tried too); a name contained in the other (a person without
   the patronymic) counts `SUBSET_FACTOR` of a full match; a near-miss on a short name
-  (MARIA~MARINA) loses `SHORT_NAME_PENALTY`, since one letter there is often another ship.
+  (MARIA~MARINA) loses `SHORT_NAME_PENALTY`, since one letter there is often another ship;
+  names whose consonant skeletons agree (`text.skeleton`: SHUGAEV/SHUGAYEV, MHMD/MUHAMMAD) are
+  transliteration variants, and rise by at most `SOUND_RAISE`.
 * `country`, `date` (birth date of a person, build year of a vessel): agreement raises the score a
   little, disagreement lowers it more.
 """

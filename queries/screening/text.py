@@ -3,7 +3,8 @@
 A name is compared as its *match key*: normalised (Latin script, lower case, no punctuation, no
 vessel prefix) by `graph.normalize`, with legal forms removed for organisations (rigour's table of
 org types: LLC, OOO, Obshchestvo s ogranichennoi otvetstvennostyu, GmbH...), its tokens sorted so
-that word order does not count. Blocking uses the tokens and their character trigrams.
+that word order does not count. Blocking uses the tokens, their consonant skeletons (where
+transliterations of one name meet) and, for words the index does not know, character trigrams.
 """
 
 from __future__ import annotations
