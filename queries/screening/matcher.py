@@ -53,6 +53,8 @@ SOFT_FACTOR: Final = 0.95
 #: closest few names of a node.
 SOFT_FLOOR: Final = 0.4
 SOFT_NAMES: Final = 1
+#: A name alike letter by letter scores at most this much above its word-by-word similarity.
+RARE_SLACK: Final = 0.1
 #: Words the index does not know weigh like a word this many names hold.
 UNKNOWN_WORD_DF: Final = 30
 #: Weight of a word of the longer name that has no counterpart in the shorter.
@@ -421,6 +423,11 @@ class Matcher:
                     by_word = soft_tokens(tokens, words, self.weight) * SOFT_FACTOR
                     if by_word > sim:
                         scored[n] = (by_word, i, "~ (word by word, rare words weigh more)")
+                    elif by_word + RARE_SLACK < sim:
+                        # Alike letter by letter but not in the rare words: PRODUCTION AND
+                        # COMMERCIAL COMPANY VIVA is not ... COMMERCIAL FIRM TONAR.
+                        scored[n] = (by_word + RARE_SLACK, i,
+                                     "~ (rare words differ, held to word-by-word)")
         best, best_i, how = -1.0, 0, "~"
         for sim, i, kind in scored:
             if len(q_key) < SHORT_NAME and len(entity.keys[i]) < SHORT_NAME:
