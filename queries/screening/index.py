@@ -215,9 +215,11 @@ def build_index(
         if allowed is not None:
             member_sources = tuple(s for s in member_sources if s in allowed)
         seen: dict[str, tuple[str, str, tuple[str, ...]]] = {}
+        dropped: set[str] = set()
         for prop in NAME_PROPERTIES:
             for name in values.get(prop, ()):
                 if exclude is not None and exclude(cid, name):
+                    dropped.add(name)
                     continue
                 tokens = match_tokens(name, schema)
                 if tokens:
@@ -274,7 +276,10 @@ def build_index(
             countries=frozenset(countries), dates=dates,
             sources=member_sources or tuple(sorted(fact_sources)),
             programs=tuple(programs.get(cid, {})),
-            props={p: tuple(dict.fromkeys(v)) for p, v in values.items() if p in FTM_PROPS},
+            # An excluded name is left out of the verbatim properties too: the benchmark's
+            # anchors build their candidates from these and must not see a held-out alias.
+            props={p: tuple(dict.fromkeys(x for x in v if x not in dropped))
+                   for p, v in values.items() if p in FTM_PROPS},
         ))
 
     current: str | None = None
