@@ -344,15 +344,44 @@ def vessel_cases(rng: random.Random, index: ScreenIndex, sample: int) -> tuple[l
 
 # -- scoring with ours and the anchors ---------------------------------------------------------
 
-def ours(matcher: Matcher, cases: Sequence[Case], name: str) -> Quality:
+def ours(matcher: Matcher, cases: Sequence[Case], name: str, misses: int = 0) -> Quality:
     quality = Quality(name)
+    results = []
     started = time.process_time()
     for case in cases:
         result = matcher.screen(case.query, keep_all=True)
         quality.add(case.truth, [(m.entity_id, m.score) for m in result.matches],
                     matcher.settings.threshold)
+        if misses:
+            results.append(result)
     quality.seconds = time.process_time() - started
+    if misses:
+        print_misses(matcher, cases, results, name, misses)
     return quality
+
+
+def print_misses(matcher: Matcher, cases: Sequence[Case], results: Sequence[Any], name: str,
+                 limit: int) -> None:
+    """A sample of the queries whose best match is not the truth (or, for negatives, that
+    reach the match threshold): the query, the truth's names, our best and why."""
+    by_id = {e.id: e for e in matcher.index.entities}
+    shown = 0
+    print(f"\n  misses in {name} (first {limit}):")
+    for case, result in zip(cases, results, strict=True):
+        top = result.matches[0] if result.matches else None
+        if case.truth:
+            if top is not None and top.entity_id in case.truth:
+                continue
+        elif top is None or top.score < matcher.settings.threshold:
+            continue
+        truth = [n for t in sorted(case.truth) if t in by_id for n in by_id[t].names[:3]]
+        ours_score = next((m.score for m in result.matches if m.entity_id in case.truth), None)
+        print(f"    {case.query.name!r} [{case.query.schema or '-'}] truth {truth[:3]} "
+              f"(ours {ours_score if ours_score is not None else 'not a candidate'}); best: "
+              + (f"{top.score:.2f} {top.explanation[:140]}" if top else "nothing"))
+        shown += 1
+        if shown >= limit:
+            break
 
 
 def ftm_proxy(schema: str, props: dict[str, Iterable[str]], ident: str) -> Any:
@@ -476,6 +505,8 @@ def main(argv: list[str] | None = None) -> None:
                         help="queries per quality set scored by the anchors")
     parser.add_argument("--seed", type=int, default=20261128)
     parser.add_argument("--workers", type=int, default=0, help="0: one per core")
+    parser.add_argument("--misses", type=int, default=0,
+                        help="print this many misses of each quality set")
     parser.add_argument("--speed-child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.speed_child:
@@ -554,7 +585,7 @@ def main(argv: list[str] | None = None) -> None:
     if ofac_matcher:
         sets.insert(len(sets) - 3, ("(b) cross-list UK/EU -> OFAC", ofac_matcher, cross_cases))
     print(f"\n  {cross_note}")
-    results = {name: ours(m, cases, name) for name, m, cases in sets}
+    results = {name: ours(m, cases, name, args.misses) for name, m, cases in sets}
     positives = [q for q in results.values()
                  if not q.name.startswith(("(d)", "(a')"))]
     overall = Quality("all positive sets")

@@ -7,11 +7,12 @@ the current loads; `ensure_index` rebuilds it whenever either differs, so a load
 makes the next screen rebuild it. The pickle is read only from beside the store it was built
 from: it is trusted as much as the store file itself.
 
-Blocking: each distinct name of each node is one *entry*. Postings map every token and every
-token trigram to the entries that contain it (compressed-row arrays, so the whole index is a few
-numpy arrays and loads in a fraction of a second). A query gathers the postings of its rarest
-features, weights them by inverse document frequency and keeps the best entries: a query is
-compared with a few dozen names, never with every name.
+Blocking: each distinct name of each node is one *entry*. Postings map every token, every
+token's consonant skeleton and every token trigram to the entries that contain it
+(compressed-row arrays, so the whole index is a few numpy arrays and loads in a fraction of a
+second). A query gathers the postings of its rarest features, weights them by inverse document
+frequency and keeps the best entries: a query is compared with a few dozen names, never with
+every name.
 """
 
 from __future__ import annotations
@@ -33,10 +34,10 @@ import numpy.typing as npt
 from graph.identifiers import clean_imo_company, clean_imo_ship, clean_mmsi
 from graph.store import NAME_PROPERTIES, Store
 from loaders._io import iso_date
-from queries.screening.text import match_tokens, sorted_key, trigrams
+from queries.screening.text import match_tokens, skeleton, sorted_key, trigrams
 
 #: Bump when the layout of `ScreenIndex` changes: older files are rebuilt, never misread.
-INDEX_VERSION: Final = 3
+INDEX_VERSION: Final = 4
 INDEX_SUFFIX: Final = ".screen-index"
 
 #: Properties that hold a strong identifier besides IMO and MMSI (tax, registration, passport...).
@@ -94,6 +95,8 @@ class IndexedEntity:
     name_props: tuple[str, ...]
     keys: tuple[str, ...]
     plains: tuple[str, ...]
+    #: Each name's tokens' consonant skeletons (`text.skeleton`), sorted and space-joined.
+    skeletons: tuple[str, ...]
     imos: frozenset[str]
     mmsis: frozenset[str]
     identifiers: frozenset[str]
@@ -151,6 +154,8 @@ class ScreenIndex:
     schemata: tuple[str, ...]
     tokens: Postings
     grams: Postings
+    #: Token skeletons (two letters or more) -> entries: transliteration variants meet here.
+    sounds: Postings
     by_identifier: dict[str, list[int]]
     sources: tuple[str, ...]
     version: int = INDEX_VERSION
@@ -201,6 +206,7 @@ def build_index(
     schema_codes: dict[str, int] = {}
     token_lists: dict[str, list[int]] = defaultdict(list)
     gram_lists: dict[str, list[int]] = defaultdict(list)
+    sound_lists: dict[str, list[int]] = defaultdict(list)
     by_identifier: dict[str, list[int]] = defaultdict(list)
     all_sources: set[str] = set()
 
@@ -209,9 +215,11 @@ def build_index(
         if allowed is not None:
             member_sources = tuple(s for s in member_sources if s in allowed)
         seen: dict[str, tuple[str, str, tuple[str, ...]]] = {}
+        dropped: set[str] = set()
         for prop in NAME_PROPERTIES:
             for name in values.get(prop, ()):
                 if exclude is not None and exclude(cid, name):
+                    dropped.add(name)
                     continue
                 tokens = match_tokens(name, schema)
                 if tokens:
@@ -220,7 +228,7 @@ def build_index(
             return
         number = len(entities)
         first_entry.append(len(entry_entity))
-        names, props, keys, plains = [], [], [], []
+        names, props, keys, plains, skeletons = [], [], [], [], []
         for key, (name, prop, tokens) in seen.items():
             entry = len(entry_entity)
             entry_entity.append(number)
@@ -230,6 +238,11 @@ def build_index(
             props.append(prop)
             keys.append(key)
             plains.append(" ".join(tokens))
+            sounds = [skeleton(t) for t in tokens]
+            skeletons.append(" ".join(sorted(sounds)))
+            for sound in set(sounds):
+                if len(sound) >= 2:
+                    sound_lists[sound].append(entry)
             for token in set(tokens):
                 token_lists[token].append(entry)
                 for gram in trigrams(token):
@@ -257,12 +270,16 @@ def build_index(
         all_sources.update(member_sources)
         entities.append(IndexedEntity(
             id=cid, schema=schema, caption=caption, names=tuple(names), name_props=tuple(props),
-            keys=tuple(keys), plains=tuple(plains), imos=frozenset(imos),
+            keys=tuple(keys), plains=tuple(plains), skeletons=tuple(skeletons),
+            imos=frozenset(imos),
             mmsis=frozenset(mmsis), identifiers=frozenset(identifiers),
             countries=frozenset(countries), dates=dates,
             sources=member_sources or tuple(sorted(fact_sources)),
             programs=tuple(programs.get(cid, {})),
-            props={p: tuple(dict.fromkeys(v)) for p, v in values.items() if p in FTM_PROPS},
+            # An excluded name is left out of the verbatim properties too: the benchmark's
+            # anchors build their candidates from these and must not see a held-out alias.
+            props={p: tuple(dict.fromkeys(x for x in v if x not in dropped))
+                   for p, v in values.items() if p in FTM_PROPS},
         ))
 
     current: str | None = None
@@ -297,6 +314,7 @@ def build_index(
         schemata=tuple(schema_codes),
         tokens=Postings.build(token_lists),
         grams=Postings.build(gram_lists),
+        sounds=Postings.build(sound_lists),
         by_identifier={k: sorted(set(v)) for k, v in by_identifier.items()},
         sources=tuple(sorted(all_sources)),
         log_n=math.log(max(len(entry_entity), 1)),

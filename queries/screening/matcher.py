@@ -10,7 +10,9 @@ by the other features; a strong identifier decides on its own:
 * `name`: rapidfuzz similarity of the match keys (Latin script, no legal form or vessel prefix,
   tokens sorted; the written order is tried too); a name contained in the other (a person without
   the patronymic) counts `SUBSET_FACTOR` of a full match; a near-miss on a short name
-  (MARIA~MARINA) loses `SHORT_NAME_PENALTY`, since one letter there is often another ship.
+  (MARIA~MARINA) loses `SHORT_NAME_PENALTY`, since one letter there is often another ship;
+  names whose consonant skeletons agree (`text.skeleton`: SHUGAEV/SHUGAYEV, MHMD/MUHAMMAD) are
+  transliteration variants, and rise by at most `SOUND_RAISE`.
 * `country`, `date` (birth date of a person, build year of a vessel): agreement raises the score a
   little, disagreement lowers it more.
 """
@@ -19,13 +21,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Final
 
 import numpy as np
 from rapidfuzz import fuzz
 
 from queries.screening.index import IndexedEntity, ScreenIndex
-from queries.screening.text import ORG_SCHEMATA, match_tokens, sorted_key, trigrams
+from queries.screening.text import ORG_SCHEMATA, match_tokens, skeleton, sorted_key, trigrams
 
 #: Default decision thresholds (calibrated with benchmarks/screening.py: at 0.90 precision on
 #: the perturbed and cross-list sets stays above 0.98 while typos of long names still match).
@@ -36,16 +39,22 @@ DEFAULT_LIMIT: Final = 5
 #: Score a node with a different IMO ship number can reach at most: under review, so a ship
 #: whose IMO the user gave never "matches" a namesake.
 IMO_CONFLICT_CAP: Final = 0.5
-#: A name whose tokens all occur in the other name (missing patronymic, extra word).
-SUBSET_FACTOR: Final = 0.9
+#: A name whose tokens all occur in the other name (missing patronymic, extra word) counts
+#: between SUBSET_FACTOR and SUBSET_FACTOR + SUBSET_COVER of a full match, by the share of the
+#: longer name's rarity (idf) the shorter covers: SERGEY MATVIYENKO in MATVIYENKO SERGEY
+#: VLADIMIROVICH matches; AL JIHAD in AL QAIDA OF JIHAD IN THE ARABIAN PENINSULA does not.
+SUBSET_FACTOR: Final = 0.8
+SUBSET_COVER: Final = 0.15
 #: Word-by-word similarity (for spelling variants across transliterations: SERGEY/SERGEI) is
 #: computed when the whole-name measures stay under this, and counts this much of a full match.
 SOFT_TOKENS_BELOW: Final = 0.9
 SOFT_FACTOR: Final = 0.95
 #: ... but not for names this unlike (nothing word by word would rescue), and only for the
 #: closest few names of a node.
-SOFT_FLOOR: Final = 0.2
+SOFT_FLOOR: Final = 0.4
 SOFT_NAMES: Final = 1
+#: A name alike letter by letter scores at most this much above its word-by-word similarity.
+RARE_SLACK: Final = 0.1
 #: Words the index does not know weigh like a word this many names hold.
 UNKNOWN_WORD_DF: Final = 30
 #: Weight of a word of the longer name that has no counterpart in the shorter.
@@ -67,8 +76,20 @@ BUILD_YEAR_DIFFERS: Final = -0.08
 #: postings read at most. Common features ("ltd", "^mo") are read last and only within budget.
 MAX_ENTRIES: Final = 60
 MAX_CANDIDATES: Final = 12
-POSTINGS_BUDGET: Final = 4000
+POSTINGS_BUDGET: Final = 2000
 TOKEN_WEIGHT: Final = 2.0
+#: Blocking weight of a shared token skeleton (a transliteration variant of a word).
+SOUND_WEIGHT: Final = 1.5
+#: Names whose consonant skeletons agree (SHUGAEV/SHUGAYEV, MHMD/MUHAMMAD) count this much of
+#: their skeletons' similarity; a word whose skeleton is another's scores SOUND_WORD (of 100)
+#: word by word.
+SOUND_FACTOR: Final = 0.93
+SOUND_WORD: Final = 90.0
+#: ... for names already this alike as written (TRINITI and ITERANET share a skeleton, TRNT).
+SOUND_FLOOR: Final = 0.6
+#: ... and raise a name's similarity by this much at most: SABINE BOUTIN and BOUTHANIA SHAABAN
+#: share skeletons (SBN BTN) but are two names.
+SOUND_RAISE: Final = 0.15
 #: Tokens whose blocking features are kept between queries (names repeat words a lot).
 FEATURE_CACHE: Final = 100_000
 
@@ -172,11 +193,15 @@ def soft_tokens(tokens: Sequence[str], others: Sequence[str],
     total = mass = 0.0
     ratio = fuzz.ratio
     longer = tokens if len(tokens) > len(others) else others
-    for side, other in ((tokens, others), (others, tokens)):
+    sounds = {skeleton(t) for t in tokens if len(t) >= 3}
+    other_sounds = {skeleton(t) for t in others if len(t) >= 3}
+    for side, other, heard in ((tokens, others, other_sounds), (others, tokens, sounds)):
         for token in side:
             w = weight(token)
             # A word less than 40 % like every other word is not found at all.
             best = max([ratio(token, o) for o in other])
+            if best < SOUND_WORD and len(token) >= 3 and skeleton(token) in heard:
+                best = SOUND_WORD
             if best > 40.0:
                 total += w * (best - 40.0) / 60.0
             elif side is longer:
@@ -185,6 +210,14 @@ def soft_tokens(tokens: Sequence[str], others: Sequence[str],
                 w *= EXTRA_WORD_WEIGHT
             mass += w
     return total / mass if mass else 0.0
+
+
+@lru_cache(maxsize=50_000)
+def query_keys(tokens: tuple[str, ...]) -> tuple[str, str, str, bool]:
+    """A query's sorted key, written-order key, skeleton key, and whether the skeleton is long
+    enough to compare (four consonants or more), computed once per query name."""
+    sound = " ".join(sorted(skeleton(t) for t in tokens))
+    return sorted_key(tokens), " ".join(tokens), sound, len(sound.replace(" ", "")) >= 4
 
 
 def _year(date: str) -> str:
@@ -220,6 +253,19 @@ class Matcher:
                 self._weights[token] = w
         return w
 
+    def _cover(self, tokens: Sequence[str], others: Sequence[str]) -> float:
+        """The share of the longer name's rarity (summed idf) held by words of the other."""
+        longer, shorter = (tokens, others) if len(set(tokens)) >= len(set(others)) \
+            else (others, tokens)
+        words = set(shorter)
+        total = held = 0.0
+        for token in set(longer):
+            w = self.weight(token)
+            total += w
+            if token in words:
+                held += w
+        return held / total if total else 0.0
+
     # -- candidates ----------------------------------------------------------------------------
 
     def _schema_codes(self, schema: str | None) -> Any:
@@ -241,12 +287,18 @@ class Matcher:
         postings = index.tokens.get(token)
         if postings is not None:
             out.append((len(postings), postings, TOKEN_WEIGHT * index.idf(len(postings))))
-        grams = trigrams(token)
-        share = 1.0 / len(grams)
+        # A word the index knows is found by itself and its skeleton (HASAN/HASSAN share
+        # HSN); character trigrams are for words it does not know (a typo, a new spelling).
+        grams = trigrams(token) if postings is None else []
+        share = 1.0 / max(len(grams), 1)
         for gram in grams:
             postings = index.grams.get(gram)
             if postings is not None:
                 out.append((len(postings), postings, share * index.idf(len(postings))))
+        sound = skeleton(token)
+        postings = index.sounds.get(sound) if len(sound) >= 2 else None
+        if postings is not None:
+            out.append((len(postings), postings, SOUND_WEIGHT * index.idf(len(postings))))
         return out
 
     def block(self, tokens: Sequence[str], schema: str | None = None,
@@ -277,9 +329,12 @@ class Matcher:
         entries = np.concatenate(arrays) if len(arrays) > 1 else arrays[0]
         # Sum the weights per entry: sort, then add within runs (cheaper than a bincount over
         # every entry of the index, since a query reads a few thousand postings at most).
-        order = np.argsort(entries, kind="stable")
+        order = np.argsort(entries)
         ranked = entries[order]
-        starts = np.flatnonzero(np.r_[True, ranked[1:] != ranked[:-1]])
+        change = np.empty(len(ranked), dtype=bool)
+        change[0] = True
+        np.not_equal(ranked[1:], ranked[:-1], out=change[1:])
+        starts = np.flatnonzero(change)
         scores = np.add.reduceat(np.repeat(weights, lengths)[order], starts)
         hit = ranked[starts]
         keep = self._entry_allowed[hit] if self._entry_allowed is not None else None
@@ -331,11 +386,11 @@ class Matcher:
         return sources is None or any(s in sources for s in entity.sources)
 
     def _name(self, tokens: tuple[str, ...], entity: IndexedEntity,
-              which: Sequence[int] | None = None) -> tuple[float, int, str]:
+              which: Sequence[int] | None = None, soft: bool = True) -> tuple[float, int, str]:
         """Best similarity of the query's tokens to the names of the node (those at `which`,
-        default all), which name, and how."""
-        q_key = sorted_key(tokens)
-        q_plain = " ".join(tokens)
+        default all), which name, and how. `soft=False` skips the word-by-word measure (when
+        another node already matched exactly, it cannot change the ranking)."""
+        q_key, q_plain, q_sound, sound_ok = query_keys(tokens)
         many = len(tokens) >= 2
         ratio, token_set = fuzz.ratio, fuzz.token_set_ratio
         scored: list[tuple[float, int, str]] = []
@@ -346,21 +401,33 @@ class Matcher:
                 return 1.0, i, "="
             sim = max(ratio(q_key, key), ratio(q_plain, entity.plains[i])) / 100.0
             kind = "~"
+            if sound_ok and SOUND_FLOOR <= sim < SOUND_FACTOR:
+                sound = min(ratio(q_sound, entity.skeletons[i]) / 100.0 * SOUND_FACTOR,
+                            sim + SOUND_RAISE)
+                if sound > sim:
+                    sim, kind = sound, "~ (sounds alike: transliteration variants)"
             if many and " " in key and sim < 0.97:
-                subset = token_set(q_key, key) / 100.0 * SUBSET_FACTOR
+                subset = token_set(q_key, key) / 100.0
+                if subset * (SUBSET_FACTOR + SUBSET_COVER) > sim:
+                    subset *= SUBSET_FACTOR + SUBSET_COVER * self._cover(tokens, key.split())
                 if subset > sim:
                     sim, kind = subset, "~ (one name holds the other's words)"
             scored.append((sim, i, kind))
         scored.sort(key=lambda s: -s[0])
         # Word by word only for the closest names, and only where it can change the answer:
         # it costs a rapidfuzz call per pair of words.
-        if SOFT_FLOOR <= scored[0][0] < SOFT_TOKENS_BELOW:
+        if soft and SOFT_FLOOR <= scored[0][0] < SOFT_TOKENS_BELOW:
             for n, (sim, i, _kind) in enumerate(scored[:SOFT_NAMES]):
                 words = entity.plains[i].split()
                 if many or len(words) > 1:
-                    soft = soft_tokens(tokens, words, self.weight) * SOFT_FACTOR
-                    if soft > sim:
-                        scored[n] = (soft, i, "~ (word by word, rare words weigh more)")
+                    by_word = soft_tokens(tokens, words, self.weight) * SOFT_FACTOR
+                    if by_word > sim:
+                        scored[n] = (by_word, i, "~ (word by word, rare words weigh more)")
+                    elif by_word + RARE_SLACK < sim:
+                        # Alike letter by letter but not in the rare words: PRODUCTION AND
+                        # COMMERCIAL COMPANY VIVA is not ... COMMERCIAL FIRM TONAR.
+                        scored[n] = (by_word + RARE_SLACK, i,
+                                     "~ (rare words differ, held to word-by-word)")
         best, best_i, how = -1.0, 0, "~"
         for sim, i, kind in scored:
             if len(q_key) < SHORT_NAME and len(entity.keys[i]) < SHORT_NAME:
@@ -475,7 +542,12 @@ class Matcher:
         schema = query.schema or settings.schema
         floor = 0.0 if keep_all else settings.review_threshold
         tokens_by_schema: dict[str, tuple[str, ...]] = {}
-        matches = []
+        scored: list[tuple[float, str, IndexedEntity, dict[str, float], str | None, int, str]]
+        scored = []
+        # Once a node matched exactly, word-by-word similarity (at most SOFT_FACTOR) cannot
+        # lift another above it, unless country or date features could.
+        exact = False
+        may_move = bool(query.countries or query.date)
         for number, which in self.candidates(query).items():
             entity = self._entities[number]
             if not self.allowed(entity, schema):
@@ -484,14 +556,17 @@ class Matcher:
             if tokens is None:
                 tokens = match_tokens(query.name, query.schema or entity.schema)
                 tokens_by_schema[entity.schema] = tokens
-            name, best_i, how = self._name(tokens, entity, which)
+            name, best_i, how = self._name(tokens, entity, which, soft=not exact or may_move)
+            exact = exact or name >= 1.0
             score, features, decisive = self._features(query, entity, name)
             if score >= floor:
-                matches.append(self._match(query, entity, score, features, decisive, best_i,
-                                           how))
-        matches.sort(key=lambda m: (-m.score, m.entity_id))
+                scored.append((score, entity.id, entity, features, decisive, best_i, how))
+        scored.sort(key=lambda m: (-m[0], m[1]))
         if not keep_all:
-            matches = matches[: settings.limit]
+            scored = scored[: settings.limit]
+        # Explanations only for the matches reported.
+        matches = [self._match(query, entity, score, features, decisive, best_i, how)
+                   for score, _id, entity, features, decisive, best_i, how in scored]
         top = matches[0].score if matches else 0.0
         decision = ("match" if top >= settings.threshold
                     else "review" if top >= settings.review_threshold else "clear")

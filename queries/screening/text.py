@@ -3,7 +3,8 @@
 A name is compared as its *match key*: normalised (Latin script, lower case, no punctuation, no
 vessel prefix) by `graph.normalize`, with legal forms removed for organisations (rigour's table of
 org types: LLC, OOO, Obshchestvo s ogranichennoi otvetstvennostyu, GmbH...), its tokens sorted so
-that word order does not count. Blocking uses the tokens and their character trigrams.
+that word order does not count. Blocking uses the tokens, their consonant skeletons (where
+transliterations of one name meet) and, for words the index does not know, character trigrams.
 """
 
 from __future__ import annotations
@@ -43,3 +44,31 @@ def trigrams(token: str) -> list[str]:
     if len(padded) <= 3:
         return [padded]
     return [padded[i : i + 3] for i in range(len(padded) - 2)]
+
+
+#: Letter groups that transliteration systems spell differently (ШУГАЕВ: SHUGAEV, SUGAEV, SHUGAYEV;
+#: ЩЕТИНИН: SHCHETININ, SETININ; محمد: MHMD, MUHAMMAD), each folded to one letter before vowels
+#: are dropped. Longest first.
+_FOLDS: Final = (("shch", "s"), ("sch", "s"), ("sh", "s"), ("ch", "c"), ("zh", "z"),
+                 ("kh", "h"), ("ts", "c"), ("tz", "c"), ("ph", "f"), ("th", "t"), ("ck", "k"),
+                 ("w", "v"), ("q", "k"), ("x", "ks"))
+_VOWELS: Final = frozenset("aeiouyj")
+
+
+@lru_cache(maxsize=200_000)
+def skeleton(token: str) -> str:
+    """A token's consonant skeleton: transliteration variants of one name share it
+    (MATVIENKO/MATVIYENKO -> mtvnk, QADHAFI/GADDAFI differ only in their first letter). Letter
+    groups folded, vowels, Y, J and every H but a first one dropped, doubled letters merged."""
+    text = token
+    for group, letter in _FOLDS:
+        if group in text:
+            text = text.replace(group, letter)
+    out: list[str] = []
+    for i, char in enumerate(text):
+        if char in _VOWELS or (char == "h" and i > 0) or not char.isalnum():
+            continue
+        if out and out[-1] == char:
+            continue
+        out.append(char)
+    return "".join(out)

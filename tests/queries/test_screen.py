@@ -335,3 +335,21 @@ def test_bad_input_is_one_line_error(ship_store: Store, tmp_path: Path) -> None:
     unknown = CliRunner().invoke(app, ["screen", str(source), "--sources", "nope",
                                        "--db", str(ship_store.path)])
     assert unknown.exit_code == 3 and "unknown source(s) nope" in unknown.stderr
+
+
+@pytest.mark.parametrize("name", ["Дмитрий Евгеньевич ШУГАЕВ", "SHUGAEV, Dmitriy"])
+def test_transliteration_variants_meet_by_their_consonant_skeleton(
+        ship_store: Store, index: ScreenIndex, name: str) -> None:
+    # OFAC spells him SHUGAYEV, Dmitry; the Cyrillic reads as SUGAEV DMITRIJ.
+    result = one(ship_store, index, name=name, type="person")
+    assert result.matches[0].entity_id == "us_ofac_sdn:35746"
+    assert result.decision in ("match", "review")
+
+
+def test_a_name_missing_only_a_common_word_still_matches(ship_store: Store,
+                                                         index: ScreenIndex) -> None:
+    # SERGEY MATVIYENKO is in MATVIYENKO, Sergey Vladimirovich, whose missing word
+    # (VLADIMIROVICH) many names share: it covers most of the name's rarity.
+    result = one(ship_store, index, name="Sergey MATVIYENKO", type="person")
+    assert result.matches[0].entity_id == "us_ofac_sdn:38616"
+    assert result.decision == "match"
