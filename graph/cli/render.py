@@ -66,6 +66,19 @@ def _value(prop: str, value: str) -> str:
     return country_name(value) if prop in _COUNTRY_PROPS else value
 
 
+def _qualifiers(percentage: float | None, start: str | None, end: str | None,
+                confidence: str | None = None) -> str:
+    """`  50%, 2023-08-15 to 2023-10-05, confidence medium`: what qualifies a relation."""
+    extra = []
+    if percentage is not None:
+        extra.append(f"{percentage:g}%")
+    if start or end:
+        extra.append(f"{start or '?'} to {end or '?'}")
+    if confidence:
+        extra.append(f"confidence {confidence}")
+    return "  " + ", ".join(extra) if extra else ""
+
+
 def _sanction_line(s: SanctionOut) -> Text:
     text = Text()
     text.append("SANCTIONED ", style="bold red")
@@ -97,13 +110,8 @@ def _party_text(party: Party) -> Text:
     text.append(f"{role}: ", style="bold cyan")
     text.append(party.caption, style="bold")
     text.append(f"  ({party.schema}, {party.id})", style="dim")
-    extra = []
-    if party.percentage is not None:
-        extra.append(f"{party.percentage:g}%")
-    if party.start_date or party.end_date:
-        extra.append(f"{party.start_date or '?'} to {party.end_date or 'now'}")
-    if extra:
-        text.append("  " + ", ".join(extra))
+    open_end = "now" if party.start_date and not party.end_date else party.end_date
+    text.append(_qualifiers(party.percentage, party.start_date, open_end))
     if party.evidence:
         text.append("\n  EVIDENCE: an analyst's claim (citation under Analysts' evidence)",
                     style=EVIDENCE_STYLE)
@@ -190,15 +198,8 @@ def evidence_table(claims: list[Claim]) -> Group:
             text.append(claim.subject_caption, style="bold")
             text.append(f" —{claim.role or claim.kind}→ ")
             text.append(claim.object_caption, style="bold")
-            extra = []
-            if claim.percentage is not None:
-                extra.append(f"{claim.percentage:g}%")
-            if claim.start_date or claim.end_date:
-                extra.append(f"{claim.start_date or '?'} to {claim.end_date or '?'}")
-            if claim.confidence:
-                extra.append(f"confidence {claim.confidence}")
-            if extra:
-                text.append("  " + ", ".join(extra))
+            text.append(_qualifiers(claim.percentage, claim.start_date, claim.end_date,
+                                    claim.confidence))
             text.append(f"  [{source_label(claim.source)}]", style="dim")
             lines.append(text)
             if claim.description:
@@ -248,15 +249,7 @@ def relation_text(step: Step, rel: StepRelation, indent: str, notes: list[str] |
     text.append(rel.kind, style="cyan")
     if rel.role and rel.role != rel.kind:
         text.append(f" ({rel.role})")
-    extra = []
-    if rel.percentage is not None:
-        extra.append(f"{rel.percentage:g}%")
-    if rel.start_date or rel.end_date:
-        extra.append(f"{rel.start_date or '?'} to {rel.end_date or '?'}")
-    if rel.confidence:
-        extra.append(f"confidence {rel.confidence}")
-    if extra:
-        text.append("  " + ", ".join(extra))
+    text.append(_qualifiers(rel.percentage, rel.start_date, rel.end_date, rel.confidence))
     lines = [text]
     if rel.evidence:
         if notes is None:
