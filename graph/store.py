@@ -708,7 +708,7 @@ class Store:
     def snapshot(self) -> Sequence[tuple[Any, ...]]:
         """Everything the store holds, for tests that prove a failed load changed nothing."""
         tables = ["loads", "current", "entities", "props", "relations", "sanctions", "names",
-                  "keys", "nodes", "canon"]
+                  "keys", "nodes", "canon", "match_pairs", "match_prints", "judgements"]
         out: list[tuple[Any, ...]] = []
         for table in tables:
             out.extend(
