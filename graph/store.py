@@ -454,6 +454,7 @@ class Store:
         ):
             names[f"{source}:{entity_id}"].append((prop, name))
         schemata: dict[str, Schema] = {}
+        references: set[str] = set()
         records: list[ResolverInput] = []
         locals_: dict[str, tuple[int, str]] = {}
         for source, load_id, entity_id, schema, same_as in conn.execute(
@@ -464,6 +465,8 @@ class Store:
             schemata[gid] = Schema(schema)
             locals_[gid] = (load_id, entity_id)
             records.append(ResolverInput(gid, Schema(schema), tuple(keys.get(gid, ())), same_as))
+            if same_as:
+                references.add(gid)
         canonical = resolve_clusters(
             records,
             conn.execute("SELECT a, b, score FROM match_pairs WHERE decision = 'merge'"),
@@ -481,7 +484,9 @@ class Store:
         canon_rows = []
         for cid, members in clusters.items():
             schema = merged_schema({schemata[g] for g in members})
-            member_names = [n for g in sorted(members) for n in names.get(g, [])]
+            # A record that only points at another (an analyst's reference) does not vote.
+            voters = [g for g in sorted(members) if g not in references] or sorted(members)
+            member_names = [n for g in voters for n in names.get(g, [])]
             canon_rows.append((cid, schema.value, _caption(member_names) or cid))
         conn.executemany("INSERT INTO canon (id, schema, caption) VALUES (?, ?, ?)", canon_rows)
         conn.execute(
@@ -754,11 +759,14 @@ def _name_rows(load_id: int, record: Entity) -> Iterator[tuple[int, str, str, st
 
 
 def _caption(names: list[tuple[str, str]]) -> str | None:
-    """The primary name most sources agree on (ignoring case); ties go to the first stated."""
+    """The primary name most sources agree on (ignoring case); among equals the fullest one
+    (M LEASING LLC over M LEASING), then the first stated."""
     primary = [v.strip() for p, v in names if p == "name" and v.strip()]
     candidates = primary or [v.strip() for _, v in names if v.strip()]
     if not candidates:
         return None
     counts = Counter(n.casefold() for n in candidates)
     best = max(counts.values())
-    return next(n for n in candidates if counts[n.casefold()] == best)
+    tied = [n for n in candidates if counts[n.casefold()] == best]
+    longest = max(len(n) for n in tied)
+    return next(n for n in tied if len(n) == longest)

@@ -18,3 +18,9 @@ def test_demo_answers_who_owns_angara(tmp_path: Path) -> None:
     assert "M LEASING LLC" in out
     assert "MARINE TRANS SHIPPING LLC" in out
     assert out.count("RUSSIA-EO14024") >= 3
+    # The demo resolves across lists: the UK's M LEASING (no IMO company number) joins OFAC's.
+    assert "SANCTIONED UK OFSI Russia" in out
+    assert "gb_ofsi 2025-04-10 #15911" in out
+    # The RUSI report's claims are shown apart from the official chain, with their citation.
+    assert "Analysts' evidence" in out
+    assert "The Orient Express" in out

@@ -24,6 +24,7 @@ from graph.cli.app import (
 from graph.cli.render import render_owner
 from graph.errors import SanctionsGraphError
 from graph.ingest import load_file
+from graph.resolution.engine import resolve
 from graph.store import LoadResult, Store, default_db_path
 from queries.owner import who_owns
 
@@ -216,6 +217,14 @@ def demo(
                     f"{info.relations:,} relations, {info.sanctions:,} sanctions",
                     markup=False, highlight=False,
                 )
+        # Resolution joins what no identifier joins: the UK's M LEASING (no IMO company number)
+        # with OFAC's, so the UK listing shows on the chain.
+        with progress_bar("resolving") as progress:
+            report = resolve(store, progress=lambda done, total: progress(done))
+        if not as_json:
+            err_console.print(
+                f"demo: resolved {report.records:,} records: {report.clusters:,} entities joined "
+                f"across lists", markup=False, highlight=False)
         answer = who_owns(store, query)
     if as_json:
         print_json(answer.to_dict())
