@@ -19,7 +19,7 @@ import hashlib
 import json
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -34,6 +34,7 @@ from graph.errors import QueryError
 from graph.identifiers import country_code
 from graph.model import RELATION_SHAPES, RelationKind, ShipRole
 from graph.store import Store
+from graph.view import Provenance
 
 FTM_FORMAT: Final = "ftm"
 DATASETS: Final = "datasets"
@@ -187,62 +188,73 @@ def iter_ftm(store: Store, result: ExportResult | None = None) -> Iterator[str]:
     yield from _sanctions(store, ids, result)
 
 
-def _relations(store: Store, ids: dict[str, str], result: ExportResult) -> Iterator[str]:
-    grouped: dict[tuple[Any, ...], tuple[dict[str, set[str]], set[str], set[str]]] = {}
-    for edge in store.iter_edges():
-        kind = RelationKind(edge.kind)
-        role = edge.role or _DEFAULT_ROLES.get(kind)
-        key = (kind.value, role, ids.get(edge.subject, edge.subject),
-               ids.get(edge.object, edge.object), edge.start_date, edge.end_date, edge.percentage)
+_Grouped = dict[tuple[Any, ...], tuple[dict[str, set[str]], set[str], set[str]]]
+
+
+def _group(statements: Iterable[tuple[tuple[Any, ...], Provenance, dict[str, list[str]]]]
+           ) -> _Grouped:
+    """One FtM line per distinct statement, whichever sources state it: the properties, the
+    `datasets` (sources) and `referents` (`SOURCE:RECORD_ID`) of every statement of each key.
+    A statement loaded from FtM brings its own datasets and referents along."""
+    grouped: _Grouped = {}
+    for key, prov, properties in statements:
         props, datasets, referents = grouped.setdefault(key, (defaultdict(set), set(), set()))
-        prov = edge.provenance
         datasets.add(prov.source)
         referents.add(f"{prov.source}:{prov.record_id}")
-        for prop, values in edge.properties.items():
+        for prop, values in properties.items():
             target = datasets if prop == DATASETS else referents if prop == REFERENTS else None
             if target is not None:
                 target.update(values)
             else:
                 props[prop].update(values)
+    return grouped
+
+
+def _grouped_lines(grouped: _Grouped, result: ExportResult,
+                   proxy_for: Callable[[tuple[Any, ...]], EntityProxy]) -> Iterator[str]:
     for key in sorted(grouped, key=lambda k: json.dumps(k, default=str)):
+        proxy = proxy_for(key)
+        props, datasets, referents = grouped[key]
+        for prop in sorted(props):
+            for value in sorted(props[prop]):
+                _add(proxy, prop, value, result)
+        yield _line(proxy, datasets, referents)
+
+
+def _relations(store: Store, ids: dict[str, str], result: ExportResult) -> Iterator[str]:
+    def statements() -> Iterator[tuple[tuple[Any, ...], Provenance, dict[str, list[str]]]]:
+        for edge in store.iter_edges():
+            kind = RelationKind(edge.kind)
+            key = (kind.value, edge.role or _DEFAULT_ROLES.get(kind),
+                   ids.get(edge.subject, edge.subject), ids.get(edge.object, edge.object),
+                   edge.start_date, edge.end_date, edge.percentage)
+            yield key, edge.provenance, edge.properties
+
+    def proxy_for(key: tuple[Any, ...]) -> EntityProxy:
         kind_value, role, subject, obj, start, end, percentage = key
         shape = RELATION_SHAPES[RelationKind(kind_value)]
         proxy = model.make_entity(shape.ftm_schema)
         proxy.id = _hash_id("rel", *key)
         proxy.add(shape.subject_property, subject)
         proxy.add(shape.object_property, obj)
-        if role:
-            _add(proxy, "role", role, result)
-        if start:
-            _add(proxy, "startDate", start, result)
-        if end:
-            _add(proxy, "endDate", end, result)
-        if percentage is not None:
-            _add(proxy, "percentage", f"{percentage:g}", result)
-        props, datasets, referents = grouped[key]
-        for prop in sorted(props):
-            for value in sorted(props[prop]):
+        for prop, value in (("role", role), ("startDate", start), ("endDate", end),
+                            ("percentage", None if percentage is None else f"{percentage:g}")):
+            if value:
                 _add(proxy, prop, value, result)
         result.relations += 1
-        yield _line(proxy, datasets, referents)
+        return proxy
+
+    yield from _grouped_lines(_group(statements()), result, proxy_for)
 
 
 def _sanctions(store: Store, ids: dict[str, str], result: ExportResult) -> Iterator[str]:
-    grouped: dict[tuple[Any, ...], tuple[dict[str, set[str]], set[str], set[str]]] = {}
-    for listing in store.iter_listings():
-        key = (ids.get(listing.entity, listing.entity), listing.authority, listing.program,
-               listing.listing_date, listing.source_url)
-        props, datasets, referents = grouped.setdefault(key, (defaultdict(set), set(), set()))
-        prov = listing.provenance
-        datasets.add(prov.source)
-        referents.add(f"{prov.source}:{prov.record_id}")
-        for prop, values in listing.properties.items():
-            target = datasets if prop == DATASETS else referents if prop == REFERENTS else None
-            if target is not None:
-                target.update(values)
-            else:
-                props[prop].update(values)
-    for key in sorted(grouped, key=lambda k: json.dumps(k, default=str)):
+    def statements() -> Iterator[tuple[tuple[Any, ...], Provenance, dict[str, list[str]]]]:
+        for listing in store.iter_listings():
+            key = (ids.get(listing.entity, listing.entity), listing.authority, listing.program,
+                   listing.listing_date, listing.source_url)
+            yield key, listing.provenance, listing.properties
+
+    def proxy_for(key: tuple[Any, ...]) -> EntityProxy:
         entity, authority, program, listed, url = key
         proxy = model.make_entity("Sanction")
         proxy.id = _hash_id("sanction", *key)
@@ -251,12 +263,10 @@ def _sanctions(store: Store, ids: dict[str, str], result: ExportResult) -> Itera
                             ("listingDate", listed), ("sourceUrl", url)):
             if value:
                 _add(proxy, prop, value, result)
-        props, datasets, referents = grouped[key]
-        for prop in sorted(props):
-            for value in sorted(props[prop]):
-                _add(proxy, prop, value, result)
         result.sanctions += 1
-        yield _line(proxy, datasets, referents)
+        return proxy
+
+    yield from _grouped_lines(_group(statements()), result, proxy_for)
 
 
 def export_ftm(store: Store, out: Path | str | IO[str]) -> ExportResult:
