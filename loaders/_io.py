@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Final
 
 from graph.errors import SourceError
+from graph.identifiers import clean_imo_company, clean_imo_ship
+from graph.model import Problem
 
 #: The longest field any source legitimately has is a few kilobytes of remarks; a field far beyond
 #: that means a broken file (an unclosed quote swallowing the rest), not data.
@@ -122,3 +124,16 @@ def iso_date(text: str | None) -> str | None:
                 return None
             return "-".join(parts)
     return None
+
+
+def imo_fact(raw: str, *, ship: bool, record_id: str) -> tuple[str, str, Problem | None]:
+    """(property, value, problem) for an IMO number a list states: a valid one is `imoNumber`
+    (ship or company check digit, as the record is a ship or a party); one that fails is kept as
+    a registration number, so nothing is lost, and reported, so nothing merges on it."""
+    number = clean_imo_ship(raw) if ship else clean_imo_company(raw)
+    if number is not None:
+        return "imoNumber", number, None
+    what = "ship" if ship else "company"
+    problem = Problem(f"invalid IMO {what} number", f"{raw} fails the {what} check digit",
+                      record_id)
+    return "registrationNumber", raw, problem

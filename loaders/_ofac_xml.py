@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
-from graph.identifiers import clean_imo_company, clean_imo_ship, clean_mmsi, country_code
+from graph.identifiers import clean_mmsi, country_code
 from graph.model import (
     Entity,
     Problem,
@@ -28,7 +28,7 @@ from graph.model import (
     ShipRole,
 )
 from loaders import _links
-from loaders._io import clean, iso_date
+from loaders._io import clean, imo_fact, iso_date
 from loaders.ofac_csv import _classify_entity  # one rule for OFAC entities, whatever the form
 
 AUTHORITY: Final = "US OFAC"
@@ -217,23 +217,13 @@ def add_fact(party: Party, type_text: str, value: str | None, country: str | Non
     value = clean(value)
     if value is None:
         return
-    if kind in _SHIP_IMO_TYPES:
-        imo = clean_imo_ship(value)
-        if imo is None:
-            problems.append(Problem("invalid IMO ship number",
-                                    f"{value} fails the ship check digit", party.uid))
-            party.add("registrationNumber", value)
-        else:
-            party.add("imoNumber", imo)
-        return
-    if kind == "identification number" and value.upper().startswith("IMO"):
-        company = clean_imo_company(value)
-        if company is None:
-            problems.append(Problem("invalid IMO company number",
-                                    f"{value} fails the company check digit", party.uid))
-            party.add("registrationNumber", value)
-        else:
-            party.add("imoNumber", company)
+    company_imo = kind == "identification number" and value.upper().startswith("IMO")
+    if kind in _SHIP_IMO_TYPES or company_imo:
+        imo_prop, number, problem = imo_fact(value, ship=kind in _SHIP_IMO_TYPES,
+                                             record_id=party.uid)
+        party.add(imo_prop, number)
+        if problem:
+            problems.append(problem)
         return
     if kind == "mmsi":
         mmsi = clean_mmsi(value)

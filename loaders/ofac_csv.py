@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Final
 
 from graph.errors import SourceError
-from graph.identifiers import clean_imo_company, clean_imo_ship, clean_mmsi, country_code
+from graph.identifiers import clean_mmsi, country_code
 from graph.model import (
     Entity,
     Problem,
@@ -27,7 +27,7 @@ from graph.model import (
     Schema,
     ShipRole,
 )
-from loaders._io import clean, csv_rows, read_text
+from loaders._io import clean, csv_rows, imo_fact, read_text
 from loaders._links import Named, named_relations
 
 FORMAT: Final = "ofac_csv"
@@ -184,23 +184,12 @@ def _parse_remarks(row: _Row, problems: list[Problem]) -> None:
             props["previousName" if kind == "f.k.a." else "alias"].append(m.group(2).strip())
         elif m := _LINKED.match(item):
             row.linked.append(m.group(1).strip())
-        elif m := _SHIP_IMO.match(item):
-            imo = clean_imo_ship(m.group(1))
-            if imo is None:
-                problems.append(Problem("invalid IMO ship number",
-                                        f"{m.group(1)} fails the ship check digit", row.ent_num))
-                props["registrationNumber"].append(m.group(1))
-            else:
-                props["imoNumber"].append(imo)
-        elif m := _COMPANY_IMO.match(item):
-            company = clean_imo_company(m.group(1))
-            if company is None:
-                problems.append(Problem("invalid IMO company number",
-                                        f"{m.group(1)} fails the company check digit",
-                                        row.ent_num))
-                props["registrationNumber"].append(m.group(1))
-            else:
-                props["imoNumber"].append(company)
+        elif m := _SHIP_IMO.match(item) or _COMPANY_IMO.match(item):
+            prop, value, problem = imo_fact(m.group(1), ship=m.re is _SHIP_IMO,
+                                            record_id=row.ent_num)
+            props[prop].append(value)
+            if problem:
+                problems.append(problem)
         elif m := _MMSI.match(item):
             mmsi = clean_mmsi(m.group(1))
             if mmsi:
