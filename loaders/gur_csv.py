@@ -19,6 +19,9 @@ from loaders._io import clean, csv_rows, read_text, require_columns
 FORMAT: Final = "gur_csv"
 SOURCE: Final = "ua_gur_shadowfleet"
 TITLE: Final = "Ukraine GUR shadow-fleet vessels (CSV scrape)"
+#: What the scraped page prints in the former-names field of a ship without former names: the
+#: label of its flag history, not a name (262 rows of the 2026-06 scrape).
+PAGE_LABELS: Final = frozenset({"flags (former)"})
 COLUMNS: Final = ("gur_id", "name", "imo", "mmsi_current", "flag", "vessel_type", "callsign",
                   "former_names", "build_year", "status")
 
@@ -39,6 +42,7 @@ def load(path: Path) -> Iterator[Record]:
     except StopIteration:
         return
     col = require_columns(path, header, COLUMNS)
+    labels = 0
     for line, fields in rows:
         if len(fields) != len(header):
             raise SourceError(path, f"expected {len(header)} fields, found {len(fields)}",
@@ -54,6 +58,10 @@ def load(path: Path) -> Iterator[Record]:
         if raw_imo and imo is None:
             yield Problem("invalid IMO ship number", f"{raw_imo} fails the ship check digit",
                           gur_id)
+        former = [n.strip() for n in (get("former_names") or "").split(" / ") if n.strip()]
+        if any(n.lower() in PAGE_LABELS for n in former):
+            labels += 1
+            former = [n for n in former if n.lower() not in PAGE_LABELS]
         props: dict[str, list[str]] = {
             "name": [n for n in [get("name")] if n],
             "imoNumber": [imo] if imo else [],
@@ -62,8 +70,7 @@ def load(path: Path) -> Iterator[Record]:
             "flag": [f for f in [country_code(get("flag") or "")] if f],
             "type": [t for t in [get("vessel_type")] if t],
             "callSign": [c for c in [get("callsign")] if c],
-            "previousName": [n.strip() for n in (get("former_names") or "").split(" / ")
-                             if n.strip()],
+            "previousName": former,
             "buildDate": [b for b in [get("build_year")] if b],
             "topics": ["mare.shadow"] if (get("status") or "").lower() == "listed" else [],
             "notes": [f"GUR id {gur_id}, status {get('status')}"],
@@ -71,3 +78,7 @@ def load(path: Path) -> Iterator[Record]:
         record_id = imo or f"gur-{gur_id}"
         yield Entity(record_id, Schema.VESSEL,
                      {k: tuple(dict.fromkeys(v)) for k, v in props.items() if v}, record_id)
+    if labels:
+        yield Problem("page label as former name",
+                      f"{labels} rows give the page's label 'Flags (former)' as their former "
+                      "names; dropped, not read as a name")

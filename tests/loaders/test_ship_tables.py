@@ -15,7 +15,11 @@ def test_gur_vessels() -> None:
     # SOURCES.md: 1,414 vessels; two rows carry a Russian register number, not an IMO number.
     assert len(vessels) == 1414
     assert Counter(r.kind for r in records if isinstance(r, Problem)) == {
-        "invalid IMO ship number": 2}
+        "invalid IMO ship number": 2, "page label as former name": 1}
+    # The scraped page's label 'Flags (former)' stands in 262 rows' former names: not a name.
+    assert not any("Flags (former)" in v.properties.get("previousName", ())
+                   for v in vessels.values())
+    assert "previousName" not in vessels["9304605"].properties
     angara = vessels["9179842"]
     assert angara.schema is Schema.VESSEL
     assert angara.properties["mmsi"] == ("273210440",)
