@@ -38,6 +38,8 @@ if TYPE_CHECKING:  # pandas only for the frame helper: it costs half a second to
 
 #: Rows per task sent to a worker: enough to make pickling and scheduling negligible.
 CHUNK_ROWS: Final = 400
+#: Rows per batch in one process: small enough for a progress bar to move.
+BATCH_ROWS: Final = 200
 #: Below this many rows one process is faster than starting workers.
 PARALLEL_MIN_ROWS: Final = 1500
 
@@ -94,12 +96,14 @@ class _Parser:
         return parse_row(row, number, columns, self.schema)
 
 
-def _screen_chunk(task: tuple[int, list[dict[str, Any]]]) -> list[Result]:
+def _screen_chunk(task: tuple[int, list[dict[str, Any]]],
+                  matcher: Matcher | None = None) -> list[Result]:
+    """One chunk of rows screened as one batch (in a worker: with the worker's matcher)."""
     start, rows = task
-    matcher = _MATCHER
+    matcher = matcher or _MATCHER
     assert matcher is not None, "worker started without an index"
     parse = _Parser(matcher.settings.schema)
-    return [matcher.screen(parse(row, start + i)) for i, row in enumerate(rows)]
+    return matcher.screen_many([parse(row, start + i) for i, row in enumerate(rows)])
 
 
 def _init_worker(matcher: Matcher) -> None:
@@ -143,17 +147,15 @@ def screen_with(
     head = [dict(r) for r in islice(iterator, PARALLEL_MIN_ROWS)]
     done = 0
     if workers == 1 or len(head) < PARALLEL_MIN_ROWS:
-        parse = _Parser(matcher.settings.schema)
-        for number, row in enumerate(_chain(head, iterator), start=1):
-            result = matcher.screen(parse(row, number))
-            result.input = dict(row)
-            yield result
-            done += 1
-            if progress is not None and done % 100 == 0:
+        for start, chunk in _chunks(_chain(head, iterator), BATCH_ROWS):
+            for result, row in zip(_screen_chunk((start, chunk), matcher), chunk, strict=True):
+                result.input = row
+                yield result
+            done += len(chunk)
+            if progress is not None:
                 progress(done)
-        if progress is not None:
-            progress(done)
         return
+    matcher.prepare()
     context = multiprocessing.get_context("fork")
     with context.Pool(workers, initializer=_init_worker, initargs=(matcher,)) as pool:
         chunks = _chunks(_chain(head, iterator))
@@ -180,10 +182,11 @@ def _chain(head: list[dict[str, Any]], rest: Iterator[Row]) -> Iterator[dict[str
         yield dict(row)
 
 
-def _chunks(rows: Iterator[dict[str, Any]]) -> Iterator[tuple[int, list[dict[str, Any]]]]:
+def _chunks(rows: Iterator[dict[str, Any]],
+            size: int = CHUNK_ROWS) -> Iterator[tuple[int, list[dict[str, Any]]]]:
     start = 1
     while True:
-        chunk = list(islice(rows, CHUNK_ROWS))
+        chunk = list(islice(rows, size))
         if not chunk:
             return
         yield start, chunk

@@ -37,7 +37,7 @@ from loaders._io import iso_date
 from queries.screening.text import match_tokens, skeleton, sorted_key, trigrams
 
 #: Bump when the layout of `ScreenIndex` changes: older files are rebuilt, never misread.
-INDEX_VERSION: Final = 4
+INDEX_VERSION: Final = 5
 INDEX_SUFFIX: Final = ".screen-index"
 
 #: Properties that hold a strong identifier besides IMO and MMSI (tax, registration, passport...).
@@ -152,6 +152,12 @@ class ScreenIndex:
     #: Each entry's schema, as a position in `schemata`.
     entry_schema: npt.NDArray[np.uint8]
     schemata: tuple[str, ...]
+    #: Each entry's match key, written-order key and skeleton key (the entity's `keys`, `plains`
+    #: and `skeletons`, flat by entry number): the matcher compares a query with all its
+    #: candidate names in one rapidfuzz call.
+    entry_keys: list[str]
+    entry_plains: list[str]
+    entry_skeletons: list[str]
     tokens: Postings
     grams: Postings
     #: Token skeletons (two letters or more) -> entries: transliteration variants meet here.
@@ -312,6 +318,9 @@ def build_index(
         entry_norm=np.asarray(entry_norm, dtype=np.float32),
         entry_schema=np.asarray(entry_schema, dtype=np.uint8),
         schemata=tuple(schema_codes),
+        entry_keys=[k for e in entities for k in e.keys],
+        entry_plains=[p for e in entities for p in e.plains],
+        entry_skeletons=[s for e in entities for s in e.skeletons],
         tokens=Postings.build(token_lists),
         grams=Postings.build(gram_lists),
         sounds=Postings.build(sound_lists),

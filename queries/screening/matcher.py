@@ -26,6 +26,7 @@ from typing import Any, Final
 
 import numpy as np
 from rapidfuzz import fuzz
+from rapidfuzz.process import cpdist
 
 from queries.screening.index import IndexedEntity, ScreenIndex
 from queries.screening.text import ORG_SCHEMATA, match_tokens, skeleton, sorted_key, trigrams
@@ -53,6 +54,9 @@ SOFT_FACTOR: Final = 0.95
 #: closest few names of a node.
 SOFT_FLOOR: Final = 0.4
 SOFT_NAMES: Final = 1
+#: ... of the nodes closest to the query as written: the word-by-word measure reorders close
+#: candidates; it does not rescue a name far down the list.
+SOFT_NODES: Final = int(__import__("os").environ.get("SOFT_NODES", "3"))
 #: A name alike letter by letter scores at most this much above its word-by-word similarity.
 RARE_SLACK: Final = 0.1
 #: Words the index does not know weigh like a word this many names hold.
@@ -93,6 +97,18 @@ SOUND_RAISE: Final = 0.15
 #: Tokens whose blocking features are kept between queries (names repeat words a lot).
 FEATURE_CACHE: Final = 100_000
 
+#: How a name similarity came about (bit flags, for the explanation).
+HOW_EXACT: Final = 1
+HOW_SOUND: Final = 2
+HOW_SUBSET: Final = 4
+HOW_SOFT: Final = 8
+HOW_HELD: Final = 16
+HOW_SHORT: Final = 32
+HOW_NOTES: Final = ((HOW_SOUND, "sounds alike: transliteration variants"),
+                    (HOW_SUBSET, "one name holds the other's words"),
+                    (HOW_SOFT, "word by word, rare words weigh more"),
+                    (HOW_HELD, "rare words differ, held to word-by-word"))
+
 #: Which node schemata a query schema can match.
 COMPATIBLE: Final[dict[str, frozenset[str]]] = {
     "Person": frozenset({"Person"}),
@@ -104,6 +120,16 @@ COMPATIBLE: Final[dict[str, frozenset[str]]] = {
     "LegalEntity": ORG_SCHEMATA | {"Person"},
 }
 SCHEMATA: Final = tuple(COMPATIBLE)
+#: Query names are normalised one way per class of candidate (`text.match_tokens`): vessels
+#: lose prefixes, organisations legal forms, the rest neither. A schema standing for each.
+_CLASS_SCHEMA: Final = ("Person", "Vessel", "Company")
+
+
+SCHEMA_ROWS: Final = {s: i for i, s in enumerate(SCHEMATA)}
+
+
+def _schema_class(schema: str) -> int:
+    return 1 if schema == "Vessel" else 2 if schema in ORG_SCHEMATA else 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,22 +215,29 @@ def soft_tokens(tokens: Sequence[str], others: Sequence[str],
     rapidfuzz ratio against the other name's words, and the scores are averaged weighted by the
     word's rarity in the index (`weight`), so a rare word found (ITERANET, TSEKOV) counts far
     more than a common one (OBSHCHESTVO, SERGEY) and spelling variants (SERGEI) count nearly
-    whole."""
-    total = mass = 0.0
+    whole. A word whose skeleton is one of the other name's counts SOUND_WORD at least."""
     ratio = fuzz.ratio
-    longer = tokens if len(tokens) > len(others) else others
-    sounds = {skeleton(t) for t in tokens if len(t) >= 3}
-    other_sounds = {skeleton(t) for t in others if len(t) >= 3}
-    for side, other, heard in ((tokens, others, other_sounds), (others, tokens, sounds)):
-        for token in side:
-            w = weight(token)
-            # A word less than 40 % like every other word is not found at all.
-            best = max([ratio(token, o) for o in other])
-            if best < SOUND_WORD and len(token) >= 3 and skeleton(token) in heard:
+    # One ratio per pair of words: rows are `tokens`, columns `others`.
+    grid = [[ratio(t, o) for o in others] for t in tokens]
+    sounds = [skeleton(t) if len(t) >= 3 else "" for t in tokens]
+    other_sounds = [skeleton(o) if len(o) >= 3 else "" for o in others]
+    heard, other_heard = set(sounds), set(other_sounds)
+    heard.discard("")
+    other_heard.discard("")
+    first_longer = len(tokens) > len(others)
+    total = mass = 0.0
+    for side_longer, words, bests, skeletons, known in (
+            (first_longer, tokens, [max(row) for row in grid], sounds, other_heard),
+            (not first_longer, others,
+             [max(col) for col in zip(*grid, strict=True)], other_sounds, heard)):
+        for word, best, sound in zip(words, bests, skeletons, strict=True):
+            w = weight(word)
+            if best < SOUND_WORD and sound and sound in known:
                 best = SOUND_WORD
+            # A word less than 40 % like every other word is not found at all.
             if best > 40.0:
                 total += w * (best - 40.0) / 60.0
-            elif side is longer:
+            elif side_longer:
                 # The longer name's extra words (a patronymic, a second surname) cost less
                 # than a word of the shorter name that is missing.
                 w *= EXTRA_WORD_WEIGHT
@@ -224,24 +257,90 @@ def _year(date: str) -> str:
     return date[:4]
 
 
+def _first_per_group(groups: Any, values: Any) -> Any:
+    """Positions of each group's largest value (the first one on ties), in group order."""
+    order = np.lexsort((-values, groups))
+    ordered = groups[order]
+    head = np.empty(len(order), dtype=bool)
+    head[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=head[1:])
+    return order[head]
+
+
 class Matcher:
-    """Screens queries against one index with one set of settings."""
+    """Screens queries against one index with one set of settings.
+
+    Queries are screened in batches (`screen_many`): the blocking of a whole batch is one sparse
+    matrix product (queries x features times features x names), and every (query, candidate
+    name) pair of the batch is compared in a few rapidfuzz calls, so Python does little per
+    pair. `screen(query)` is a batch of one."""
 
     def __init__(self, index: ScreenIndex, settings: Settings | None = None) -> None:
         self.index = index
         self.settings = settings or Settings()
         self._entities = index.entities
-        self._weights: dict[str, float] = {}
+        sizes = np.diff(index.tokens.offsets)
+        rarity = np.maximum(index.log_n - np.log(np.maximum(sizes, 1)), 0.05)
+        #: Every indexed word's weight; other words are added as queries bring them.
+        self._weights: dict[str, float] = dict(zip(index.tokens.ids, rarity.tolist(),
+                                                   strict=True))
+        self._n_words = len(self._weights)
         #: Words the index does not hold (a misspelling, a word of no list) weigh like a word
         #: some dozens of names share: neither rare evidence nor noise.
         self._unknown_weight = index.idf(UNKNOWN_WORD_DF)
-        self._codes: dict[str, Any] = {}
-        self._features_of: dict[str, list[tuple[int, Any, float]]] = {}
+        self._features_of: dict[str, list[tuple[int, int, float]]] = {}
+        self._n_entries = len(index.entry_entity)
         self._entry_allowed: Any = None
         if self.settings.sources is not None:
             screened = np.array([any(s in self.settings.sources for s in e.sources)
                                  for e in index.entities], dtype=bool)
             self._entry_allowed = screened[index.entry_entity]
+        classes = np.array([_schema_class(s) for s in index.schemata] or [0], dtype=np.int8)
+        self._entry_class: list[int] = classes[index.entry_schema].tolist()
+        self._entry_entity: list[int] = index.entry_entity.tolist()
+        self._entry_entity_np = index.entry_entity.astype(np.int64)
+        self._first: list[int] = index.entity_first_entry.tolist()
+        #: Rows: a query schema's position in SCHEMATA (the last row: no schema, everything);
+        #: columns: an entry's schema code. True where the query may match the entry.
+        self._compatible = np.ones((len(SCHEMATA) + 1, 256), dtype=bool)
+        for row, schema in enumerate(SCHEMATA):
+            self._compatible[row] = False
+            allowed = COMPATIBLE[schema]
+            for code, name in enumerate(index.schemata):
+                self._compatible[row, code] = name in allowed
+        #: Feature rows of the blocking matrix: token postings, then trigram, then skeleton.
+        self._gram_base = len(index.tokens.ids)
+        self._sound_base = self._gram_base + len(index.grams.ids)
+        self._postings: Any = None
+        self._entry_words: dict[int, tuple[frozenset[str], float]] = {}
+        self._entry_short = np.fromiter((len(k) < SHORT_NAME for k in index.entry_keys),
+                                        dtype=bool, count=self._n_entries)
+        self._entry_spaced = np.fromiter((" " in k for k in index.entry_keys), dtype=bool,
+                                         count=self._n_entries)
+
+    def prepare(self) -> None:
+        """Build what is otherwise built on first use (before forking workers, so they share
+        it instead of each building its own)."""
+        self._matrix()
+
+    def _matrix(self) -> Any:
+        """The blocking matrix (features x names, ones), built on first use."""
+        if self._postings is None:
+            from scipy.sparse import csr_matrix
+
+            index = self.index
+            parts = (index.tokens, index.grams, index.sounds)
+            offsets = [np.zeros(1, dtype=np.int64)]
+            base = 0
+            for part in parts:
+                offsets.append(part.offsets[1:] + base)
+                base += int(part.offsets[-1])
+            data = np.concatenate([part.data for part in parts])
+            indptr = np.concatenate(offsets)
+            self._postings = csr_matrix(
+                (np.ones(len(data), dtype=np.float64), data, indptr),
+                shape=(len(indptr) - 1, max(self._n_entries, 1)))
+        return self._postings
 
     def weight(self, token: str) -> float:
         """How much a word says about identity: its inverse document frequency in the index."""
@@ -249,65 +348,62 @@ class Matcher:
         if w is None:
             postings = self.index.tokens.get(token)
             w = self.index.idf(len(postings)) if postings is not None else self._unknown_weight
-            if len(self._weights) < 200_000:
+            if len(self._weights) < self._n_words + 200_000:
                 self._weights[token] = w
         return w
 
-    def _cover(self, tokens: Sequence[str], others: Sequence[str]) -> float:
+    def _words(self, entry: int) -> tuple[frozenset[str], float]:
+        """A name's distinct words and their summed rarity (cached)."""
+        known = self._entry_words.get(entry)
+        if known is None:
+            words = frozenset(self.index.entry_keys[entry].split())
+            known = (words, sum(map(self._weights.__getitem__, words)))
+            if len(self._entry_words) < 400_000:
+                self._entry_words[entry] = known
+        return known
+
+    def _cover(self, words: frozenset[str], mass: float, entry: int) -> float:
         """The share of the longer name's rarity (summed idf) held by words of the other."""
-        longer, shorter = (tokens, others) if len(set(tokens)) >= len(set(others)) \
-            else (others, tokens)
-        words = set(shorter)
-        total = held = 0.0
-        for token in set(longer):
-            w = self.weight(token)
-            total += w
-            if token in words:
-                held += w
-        return held / total if total else 0.0
+        others, other_mass = self._words(entry)
+        total = mass if len(words) >= len(others) else other_mass
+        if not total:
+            return 0.0
+        # Words both names hold are words of the index: their weights are all known.
+        return sum(map(self._weights.__getitem__, words & others)) / total
 
     # -- candidates ----------------------------------------------------------------------------
 
-    def _schema_codes(self, schema: str | None) -> Any:
-        """A mask over entry schema codes: those a query schema may match (None: all)."""
-        if schema is None:
-            return None
-        codes = self._codes.get(schema)
-        if codes is None:
-            allowed = COMPATIBLE.get(schema, frozenset())
-            codes = np.zeros(256, dtype=bool)
-            codes[[i for i, s in enumerate(self.index.schemata) if s in allowed]] = True
-            self._codes[schema] = codes
-        return codes
-
-    def _token_features(self, token: str) -> list[tuple[int, Any, float]]:
-        """(postings length, postings, weight) of a token and of its trigrams."""
+    def _token_features(self, token: str) -> list[tuple[int, int, float]]:
+        """(postings length, row of the blocking matrix, weight) of a token's features: the
+        token itself, or its trigrams when the index does not know it, and its skeleton."""
         index = self.index
-        out: list[tuple[int, Any, float]] = []
-        postings = index.tokens.get(token)
-        if postings is not None:
-            out.append((len(postings), postings, TOKEN_WEIGHT * index.idf(len(postings))))
+        out: list[tuple[int, int, float]] = []
+        row = index.tokens.ids.get(token)
+        if row is not None:
+            size = int(index.tokens.offsets[row + 1] - index.tokens.offsets[row])
+            out.append((size, row, TOKEN_WEIGHT * index.idf(size)))
         # A word the index knows is found by itself and its skeleton (HASAN/HASSAN share
         # HSN); character trigrams are for words it does not know (a typo, a new spelling).
-        grams = trigrams(token) if postings is None else []
+        grams = trigrams(token) if row is None else []
         share = 1.0 / max(len(grams), 1)
         for gram in grams:
-            postings = index.grams.get(gram)
-            if postings is not None:
-                out.append((len(postings), postings, share * index.idf(len(postings))))
+            row = index.grams.ids.get(gram)
+            if row is not None:
+                size = int(index.grams.offsets[row + 1] - index.grams.offsets[row])
+                out.append((size, self._gram_base + row, share * index.idf(size)))
         sound = skeleton(token)
-        postings = index.sounds.get(sound) if len(sound) >= 2 else None
-        if postings is not None:
-            out.append((len(postings), postings, SOUND_WEIGHT * index.idf(len(postings))))
+        row = index.sounds.ids.get(sound) if len(sound) >= 2 else None
+        if row is not None:
+            size = int(index.sounds.offsets[row + 1] - index.sounds.offsets[row])
+            out.append((size, self._sound_base + row, SOUND_WEIGHT * index.idf(size)))
         return out
 
-    def block(self, tokens: Sequence[str], schema: str | None = None,
-              limit: int = MAX_CANDIDATES) -> dict[int, list[int]]:
-        """Entity numbers of the nodes whose names share the most rare features with `tokens`
-        (of a schema the query's may match, from the sources screened against)."""
-        index = self.index
-        features: list[tuple[int, Any, float]] = []
+    def _query_features(self, tokens: Sequence[str]) -> tuple[list[int], list[float]]:
+        """The blocking matrix rows a query reads and their weights: rarest first (ties by
+        row, so the choice never depends on set order), common ones ("ltd", "^mo") only
+        within the postings budget."""
         cache = self._features_of
+        features: list[tuple[int, int, float]] = []
         for token in set(tokens):
             known = cache.get(token)
             if known is None:
@@ -315,67 +411,114 @@ class Matcher:
                 if len(cache) < FEATURE_CACHE:
                     cache[token] = known
             features.extend(known)
-        if not features:
-            return {}
-        features.sort(key=lambda f: f[0])
-        arrays, weights, lengths, read = [], [], [], 0
-        for size, postings, weight in features:
+        features.sort()
+        rows: list[int] = []
+        weights: list[float] = []
+        read = 0
+        for size, row, weight in features:
             if read and read + size > POSTINGS_BUDGET:
                 continue
-            arrays.append(postings)
+            rows.append(row)
             weights.append(weight)
-            lengths.append(size)
             read += size
-        entries = np.concatenate(arrays) if len(arrays) > 1 else arrays[0]
-        # Sum the weights per entry: sort, then add within runs (cheaper than a bincount over
-        # every entry of the index, since a query reads a few thousand postings at most).
-        order = np.argsort(entries)
-        ranked = entries[order]
-        change = np.empty(len(ranked), dtype=bool)
-        change[0] = True
-        np.not_equal(ranked[1:], ranked[:-1], out=change[1:])
-        starts = np.flatnonzero(change)
-        scores = np.add.reduceat(np.repeat(weights, lengths)[order], starts)
-        hit = ranked[starts]
-        keep = self._entry_allowed[hit] if self._entry_allowed is not None else None
-        codes = self._schema_codes(schema)
-        if codes is not None:
-            in_schema = codes[index.entry_schema[hit]]
-            keep = in_schema if keep is None else keep & in_schema
-        if keep is not None:
-            hit, scores = hit[keep], scores[keep]
-        scores = scores / index.entry_norm[hit]
-        if len(hit) > MAX_ENTRIES:
-            best = np.argpartition(-scores, MAX_ENTRIES)[:MAX_ENTRIES]
-            hit, scores = hit[best], scores[best]
-        hit = hit[np.argsort(-scores, kind="stable")]
-        out: dict[int, list[int]] = {}
-        first = index.entity_first_entry
-        for entry, entity in zip(hit.tolist(), index.entry_entity[hit].tolist(), strict=True):
-            names = out.get(entity)
-            if names is None:
-                if len(out) >= limit:
-                    continue
-                names = out[entity] = []
-            names.append(entry - int(first[entity]))
-        return out
+        return rows, weights
 
-    def candidates(self, query: Query) -> dict[int, list[int] | None]:
-        """Entity numbers to score, each with the positions of its names the blocking found
-        (None: every name, for a node found by an identifier)."""
+    def block_many(self, queries: Sequence[Query],
+                   limit: int = MAX_CANDIDATES) -> list[list[int]]:
+        """For each query, the entry numbers of the names sharing the most rare features with
+        its name (of a schema the query's may match, from the sources screened against), best
+        first, of at most `limit` nodes. One sparse product for the whole batch."""
+        from scipy.sparse import csr_matrix
+
+        indptr = [0]
+        cols: list[int] = []
+        values: list[float] = []
+        for query in queries:
+            rows, weights = self._query_features(match_tokens(query.name, query.schema))
+            cols.extend(rows)
+            values.extend(weights)
+            indptr.append(len(cols))
+        if not cols:
+            return [[] for _ in queries]
+        matrix = self._matrix()
+        wanted = csr_matrix((values, cols, indptr), shape=(len(queries), matrix.shape[0]))
+        # Row i of the product depends on row i alone, and its order on the order of the
+        # features: the same query always gets the same candidates, whatever the batch.
+        summed = wanted @ matrix
+        bounds, indices = summed.indptr, summed.indices
+        index = self.index
+        scores = summed.data / index.entry_norm[indices]
+        # Names of other schemata, or of sources not screened against, score nothing.
+        codes = np.fromiter(
+            (SCHEMA_ROWS.get(q.schema or self.settings.schema or "", len(SCHEMATA))
+             for q in queries), dtype=np.int64, count=len(queries))
+        keep = self._compatible[np.repeat(codes, np.diff(bounds)),
+                                index.entry_schema[indices]]
+        if self._entry_allowed is not None:
+            keep &= self._entry_allowed[indices]
+        scores[~keep] = 0.0
+        # Each query's best MAX_ENTRIES names, best first.
+        ranked: list[Any] = []
+        for start, end in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+            row = scores[start:end]
+            if end - start > MAX_ENTRIES:
+                top = np.argpartition(-row, MAX_ENTRIES)[:MAX_ENTRIES]
+                top = top[row[top] > 0.0]
+            else:
+                top = np.flatnonzero(row > 0.0)
+            ranked.append(start + top[np.argsort(-row[top], kind="stable")])
+        counts = [len(r) for r in ranked]
+        at = np.concatenate(ranked)
+        entries = indices[at]
+        # ... of its first `limit` nodes: a (query, node) group is kept when fewer than `limit`
+        # other nodes of that query were found before it.
+        query_of = np.repeat(np.arange(len(queries), dtype=np.int64), counts)
+        groups = query_of * len(self._entities) + self._entry_entity_np[entries]
+        position = np.arange(len(entries))
+        order = np.lexsort((position, groups))
+        head = np.empty(len(order), dtype=bool)
+        head[:1] = True
+        np.not_equal(groups[order][1:], groups[order][:-1], out=head[1:])
+        group_of = np.empty(len(order), dtype=np.int64)
+        group_of[order] = np.cumsum(head) - 1
+        firsts = order[head]  # each group's first position, in group order
+        by_position = np.argsort(firsts, kind="stable")
+        group_query = query_of[firsts][by_position]
+        rank = np.arange(len(by_position)) - np.searchsorted(group_query, group_query)
+        kept = np.empty(len(by_position), dtype=bool)
+        kept[by_position] = rank < limit
+        chosen = kept[group_of]
+        split = np.cumsum(counts)[:-1]
+        return [part[keep_part].tolist() for part, keep_part in
+                zip(np.split(entries, split), np.split(chosen, split), strict=True)]
+
+    def _entries_of(self, number: int) -> range:
+        first = self._first[number]
+        return range(first, first + len(self._entities[number].keys))
+
+    def _candidates(self, query: Query, blocked: list[int]) -> list[int]:
+        """Entry numbers to score: every name of a node found by an identifier, then the names
+        the blocking found."""
         by_identifier = self.index.by_identifier
-        found: dict[int, list[int] | None] = {}
         keys = [f"imo:{query.imo}"] if query.imo else []
         if query.mmsi:
             keys.append(f"mmsi:{query.mmsi}")
         keys.extend(f"id:{i}" for i in query.identifiers)
+        if not keys:
+            return blocked
+        found: dict[int, None] = {}
+        schema = query.schema or self.settings.schema
         for key in keys:
             for number in by_identifier.get(key, ()):
-                found[number] = None
-        schema = query.schema or self.settings.schema
-        for number, names in self.block(match_tokens(query.name, query.schema), schema).items():
-            found.setdefault(number, names)
-        return found
+                if self.allowed(self._entities[number], schema):
+                    found.update(dict.fromkeys(self._entries_of(number)))
+        found.update(dict.fromkeys(blocked))
+        return list(found)
+
+    def candidate_entities(self, query: Query) -> list[int]:
+        """Entity numbers of one query's candidates (the benchmark's anchors score these)."""
+        entries = self._candidates(query, self.block_many([query])[0])
+        return list(dict.fromkeys(self._entry_entity[e] for e in entries))
 
     # -- scoring -------------------------------------------------------------------------------
 
@@ -385,57 +528,125 @@ class Matcher:
         sources = self.settings.sources
         return sources is None or any(s in sources for s in entity.sources)
 
-    def _name(self, tokens: tuple[str, ...], entity: IndexedEntity,
-              which: Sequence[int] | None = None, soft: bool = True) -> tuple[float, int, str]:
-        """Best similarity of the query's tokens to the names of the node (those at `which`,
-        default all), which name, and how. `soft=False` skips the word-by-word measure (when
-        another node already matched exactly, it cannot change the ranking)."""
-        q_key, q_plain, q_sound, sound_ok = query_keys(tokens)
-        many = len(tokens) >= 2
-        ratio, token_set = fuzz.ratio, fuzz.token_set_ratio
-        scored: list[tuple[float, int, str]] = []
-        keys = entity.keys
-        for i in range(len(keys)) if which is None else which:
-            key = keys[i]
-            if key == q_key:
-                return 1.0, i, "="
-            sim = max(ratio(q_key, key), ratio(q_plain, entity.plains[i])) / 100.0
-            kind = "~"
-            if sound_ok and SOUND_FLOOR <= sim < SOUND_FACTOR:
-                sound = min(ratio(q_sound, entity.skeletons[i]) / 100.0 * SOUND_FACTOR,
-                            sim + SOUND_RAISE)
-                if sound > sim:
-                    sim, kind = sound, "~ (sounds alike: transliteration variants)"
-            if many and " " in key and sim < 0.97:
-                subset = token_set(q_key, key) / 100.0
-                if subset * (SUBSET_FACTOR + SUBSET_COVER) > sim:
-                    subset *= SUBSET_FACTOR + SUBSET_COVER * self._cover(tokens, key.split())
-                if subset > sim:
-                    sim, kind = subset, "~ (one name holds the other's words)"
-            scored.append((sim, i, kind))
-        scored.sort(key=lambda s: -s[0])
-        # Word by word only for the closest names, and only where it can change the answer:
-        # it costs a rapidfuzz call per pair of words.
-        if soft and SOFT_FLOOR <= scored[0][0] < SOFT_TOKENS_BELOW:
-            for n, (sim, i, _kind) in enumerate(scored[:SOFT_NAMES]):
-                words = entity.plains[i].split()
-                if many or len(words) > 1:
-                    by_word = soft_tokens(tokens, words, self.weight) * SOFT_FACTOR
-                    if by_word > sim:
-                        scored[n] = (by_word, i, "~ (word by word, rare words weigh more)")
-                    elif by_word + RARE_SLACK < sim:
-                        # Alike letter by letter but not in the rare words: PRODUCTION AND
-                        # COMMERCIAL COMPANY VIVA is not ... COMMERCIAL FIRM TONAR.
-                        scored[n] = (by_word + RARE_SLACK, i,
-                                     "~ (rare words differ, held to word-by-word)")
-        best, best_i, how = -1.0, 0, "~"
-        for sim, i, kind in scored:
-            if len(q_key) < SHORT_NAME and len(entity.keys[i]) < SHORT_NAME:
-                sim -= SHORT_NAME_PENALTY
-                kind += f" (short name {-SHORT_NAME_PENALTY:+.2f})"
-            if sim > best:
-                best, best_i, how = sim, i, kind
-        return max(best, 0.0), best_i, how
+    def _names_many(self, queries: Sequence[Query], candidates: Sequence[list[int]],
+                    floors: Sequence[float]) -> list[dict[int, tuple[float, int, int]]]:
+        """For each query, each candidate node's best name similarity: entity number ->
+        (similarity, position of the name among the node's names, how: `HOW_*` flags), for the
+        nodes whose similarity reaches the query's floor.
+
+        Every (query, candidate name) pair of the batch is compared in a few rapidfuzz calls.
+        Word by word (`soft_tokens`) only for the closest name of the SOFT_NODES nodes nearest
+        each query, and only where it can change the answer: not once another node matched the
+        query exactly, unless country or date could still move the scores."""
+        index = self.index
+        keys, plains, skeletons = index.entry_keys, index.entry_plains, index.entry_skeletons
+        entry_class, first = self._entry_class, self._first
+        pair_query: list[int] = []
+        pair_entry: list[int] = []
+        pair_variant: list[int] = []
+        #: One per query and class of candidate: tokens, sorted key, written key, skeleton
+        #: key, skeleton long enough, distinct words, their summed rarity.
+        variants: list[tuple[tuple[str, ...], str, str, str, bool, frozenset[str], float]] = []
+        for i, (query, entries) in enumerate(zip(queries, candidates, strict=True)):
+            if not entries:
+                continue
+            if query.schema is not None:
+                classes = [_schema_class(query.schema)] * len(entries)
+            else:
+                classes = [entry_class[e] for e in entries]
+            mine: dict[int, int] = {}
+            for code in set(classes):
+                tokens = match_tokens(query.name, query.schema or _CLASS_SCHEMA[code])
+                words = frozenset(tokens)
+                mine[code] = len(variants)
+                variants.append((tokens, *query_keys(tokens), words,
+                                 sum(self.weight(w) for w in words)))
+            pair_query.extend([i] * len(entries))
+            pair_entry.extend(entries)
+            pair_variant.extend([mine[c] for c in classes])
+        out: list[dict[int, tuple[float, int, int]]] = [{} for _ in queries]
+        if not pair_entry:
+            return out
+        at = np.asarray(pair_entry, dtype=np.int64)
+        which = np.asarray(pair_variant, dtype=np.int64)
+        q_keys = [variants[v][1] for v in pair_variant]
+        e_keys = [keys[e] for e in pair_entry]
+        ratio = fuzz.ratio
+        key_ratio = cpdist(q_keys, e_keys, scorer=ratio)
+        sims = np.maximum(key_ratio, cpdist([variants[v][2] for v in pair_variant],
+                                            [plains[e] for e in pair_entry], scorer=ratio))
+        sims = sims.astype(np.float64) / 100.0
+        exact = key_ratio >= 100.0
+        how = np.zeros(len(pair_entry), dtype=np.int64)
+        # Names whose consonant skeletons agree are transliteration variants.
+        sound_ok = np.fromiter((v[4] for v in variants), dtype=bool, count=len(variants))
+        near = np.flatnonzero(sound_ok[which] & (sims >= SOUND_FLOOR) & (sims < SOUND_FACTOR))
+        if len(near):
+            picks = near.tolist()
+            heard = cpdist([variants[pair_variant[j]][3] for j in picks],
+                           [skeletons[pair_entry[j]] for j in picks], scorer=ratio)
+            heard = np.minimum(heard / 100.0 * SOUND_FACTOR, sims[near] + SOUND_RAISE)
+            up = heard > sims[near]
+            sims[near[up]] = heard[up]
+            how[near[up]] = HOW_SOUND
+        # A name holding the other's words (a person without the patronymic).
+        many = np.fromiter((len(v[0]) >= 2 for v in variants), dtype=bool, count=len(variants))
+        near = np.flatnonzero(many[which] & self._entry_spaced[at] & (sims < 0.97))
+        if len(near):
+            picks = near.tolist()
+            subset = cpdist([q_keys[j] for j in picks], [e_keys[j] for j in picks],
+                            scorer=fuzz.token_set_ratio).astype(np.float64) / 100.0
+            for j in np.flatnonzero(subset * (SUBSET_FACTOR + SUBSET_COVER)
+                                    > sims[near]).tolist():
+                _t, _k, _p, _s, _o, words, mass = variants[pair_variant[picks[j]]]
+                subset[j] *= SUBSET_FACTOR + SUBSET_COVER * self._cover(
+                    words, mass, pair_entry[picks[j]])
+            up = subset > sims[near]
+            sims[near[up]] = subset[up]
+            how[near[up]] = HOW_SUBSET
+        # Each (query, node)'s closest name, first found on ties.
+        pair_node = self._entry_entity_np[at]
+        groups = np.asarray(pair_query, dtype=np.int64) * len(self._entities) + pair_node
+        sim_list = sims.tolist()
+        exact_queries = {pair_query[p] for p in np.flatnonzero(exact).tolist()}
+        softs: dict[int, list[int]] = {}
+        for p in _first_per_group(groups, sims).tolist():
+            if SOFT_FLOOR <= sim_list[p] < SOFT_TOKENS_BELOW:
+                softs.setdefault(pair_query[p], []).append(p)
+        for q, pairs in softs.items():
+            query = queries[q]
+            if q in exact_queries and not (query.countries or query.date):
+                continue
+            pairs.sort(key=lambda p: -sim_list[p])
+            for p in pairs[:SOFT_NODES]:
+                tokens = variants[pair_variant[p]][0]
+                written = plains[pair_entry[p]].split()
+                if len(tokens) < 2 and len(written) < 2:
+                    continue
+                sim = sim_list[p]
+                by_word = soft_tokens(tokens, written, self.weight) * SOFT_FACTOR
+                if by_word > sim:
+                    sim_list[p], how[p] = by_word, HOW_SOFT
+                elif by_word + RARE_SLACK < sim:
+                    # Alike letter by letter but not in the rare words: PRODUCTION AND
+                    # COMMERCIAL COMPANY VIVA is not ... COMMERCIAL FIRM TONAR.
+                    sim_list[p], how[p] = by_word + RARE_SLACK, HOW_HELD
+        # A near-miss on a short name (MARIA~MARINA) is often another ship.
+        q_short = np.fromiter((len(v[1]) < SHORT_NAME for v in variants), dtype=bool,
+                              count=len(variants))
+        penalised = q_short[which] & self._entry_short[at] & ~exact
+        sims = np.asarray(sim_list)
+        sims[penalised] -= SHORT_NAME_PENALTY
+        codes = how | np.where(penalised, HOW_SHORT, 0)
+        codes[exact] = HOW_EXACT
+        sim_list, code_list = sims.tolist(), codes.tolist()
+        node_list = pair_node.tolist()
+        best = _first_per_group(groups, sims)
+        best = best[sims[best] >= np.asarray(floors)[np.asarray(pair_query)[best]]]
+        for p in best.tolist():
+            node = node_list[p]
+            out[pair_query[p]][node] = (sim_list[p], pair_entry[p] - first[node], code_list[p])
+        return out
 
     def _features(self, query: Query, entity: IndexedEntity,
                   name: float) -> tuple[float, dict[str, float], str | None]:
@@ -470,22 +681,18 @@ class Matcher:
             score = min(score, IMO_CONFLICT_CAP)
         return round(min(max(score, 0.0), 1.0), 4), features, decisive
 
-    def score(self, query: Query, entity: IndexedEntity) -> Match:
-        """The scored match with its explanation."""
-        tokens = match_tokens(query.name, query.schema or entity.schema)
-        name, best_i, how = self._name(tokens, entity)
-        score, features, decisive = self._features(query, entity, name)
-        return self._match(query, entity, score, features, decisive, best_i, how)
-
     def _match(self, query: Query, entity: IndexedEntity, score: float,
                features: dict[str, float], decisive: str | None, best_i: int,
-               how: str) -> Match:
+               how: int) -> Match:
         prop = entity.name_props[best_i]
         label = {"name": "name", "alias": "alias", "previousName": "former name",
                  "weakAlias": "weak alias"}.get(prop, prop)
-        op, _, note = how.partition(" ")
-        reasons = [f"{label} {entity.names[best_i]!r} {op} {query.name!r} "
-                   f"({features['name']:.2f}{', ' + note.strip('()') if note else ''})"]
+        notes = [text for code, text in HOW_NOTES if how & code]
+        if how & HOW_SHORT:
+            notes.append(f"short name {-SHORT_NAME_PENALTY:+.2f}")
+        reasons = [f"{label} {entity.names[best_i]!r} {'=' if how == HOW_EXACT else '~'} "
+                   f"{query.name!r} ({features['name']:.2f}"
+                   f"{''.join(', ' + n for n in notes)})"]
         if decisive:
             reasons.insert(0, decisive + " (decides)")
         if "country" in features:
@@ -533,44 +740,47 @@ class Matcher:
     # -- screening -----------------------------------------------------------------------------
 
     def screen(self, query: Query, *, keep_all: bool = False) -> Result:
-        """The result for one query: matches at or above the review threshold, best first (ties
-        by id, so equal scores are all shown, never one silently picked). `keep_all` keeps every
-        candidate considered, for `--explain`."""
-        if query.error:
-            return Result(query.row, query.id, "review", [], query.error, query.warnings)
+        """The result for one query (see `screen_many`)."""
+        return self.screen_many([query], keep_all=keep_all)[0]
+
+    def screen_many(self, queries: Sequence[Query], *, keep_all: bool = False) -> list[Result]:
+        """The result for each query, in order: matches at or above the review threshold, best
+        first (ties by id, so equal scores are all shown, never one silently picked).
+        `keep_all` keeps every candidate considered, for `--explain`."""
         settings = self.settings
-        schema = query.schema or settings.schema
         floor = 0.0 if keep_all else settings.review_threshold
-        tokens_by_schema: dict[str, tuple[str, ...]] = {}
-        scored: list[tuple[float, str, IndexedEntity, dict[str, float], str | None, int, str]]
-        scored = []
-        # Once a node matched exactly, word-by-word similarity (at most SOFT_FACTOR) cannot
-        # lift another above it, unless country or date features could.
-        exact = False
-        may_move = bool(query.countries or query.date)
-        for number, which in self.candidates(query).items():
-            entity = self._entities[number]
-            if not self.allowed(entity, schema):
+        live = [q for q in queries if not q.error]
+        blocked = self.block_many(live)
+        candidates = [self._candidates(q, b) for q, b in zip(live, blocked, strict=True)]
+        # Without identifiers, country or date, the score is the name similarity: only names
+        # that reach the floor are looked at further.
+        floors = [floor if not (q.imo or q.mmsi or q.identifiers or q.countries or q.date)
+                  else 0.0 for q in live]
+        names = iter(self._names_many(live, candidates, floors))
+        results = []
+        for query in queries:
+            if query.error:
+                results.append(Result(query.row, query.id, "review", [], query.error,
+                                      query.warnings))
                 continue
-            tokens = tokens_by_schema.get(entity.schema)
-            if tokens is None:
-                tokens = match_tokens(query.name, query.schema or entity.schema)
-                tokens_by_schema[entity.schema] = tokens
-            name, best_i, how = self._name(tokens, entity, which, soft=not exact or may_move)
-            exact = exact or name >= 1.0
-            score, features, decisive = self._features(query, entity, name)
-            if score >= floor:
-                scored.append((score, entity.id, entity, features, decisive, best_i, how))
-        scored.sort(key=lambda m: (-m[0], m[1]))
-        if not keep_all:
-            scored = scored[: settings.limit]
-        # Explanations only for the matches reported.
-        matches = [self._match(query, entity, score, features, decisive, best_i, how)
-                   for score, _id, entity, features, decisive, best_i, how in scored]
-        top = matches[0].score if matches else 0.0
-        decision = ("match" if top >= settings.threshold
-                    else "review" if top >= settings.review_threshold else "clear")
-        return Result(query.row, query.id, decision, matches, None, query.warnings)
+            scored = []
+            for number, (name, best_i, how) in next(names).items():
+                entity = self._entities[number]
+                score, features, decisive = self._features(query, entity, max(name, 0.0))
+                if score >= floor:
+                    scored.append((score, entity.id, entity, features, decisive, best_i, how))
+            scored.sort(key=lambda m: (-m[0], m[1]))
+            if not keep_all:
+                scored = scored[: settings.limit]
+            # Explanations only for the matches reported.
+            matches = [self._match(query, entity, score, features, decisive, best_i, how)
+                       for score, _id, entity, features, decisive, best_i, how in scored]
+            top = matches[0].score if matches else 0.0
+            decision = ("match" if top >= settings.threshold
+                        else "review" if top >= settings.review_threshold else "clear")
+            results.append(Result(query.row, query.id, decision, matches, None,
+                                  query.warnings))
+        return results
 
 
 def compatible_schemata(schema: str | None) -> Collection[str] | None:
