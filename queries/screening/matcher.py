@@ -312,7 +312,7 @@ class Matcher:
         self._gram_base = len(index.tokens.ids)
         self._sound_base = self._gram_base + len(index.grams.ids)
         self._postings: Any = None
-        self._entry_words: dict[int, tuple[frozenset[str], float]] = {}
+        self._words: Any = None
         self._entry_short = np.fromiter((len(k) < SHORT_NAME for k in index.entry_keys),
                                         dtype=bool, count=self._n_entries)
         self._entry_spaced = np.fromiter((" " in k for k in index.entry_keys), dtype=bool,
@@ -321,7 +321,7 @@ class Matcher:
     def prepare(self) -> None:
         """Build what is otherwise built on first use (before forking workers, so they share
         it instead of each building its own)."""
-        self._matrix()
+        self._words_matrix()
 
     def _matrix(self) -> Any:
         """The blocking matrix (features x names, ones), built on first use."""
@@ -352,24 +352,38 @@ class Matcher:
                 self._weights[token] = w
         return w
 
-    def _words(self, entry: int) -> tuple[frozenset[str], float]:
-        """A name's distinct words and their summed rarity (cached)."""
-        known = self._entry_words.get(entry)
-        if known is None:
-            words = frozenset(self.index.entry_keys[entry].split())
-            known = (words, sum(map(self._weights.__getitem__, words)))
-            if len(self._entry_words) < 400_000:
-                self._entry_words[entry] = known
-        return known
+    def _words_matrix(self) -> Any:
+        """Names x words (entries x index tokens) with ones, and each name's distinct words'
+        summed rarity and number, built on first use."""
+        if self._words is None:
+            matrix = self._matrix()
+            tokens = matrix[: self._gram_base].T.tocsr()
+            rarity = np.asarray([self._weights[t] for t in self.index.tokens.ids])
+            self._words = (tokens, tokens @ rarity, np.diff(tokens.indptr))
+        return self._words
 
-    def _cover(self, words: frozenset[str], mass: float, entry: int) -> float:
-        """The share of the longer name's rarity (summed idf) held by words of the other."""
-        others, other_mass = self._words(entry)
-        total = mass if len(words) >= len(others) else other_mass
-        if not total:
-            return 0.0
-        # Words both names hold are words of the index: their weights are all known.
-        return sum(map(self._weights.__getitem__, words & others)) / total
+    def _covers(self, variants: Sequence[tuple[frozenset[str], float]], entries: Any) -> Any:
+        """For pairs of a query variant (its distinct words and their summed rarity) and a name
+        (entry): the share of the longer name's rarity (summed idf) held by words of the other.
+        Words both hold are words of the index: one sparse product gives what they hold."""
+        from scipy.sparse import csr_matrix
+
+        names, masses, sizes = self._words_matrix()
+        ids = self.index.tokens.ids
+        indptr, cols, values = [0], [], []
+        for words, _mass in variants:
+            for word in words:
+                row = ids.get(word)
+                if row is not None:
+                    cols.append(row)
+                    values.append(self._weights[word])
+            indptr.append(len(cols))
+        wanted = csr_matrix((values, cols, indptr), shape=(len(variants), names.shape[1]))
+        held = np.asarray(wanted.multiply(names[entries]).sum(axis=1)).ravel()
+        own = np.fromiter((len(w) for w, _m in variants), dtype=np.int64, count=len(variants))
+        own_mass = np.fromiter((m for _w, m in variants), dtype=np.float64, count=len(variants))
+        total = np.where(own >= sizes[entries], own_mass, masses[entries])
+        return np.divide(held, total, out=np.zeros(len(held)), where=total > 0)
 
     # -- candidates ----------------------------------------------------------------------------
 
@@ -596,11 +610,12 @@ class Matcher:
             picks = near.tolist()
             subset = cpdist([q_keys[j] for j in picks], [e_keys[j] for j in picks],
                             scorer=fuzz.token_set_ratio).astype(np.float64) / 100.0
-            for j in np.flatnonzero(subset * (SUBSET_FACTOR + SUBSET_COVER)
-                                    > sims[near]).tolist():
-                _t, _k, _p, _s, _o, words, mass = variants[pair_variant[picks[j]]]
-                subset[j] *= SUBSET_FACTOR + SUBSET_COVER * self._cover(
-                    words, mass, pair_entry[picks[j]])
+            need = np.flatnonzero(subset * (SUBSET_FACTOR + SUBSET_COVER) > sims[near])
+            if len(need):
+                chosen = near[need].tolist()
+                subset[need] *= SUBSET_FACTOR + SUBSET_COVER * self._covers(
+                    [(variants[pair_variant[p]][5], variants[pair_variant[p]][6])
+                     for p in chosen], at[near[need]])
             up = subset > sims[near]
             sims[near[up]] = subset[up]
             how[near[up]] = HOW_SUBSET
