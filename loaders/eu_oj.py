@@ -48,6 +48,10 @@ _SCHEMATA: Final = {
     "Vessel": Schema.VESSEL,
 }
 #: Entity columns kept as they are (FtM names); the others are handled one by one below.
+_NAMES: Final = frozenset({"alias", "weakAlias", "previousName"})
+#: What the OJ transcriptions print where an image of a name stands: its script, then a
+#: placeholder ("Chinese:", "Korean:", "Farsi:", "Text of image").
+_LABEL: Final = re.compile(r"^(?:[A-Z][a-z]+:|Text of image)$")
 _PLAIN: Final = ("alias", "weakAlias", "previousName", "birthPlace", "position",
                  "passportNumber", "fatherName", "motherName", "legalForm", "sector",
                  "registrationNumber", "taxNumber", "idNumber", "innCode", "ogrnCode", "kppCode",
@@ -243,7 +247,17 @@ def _properties(row: dict[str, str], name: str, schema: Schema, record_id: str,
     props["name"].append(name)
     for prop in _PLAIN:
         if prop in row:
-            props[prop].extend(split_values(row[prop]))
+            values = split_values(row[prop])
+            if prop in _NAMES:
+                labels = [v for v in values if _LABEL.match(v)]
+                if labels:
+                    # The OJ prints a name in another script as an image headed by its
+                    # script ("Korean:"); the transcription keeps the heading and the
+                    # placeholder "Text of image". Neither is a name.
+                    problems.append(Problem("transcription label as name",
+                                            f"{prop} {'; '.join(labels)} dropped", record_id))
+                    values = [v for v in values if not _LABEL.match(v)]
+            props[prop].extend(values)
     for prop in _COUNTRIES:
         for value in split_values(row.get(prop, "")):
             props[prop].append(country_code(value) or value)

@@ -41,7 +41,7 @@ def _entities(records: list[Record]) -> dict[str, Entity]:
         # among them are loaded as PublicBody.
         ("269", "eu_oj_269_2014",
          {Schema.PERSON: 1984, Schema.LEGAL_ENTITY: 600, Schema.PUBLIC_BODY: 22,
-          Schema.COMPANY: 196}, {}),
+          Schema.COMPANY: 196}, {"transcription label as name": 32}),
         ("833", "eu_oj_833_2014",
          {Schema.LEGAL_ENTITY: 1056, Schema.PUBLIC_BODY: 29, Schema.VESSEL: 633},
          {"schema Asset not loaded": 28, "row without record id": 137}),
@@ -143,3 +143,12 @@ def test_state_bodies(loaded: dict[str, list[Record]]) -> None:
     mod = [e for e in _entities(loaded["833"]).values()
            if e.properties["name"] == ("Ministry of Defence of the Russian Federation",)]
     assert mod and mod[0].schema is Schema.PUBLIC_BODY
+
+
+def test_script_labels_are_not_names(loaded: dict[str, list[Record]]) -> None:
+    """The OJ prints a name in another script as an image headed by its script; the
+    transcription keeps "Korean:" and "Text of image" beside the name itself."""
+    entities = _entities(loaded["269"])
+    aliases = [a for e in entities.values() for a in e.properties.get("alias", ())]
+    assert not [a for a in aliases if a.endswith(":") or a == "Text of image"]
+    assert entities["I.PERSONS#1869"].properties["alias"] == ("노광철",)
