@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import pairwise
 from typing import Any, Final
 
 import numpy as np
@@ -66,6 +67,13 @@ EXTRA_WORD_WEIGHT: Final = 0.3
 #: Non-identical names both shorter than this many characters lose SHORT_NAME_PENALTY.
 SHORT_NAME: Final = 8
 SHORT_NAME_PENALTY: Final = 0.06
+#: A person's name one of whose words has no counterpart in the other's (ALI / UDAY SADDAM
+#: HUSSEIN AL-TIKRITI) is held at this (review): relatives share all but a given name.
+#: Checked for names this alike or more.
+PERSON_WORD_CAP: Final = 0.85
+PERSON_CHECK_FROM: Final = 0.8
+#: Words of a person's name are counterparts when this alike (SERGEY/SERGEI, ABU/ABOU)...
+WORD_FOUND: Final = 80.0
 COUNTRY_AGREES: Final = 0.03
 COUNTRY_DIFFERS: Final = -0.08
 #: Ships change flag often: a different flag says less than a different nationality.
@@ -104,10 +112,13 @@ HOW_SUBSET: Final = 4
 HOW_SOFT: Final = 8
 HOW_HELD: Final = 16
 HOW_SHORT: Final = 32
+HOW_WORD_MISSING: Final = 64
 HOW_NOTES: Final = ((HOW_SOUND, "sounds alike: transliteration variants"),
                     (HOW_SUBSET, "one name holds the other's words"),
                     (HOW_SOFT, "word by word, rare words weigh more"),
-                    (HOW_HELD, "rare words differ, held to word-by-word"))
+                    (HOW_HELD, "rare words differ, held to word-by-word"),
+                    (HOW_WORD_MISSING, f"a given name or surname differs, held at "
+                                       f"{PERSON_WORD_CAP:.2f}"))
 
 #: Which node schemata a query schema can match.
 COMPATIBLE: Final[dict[str, frozenset[str]]] = {
@@ -245,6 +256,28 @@ def soft_tokens(tokens: Sequence[str], others: Sequence[str],
     return total / mass if mass else 0.0
 
 
+def words_found(tokens: Sequence[str], words: Sequence[str]) -> bool:
+    """Whether every word of the shorter name (the query's on a tie) has a counterpart in the
+    other: a word WORD_FOUND alike, one of the same consonant skeleton (YEVGENIY/EVGENY), two
+    adjacent words written as one (ABDELRAHMAN / ABD AL RAHMAN), or, for an initial or a
+    particle of two letters or less, anything."""
+    shorter, longer = (words, tokens) if len(words) < len(tokens) else (tokens, words)
+    ratio = fuzz.ratio
+    sounds = {skeleton(w) for w in longer if len(w) >= 3}
+    joined = [a + b for a, b in pairwise(longer)]
+    for word in shorter:
+        if len(word) <= 2 or word in longer:
+            continue
+        if any(ratio(word, other) >= WORD_FOUND for other in longer):
+            continue
+        if len(word) >= 3 and skeleton(word) in sounds:
+            continue
+        if any(ratio(word, pair) >= WORD_FOUND for pair in joined):
+            continue
+        return False
+    return True
+
+
 @lru_cache(maxsize=50_000)
 def query_keys(tokens: tuple[str, ...]) -> tuple[str, str, str, bool]:
     """A query's sorted key, written-order key, skeleton key, and whether the skeleton is long
@@ -315,6 +348,8 @@ class Matcher:
         self._words: Any = None
         self._entry_short = np.fromiter((len(k) < SHORT_NAME for k in index.entry_keys),
                                         dtype=bool, count=self._n_entries)
+        self._entry_person = index.entry_schema == (
+            index.schemata.index("Person") if "Person" in index.schemata else 255)
         self._entry_spaced = np.fromiter((" " in k for k in index.entry_keys), dtype=bool,
                                          count=self._n_entries)
 
@@ -646,6 +681,17 @@ class Matcher:
                     # Alike letter by letter but not in the rare words: PRODUCTION AND
                     # COMMERCIAL COMPANY VIVA is not ... COMMERCIAL FIRM TONAR.
                     sim_list[p], how[p] = by_word + RARE_SLACK, HOW_HELD
+        # Two people whose names differ in a whole word (ALI / UDAY SADDAM HUSSEIN AL-TIKRITI,
+        # ALEKSANDR / ALEKSEI ALEKSANDROVICH ZHURAVLEV) are relatives, not one person.
+        persons = np.flatnonzero(self._entry_person[at] & ~exact
+                                 & (np.asarray(sim_list) >= PERSON_CHECK_FROM))
+        for p in persons.tolist():
+            tokens = variants[pair_variant[p]][0]
+            listed = keys[pair_entry[p]].split()
+            if len(tokens) >= 2 and len(listed) >= 2 and sim_list[p] > PERSON_WORD_CAP \
+                    and not words_found(tokens, listed):
+                sim_list[p] = PERSON_WORD_CAP
+                how[p] |= HOW_WORD_MISSING
         # A near-miss on a short name (MARIA~MARINA) is often another ship.
         q_short = np.fromiter((len(v[1]) < SHORT_NAME for v in variants), dtype=bool,
                               count=len(variants))
