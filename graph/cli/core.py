@@ -227,7 +227,7 @@ def demo(
                 err_console.print(
                     f"demo: {info.source} {info.list_date}: {info.entities:,} entities, "
                     f"{info.relations:,} relations, {info.sanctions:,} sanctions",
-                    markup=False, highlight=False,
+                    markup=False, highlight=False, soft_wrap=True,
                 )
         # Resolution joins what no identifier joins: the UK's M LEASING (no IMO company number)
         # with OFAC's, so the UK listing shows on the chain.

@@ -28,7 +28,8 @@ def refresh_screen_index(store: Store, since: int) -> None:
         refreshed = refresh_index(store, since, progress=progress)
     if refreshed is not None:
         err_console.print(f"screening index: {len(refreshed.index.entities):,} entities, built "
-                          f"in {refreshed.seconds:.1f} s", markup=False, highlight=False)
+                          f"in {refreshed.seconds:.1f} s", markup=False, highlight=False,
+                          soft_wrap=True)
 
 
 __all__ = ["refresh_screen_index"]
