@@ -12,6 +12,9 @@ from graph.cli import app
 def test_demo_answers_who_owns_angara(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["demo", "--db", str(tmp_path / "demo.db")])
     assert result.exit_code == 0, result.output
+    # The screening index is built once, after the loads and the resolve, not once per step.
+    assert result.stderr.count("screening index: ") == 1
+    assert (tmp_path / "demo.db.screen-index").exists()
     out = result.stdout
     assert "IMO 9179842" in out
     assert "Russia" in out

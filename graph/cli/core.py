@@ -21,6 +21,7 @@ from graph.cli.app import (
     print_json,
     progress_bar,
 )
+from graph.cli.indexing import refresh_screen_index
 from graph.cli.render import render_owner
 from graph.errors import SanctionsGraphError
 from graph.ingest import load_file
@@ -101,21 +102,31 @@ def load(
         list[str] | None,
         typer.Option("--map", help="Column mapping FIELD=COLUMN for tabular formats (repeat)."),
     ] = None,
+    no_index: Annotated[
+        bool,
+        typer.Option("--no-index", help="Do not rebuild the screening index now (for scripts "
+                                        "that load many files in several runs: the next "
+                                        "`screen` builds it)."),
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Load source files into the store, each as a new version of its source (one transaction
-    per file; the same file twice changes nothing)."""
+    per file; the same file twice changes nothing). Then, if anything changed, rebuild the
+    screening index once (see --no-index)."""
     options: dict[str, Any] = {}
     if mapping:
         options["columns"] = _parse_map(mapping)
     results = []
     with open_store(db, create=True) as store:
+        since = store.generation()
         for path in files:
             result = load_with_progress(store, path, format=format, source=source,
                                         list_date=list_date, options=options)
             results.append(result)
             if not as_json:
                 _print_load(result)
+        if not no_index:
+            refresh_screen_index(store, since)
     if as_json:
         print_json([_load_summary(r) for r in results])
 
@@ -205,6 +216,7 @@ def demo(
     path = db or _fresh_demo_path()
     demo_dir = resources.files("graph") / "demo"
     with open_store(path, create=True) as store:
+        since = store.generation()
         for entry in demo_files():
             with resources.as_file(demo_dir / entry["file"]) as file:
                 result = load_with_progress(store, Path(file), format=entry["format"],
@@ -215,7 +227,7 @@ def demo(
                 err_console.print(
                     f"demo: {info.source} {info.list_date}: {info.entities:,} entities, "
                     f"{info.relations:,} relations, {info.sanctions:,} sanctions",
-                    markup=False, highlight=False,
+                    markup=False, highlight=False, soft_wrap=True,
                 )
         # Resolution joins what no identifier joins: the UK's M LEASING (no IMO company number)
         # with OFAC's, so the UK listing shows on the chain.
@@ -225,6 +237,7 @@ def demo(
             err_console.print(
                 f"demo: resolved {report.records:,} records: {report.clusters:,} entities joined "
                 f"across lists", markup=False, highlight=False)
+        refresh_screen_index(store, since)
         answer = who_owns(store, query)
     if as_json:
         print_json(answer.to_dict())

@@ -20,6 +20,7 @@ from graph.cli.app import (
     progress_bar,
 )
 from graph.cli.core import _load_summary, _print_load
+from graph.cli.indexing import refresh_screen_index
 from graph.errors import QueryError
 from graph.fetch import PUBLISHED, downloaded
 from graph.ingest import load_file
@@ -143,13 +144,16 @@ def fetch_command(
     """Download a list from its authority's published URL, check that it parses, and load it
     as a new version."""
     # Download and check first: an offline fetch fails before any store is opened or made.
-    with downloaded(source) as (spec, path), open_store(db, create=True) as store, \
-            progress_bar(f"loading {source}") as progress:
-        result = load_file(store, path, format=spec.format, source=source, progress=progress)
-    if as_json:
-        print_json(_load_summary(result))
-    else:
-        _print_load(result)
+    with downloaded(source) as (spec, path), open_store(db, create=True) as store:
+        since = store.generation()
+        with progress_bar(f"loading {source}") as progress:
+            result = load_file(store, path, format=spec.format, source=source,
+                               progress=progress)
+        if as_json:
+            print_json(_load_summary(result))
+        else:
+            _print_load(result)
+        refresh_screen_index(store, since)
 
 
 __all__ = ["diff_command", "export", "fetch_command"]

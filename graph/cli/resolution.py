@@ -17,10 +17,13 @@ from graph.cli.app import (
     print_json,
     progress_bar,
 )
+from graph.cli.indexing import refresh_screen_index
 from graph.resolution.decisions import MERGE_THRESHOLD, REVIEW_THRESHOLD, Verdict
 from graph.resolution.engine import (
     Explanation,
+    JudgeResult,
     RecordView,
+    ResolveReport,
     ReviewItem,
     default_judge,
     explain,
@@ -49,8 +52,15 @@ def resolve_command(
 ) -> None:
     """Find the same entity across lists: score candidate pairs (only those touching records
     that changed since the last run), merge above the threshold, queue the review band."""
-    with open_store(db) as store, progress_bar("scoring pairs") as progress:
-        report = resolve(store, full=full, progress=lambda done, total: progress(done))
+    with open_store(db) as store:
+        since = store.generation()
+        with progress_bar("scoring pairs") as progress:
+            report = resolve(store, full=full, progress=lambda done, total: progress(done))
+        _print_resolve(report, as_json)
+        refresh_screen_index(store, since)
+
+
+def _print_resolve(report: ResolveReport, as_json: bool) -> None:
     if as_json:
         print_json(report.to_dict())
         return
@@ -84,7 +94,13 @@ def judge_command(
     """Record that two records are the same entity, different, or that you are unsure. A
     judgement wins over scores and survives reloads of any source."""
     with open_store(db) as store:
+        since = store.generation()
         result = judge(store, a, b, verdict, who=by, note=note)
+        _print_judge(result, as_json)
+        refresh_screen_index(store, since)
+
+
+def _print_judge(result: JudgeResult, as_json: bool) -> None:
     if as_json:
         print_json(result.to_dict())
         return
@@ -179,6 +195,7 @@ def review_command(
             console.print("the review band is empty (run sanctions-graph resolve first)",
                           markup=False)
             return
+        since = store.generation()
         done = 0
         for n, item in enumerate(queue, 1):
             console.print(f"\n[{n}/{len(queue)}] score {item.score:.2f}: {item.a.gid}  vs  "
@@ -195,6 +212,7 @@ def review_command(
             done += 1
             console.print(f"  recorded: {result.judgement.verdict} (by {who})", markup=False)
         console.print(f"\n{done} judgement(s) recorded", markup=False)
+        refresh_screen_index(store, since)
 
 
 __all__ = ["explain_command", "judge_command", "resolve_command", "review_command"]

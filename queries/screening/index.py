@@ -3,9 +3,11 @@ with postings for blocking, built once from the store and saved beside it.
 
 File: `<store>.screen-index` (a pickle of `ScreenIndex`, written to a temporary name and renamed
 so a reader never sees half a file). It records the store's `generation()` and a fingerprint of
-the current loads; `ensure_index` rebuilds it whenever either differs, so a load or a resolve
-makes the next screen rebuild it. The pickle is read only from beside the store it was built
-from: it is trusted as much as the store file itself.
+the current loads; `ensure_index` rebuilds it whenever either differs, so a library user who
+loads or resolves still screens against a current index. The CLI does not wait for the next
+screen: a command that changed the merged view (load, resolve, judge) calls `refresh_index` at
+its end, so the next screen only reads the file. The pickle is read only from beside the
+store it was built from: it is trusted as much as the store file itself.
 
 Blocking: each distinct name of each node is one *entry*. Postings map every token, every
 token's consonant skeleton and every token trigram to the entries that contain it
@@ -22,6 +24,7 @@ import math
 import os
 import pickle
 import re
+import time
 from collections import defaultdict
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
@@ -374,3 +377,27 @@ def ensure_index(
     return index, True
 
 
+
+
+@dataclass(frozen=True, slots=True)
+class Refreshed:
+    """An index `refresh_index` built and saved, and the seconds it took."""
+
+    index: ScreenIndex
+    seconds: float
+
+
+def refresh_index(
+    store: Store,
+    since: int,
+    *,
+    progress: Callable[[int], None] | None = None,
+) -> Refreshed | None:
+    """Build and save the index now if the merged view changed since generation `since` (read
+    before the change); None when nothing changed. A changed generation means any saved index is
+    stale, so it is rebuilt without reading the old one first."""
+    if store.generation() == since:
+        return None
+    started = time.perf_counter()
+    index, _ = ensure_index(store, rebuild=True, progress=progress)
+    return Refreshed(index, time.perf_counter() - started)
