@@ -358,7 +358,7 @@ class Store:
                 ),
             )
             note = self._make_current(conn, source, load_id, list_date)
-            self.rebuild_view(conn)
+            self.rebuild_view(conn, changed=True)
         if progress is not None:
             progress(seen)
         return LoadResult(self.load_info(load_id), unchanged=False, note=note,
@@ -433,11 +433,17 @@ class Store:
             return f"replaces version {row[1] or 'of unknown date'} (load {row[0]})"
         return None
 
-    def rebuild_view(self, conn: sqlite3.Connection | None = None) -> None:
+    def rebuild_view(self, conn: sqlite3.Connection | None = None, *,
+                     changed: bool = False) -> bool:
         """Re-derive the merged view (canonical nodes and their schema and caption) from the
-        current versions. Called inside the load's transaction."""
+        current versions. Called inside the load's transaction. The generation goes up when
+        the view differs from the one it replaces, or when the caller says the facts behind it
+        changed (`changed`, a load): a resolve or judgement that changes nothing leaves caches
+        built on the store (screening and path indexes) valid. Returns whether it went up."""
         conn = conn or self.conn
         self._choices.clear()
+        before_nodes = dict(conn.execute("SELECT gid, canonical FROM nodes"))
+        before_canon = set(conn.execute("SELECT id, schema, caption FROM canon"))
         conn.execute("DELETE FROM nodes")
         conn.execute("DELETE FROM canon")
         keys: dict[str, list[str]] = defaultdict(list)
@@ -489,10 +495,13 @@ class Store:
             member_names = [n for g in voters for n in names.get(g, [])]
             canon_rows.append((cid, schema.value, _caption(member_names) or cid))
         conn.executemany("INSERT INTO canon (id, schema, caption) VALUES (?, ?, ?)", canon_rows)
+        if not changed and before_nodes == canonical and before_canon == set(canon_rows):
+            return False
         conn.execute(
             "INSERT INTO meta (key, value) VALUES ('generation', '1') ON CONFLICT (key)"
             " DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)"
         )
+        return True
 
     # -- reading -------------------------------------------------------------------------------
 
