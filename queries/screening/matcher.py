@@ -72,8 +72,10 @@ SHORT_NAME_PENALTY: Final = 0.06
 #: Checked for names this alike or more.
 PERSON_WORD_CAP: Final = 0.85
 PERSON_CHECK_FROM: Final = 0.8
-#: Words of a person's name are counterparts when this alike (SERGEY/SERGEI, ABU/ABOU)...
+#: Words of a person's name are counterparts when this alike (SERGEY/SERGEI; words of four
+#: letters or less: SHORT_WORD_FOUND, ABU/ABOU)...
 WORD_FOUND: Final = 80.0
+SHORT_WORD_FOUND: Final = 85.0
 COUNTRY_AGREES: Final = 0.03
 COUNTRY_DIFFERS: Final = -0.08
 #: Ships change flag often: a different flag says less than a different nationality.
@@ -268,7 +270,9 @@ def words_found(tokens: Sequence[str], words: Sequence[str]) -> bool:
     for word in shorter:
         if len(word) <= 2 or word in longer:
             continue
-        if any(ratio(word, other) >= WORD_FOUND for other in longer):
+        # Short words need to be closer: ALI is not AL (80), ABU is ABOU (86).
+        needed = WORD_FOUND if len(word) > 4 else SHORT_WORD_FOUND
+        if any(ratio(word, other) >= needed for other in longer):
             continue
         if len(word) >= 3 and skeleton(word) in sounds:
             continue
@@ -691,7 +695,7 @@ class Matcher:
             if len(tokens) >= 2 and len(listed) >= 2 and sim_list[p] > PERSON_WORD_CAP \
                     and not words_found(tokens, listed):
                 sim_list[p] = PERSON_WORD_CAP
-                how[p] |= HOW_WORD_MISSING
+                how[p] = HOW_WORD_MISSING
         # A near-miss on a short name (MARIA~MARINA) is often another ship.
         q_short = np.fromiter((len(v[1]) < SHORT_NAME for v in variants), dtype=bool,
                               count=len(variants))

@@ -20,7 +20,7 @@ EXPECTED = {
     "uk_ofsi_conlist_2025-04-10.xlsx": ("gb_ofsi", "2025-04-10", 4707, 87, 4702, 1),
     "eu_designated_vessels_annexXLII_2025-10-23.csv": ("eu_vessels", "2025-10-23", 556, 0, 556,
                                                        1),
-    "eu_oj_consolidated_32014R0269.csv": ("eu_oj_269_2014", "2026-07-17", 2802, 127, 2802, 0),
+    "eu_oj_consolidated_32014R0269.csv": ("eu_oj_269_2014", "2026-07-17", 2802, 127, 2802, 32),
     "eu_oj_consolidated_32014R0833.csv": ("eu_oj_833_2014", "2026-05-14", 1718, 0, 1718, 165),
     "eu_oj_consolidated_32017R1509.csv": ("eu_oj_2017_1509", "2024-12-16", 326, 0, 326, 23),
 }

@@ -116,6 +116,32 @@ def test_birth_date_and_country_raise_or_lower_the_score(ship_store: Store,
     assert "birth date 1952-10-07 agrees" in right.explanation
 
 
+def test_a_sibling_is_held_at_review_never_a_match(ship_store: Store,
+                                                   index: ScreenIndex) -> None:
+    """OFAC lists five children of Saddam Hussein: the name of one is the name of each other but
+    for the given name. Only the one named matches; the others wait for a person to look."""
+    result = one(ship_store, index, name="Ali Saddam Hussein al-Tikriti", type="person")
+    assert result.decision == "match"
+    scores = {m.entity_id: m for m in result.matches}
+    assert scores["us_ofac_sdn:8187"].score == 1.0  # AL-TIKRITI, Ali Saddam Hussein
+    siblings = [m for i, m in scores.items() if i in {
+        "us_ofac_sdn:7844", "us_ofac_sdn:7845", "us_ofac_sdn:8188", "us_ofac_sdn:8192",
+        "us_ofac_sdn:8193"}]
+    assert siblings
+    for sibling in siblings:
+        assert REVIEW_THRESHOLD <= sibling.score < MATCH_THRESHOLD
+        assert "a given name or surname differs" in sibling.explanation
+
+
+def test_a_batch_answers_each_row_as_it_would_alone(ship_store: Store,
+                                                     index: ScreenIndex) -> None:
+    """Rows are screened in batches: a row's answer never depends on the rows beside it."""
+    rows = list(real_rows(index, 300))
+    together = [r.to_dict() for r in screen(ship_store, rows, index=index, workers=1)]
+    alone = [one(ship_store, index, **row).to_dict() for row in rows[::15]]
+    assert alone == together[::15]
+
+
 def test_sources_and_schema_narrow_the_screen(ship_store: Store, index: ScreenIndex) -> None:
     [result] = screen(ship_store, [{"name": "MARIA"}], index=index, sources=["us_ofac_sdn"])
     assert CARGO in ids(result) and TANKER not in ids(result)
