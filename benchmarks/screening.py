@@ -349,7 +349,7 @@ def ours(matcher: Matcher, cases: Sequence[Case], name: str, misses: int = 0) ->
     # Recall at rank 1 looks at the best candidate whatever its score: no review floor, and
     # explanations for the reported five only (as a screen does), not for every candidate.
     ranking = Matcher(matcher.index, replace(matcher.settings, review_threshold=1e-9))
-    ranking.screen_many([case.query for case in cases[:1]])  # builds the blocking matrix
+    ranking.prepare()  # the blocking and word matrices, built before a screen's workers fork
     started = time.process_time()
     results = ranking.screen_many([case.query for case in cases])
     quality.seconds = time.process_time() - started
@@ -500,7 +500,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--raw", type=Path, default=RAW)
     parser.add_argument("--db", type=Path, help="store to (re)use; default a fresh temp store")
     parser.add_argument("--queries", type=int, default=20_000)
-    parser.add_argument("--sample", type=int, default=1000, help="queries per quality set")
+    parser.add_argument("--sample", type=int, default=2000,
+                        help="queries per quality set (the alias hold-out shares them out "
+                             "between its lists)")
     parser.add_argument("--anchor-sample", type=int, default=400,
                         help="queries per quality set scored by the anchors")
     parser.add_argument("--seed", type=int, default=20261128)

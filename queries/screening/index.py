@@ -26,10 +26,10 @@ import pickle
 import re
 import time
 from collections import defaultdict
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -40,7 +40,7 @@ from loaders._io import iso_date
 from queries.screening.text import match_tokens, skeleton, sorted_key, trigrams
 
 #: Bump when the layout of `ScreenIndex` changes: older files are rebuilt, never misread.
-INDEX_VERSION: Final = 5
+INDEX_VERSION: Final = 6
 INDEX_SUFFIX: Final = ".screen-index"
 
 #: Properties that hold a strong identifier besides IMO and MMSI (tax, registration, passport...).
@@ -110,6 +110,42 @@ class IndexedEntity:
     props: dict[str, tuple[str, ...]]
 
 
+class Entities(Sequence[IndexedEntity]):
+    """The index's nodes, each kept pickled on its own and read when first asked for: reading
+    the index file costs milliseconds, not the second that rebuilding every node object would
+    take, and a screen of a few rows only ever reads the few hundred nodes it compares."""
+
+    __slots__ = ("_blobs", "_nodes")
+
+    def __init__(self, blobs: list[bytes]) -> None:
+        self._blobs = blobs
+        self._nodes: list[IndexedEntity | None] = [None] * len(blobs)
+
+    @classmethod
+    def of(cls, entities: Iterable[IndexedEntity]) -> Entities:
+        return cls([pickle.dumps(e, protocol=pickle.HIGHEST_PROTOCOL) for e in entities])
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Entities, (self._blobs,))
+
+    def __len__(self) -> int:
+        return len(self._blobs)
+
+    @overload
+    def __getitem__(self, number: int) -> IndexedEntity: ...
+
+    @overload
+    def __getitem__(self, number: slice) -> list[IndexedEntity]: ...
+
+    def __getitem__(self, number: int | slice) -> IndexedEntity | list[IndexedEntity]:
+        if isinstance(number, slice):
+            return [self[i] for i in range(*number.indices(len(self)))]
+        node = self._nodes[number]
+        if node is None:
+            node = self._nodes[number] = pickle.loads(self._blobs[number])
+        return node
+
+
 @dataclass(slots=True)
 class Postings:
     """Feature -> entry ids as compressed rows: `data[offsets[i]:offsets[i + 1]]`."""
@@ -145,7 +181,9 @@ class ScreenIndex:
 
     generation: int
     fingerprint: str
-    entities: list[IndexedEntity]
+    entities: Entities
+    #: Each entity's sources (the screen's `--sources` filter reads them for every node).
+    entity_sources: list[tuple[str, ...]]
     entry_entity: npt.NDArray[np.int32]
     #: Each entity's first entry: an entity's entries are consecutive, in the order of its names.
     entity_first_entry: npt.NDArray[np.int32]
@@ -315,7 +353,8 @@ def build_index(
     return ScreenIndex(
         generation=store.generation(),
         fingerprint=store_fingerprint(store),
-        entities=entities,
+        entities=Entities.of(entities),
+        entity_sources=[e.sources for e in entities],
         entry_entity=np.asarray(entry_entity, dtype=np.int32),
         entity_first_entry=np.asarray(first_entry, dtype=np.int32),
         entry_norm=np.asarray(entry_norm, dtype=np.float32),

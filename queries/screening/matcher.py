@@ -329,8 +329,8 @@ class Matcher:
         self._n_entries = len(index.entry_entity)
         self._entry_allowed: Any = None
         if self.settings.sources is not None:
-            screened = np.array([any(s in self.settings.sources for s in e.sources)
-                                 for e in index.entities], dtype=bool)
+            screened = np.array([any(s in self.settings.sources for s in sources)
+                                 for sources in index.entity_sources], dtype=bool)
             self._entry_allowed = screened[index.entry_entity]
         classes = np.array([_schema_class(s) for s in index.schemata] or [0], dtype=np.int8)
         self._entry_class: list[int] = classes[index.entry_schema].tolist()
