@@ -334,7 +334,7 @@ def vessel_cases(rng: random.Random, index: ScreenIndex, sample: int) -> tuple[l
             name = typo(rng, name)
         if rng.random() < 0.3:
             name = f"M/V {name}"
-        imo = sorted(entity.imos)[0]
+        imo = entity.imos[0]
         with_imo.append(Case(query_of({"name": name, "imo": imo}, n), frozenset({entity.id}),
                              "vessel+imo"))
         without.append(Case(query_of({"name": name, "schema": "Vessel"}, n),
@@ -428,7 +428,7 @@ def anchors(matcher: Matcher, cases: Sequence[Case], name: str,
         for n in numbers:
             if n not in proxies:
                 e = entities[n]
-                proxies[n] = ftm_proxy(e.schema, e.props, e.id)
+                proxies[n] = ftm_proxy(e.schema, matcher.index.entity_props[n], e.id)
         candidate_lists.append((query_proxy(case.query, f"query-{name}-{len(candidate_lists)}"),
                                 numbers))
     out = {}

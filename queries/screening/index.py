@@ -29,7 +29,7 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final, overload
+from typing import Any, Final, TypeVar, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -40,7 +40,7 @@ from loaders._io import iso_date
 from queries.screening.text import match_tokens, skeleton, sorted_key, trigrams
 
 #: Bump when the layout of `ScreenIndex` changes: older files are rebuilt, never misread.
-INDEX_VERSION: Final = 6
+INDEX_VERSION: Final = 8
 INDEX_SUFFIX: Final = ".screen-index"
 
 #: Properties that hold a strong identifier besides IMO and MMSI (tax, registration, passport...).
@@ -54,6 +54,8 @@ DATE_PROPS: Final = ("birthDate", "buildDate", "incorporationDate")
 #: Properties kept verbatim for building FtM proxies of a node (the benchmark's anchors).
 FTM_PROPS: Final = (*NAME_PROPERTIES, "imoNumber", "mmsi", *IDENTIFIER_PROPS, *COUNTRY_PROPS,
                     "birthDate", "buildDate", "incorporationDate", "callSign", "gender")
+
+T = TypeVar("T")
 
 _NOT_ALNUM: Final = re.compile(r"[^0-9A-Z]+")
 
@@ -100,50 +102,51 @@ class IndexedEntity:
     plains: tuple[str, ...]
     #: Each name's tokens' consonant skeletons (`text.skeleton`), sorted and space-joined.
     skeletons: tuple[str, ...]
-    imos: frozenset[str]
-    mmsis: frozenset[str]
-    identifiers: frozenset[str]
-    countries: frozenset[str]
+    #: Sorted tuples, not sets: a node is unpickled each time a screen first reads it, and
+    #: tuples unpickle several times faster (each set has a few members at most).
+    imos: tuple[str, ...]
+    mmsis: tuple[str, ...]
+    identifiers: tuple[str, ...]
+    countries: tuple[str, ...]
     dates: tuple[str, ...]
     sources: tuple[str, ...]
     programs: tuple[str, ...]
-    props: dict[str, tuple[str, ...]]
 
 
-class Entities(Sequence[IndexedEntity]):
-    """The index's nodes, each kept pickled on its own and read when first asked for: reading
-    the index file costs milliseconds, not the second that rebuilding every node object would
-    take, and a screen of a few rows only ever reads the few hundred nodes it compares."""
+class Lazy(Sequence[T]):
+    """Values kept pickled one by one and read when first asked for: reading the index file
+    costs milliseconds, not the second that rebuilding every node object would take, and a
+    screen of a few rows only ever reads the few hundred nodes it compares."""
 
-    __slots__ = ("_blobs", "_nodes")
+    __slots__ = ("_blobs", "_values")
 
     def __init__(self, blobs: list[bytes]) -> None:
         self._blobs = blobs
-        self._nodes: list[IndexedEntity | None] = [None] * len(blobs)
+        self._values: list[T | None] = [None] * len(blobs)
 
     @classmethod
-    def of(cls, entities: Iterable[IndexedEntity]) -> Entities:
-        return cls([pickle.dumps(e, protocol=pickle.HIGHEST_PROTOCOL) for e in entities])
+    def of(cls, values: Iterable[T]) -> Lazy[T]:
+        return cls([pickle.dumps(v, protocol=pickle.HIGHEST_PROTOCOL) for v in values])
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (Entities, (self._blobs,))
+        return (Lazy, (self._blobs,))
 
     def __len__(self) -> int:
         return len(self._blobs)
 
     @overload
-    def __getitem__(self, number: int) -> IndexedEntity: ...
+    def __getitem__(self, number: int) -> T: ...
 
     @overload
-    def __getitem__(self, number: slice) -> list[IndexedEntity]: ...
+    def __getitem__(self, number: slice) -> list[T]: ...
 
-    def __getitem__(self, number: int | slice) -> IndexedEntity | list[IndexedEntity]:
+    def __getitem__(self, number: int | slice) -> T | list[T]:
         if isinstance(number, slice):
             return [self[i] for i in range(*number.indices(len(self)))]
-        node = self._nodes[number]
-        if node is None:
-            node = self._nodes[number] = pickle.loads(self._blobs[number])
-        return node
+        value = self._values[number]
+        if value is None:
+            value = self._values[number] = pickle.loads(self._blobs[number])
+        return value
 
 
 @dataclass(slots=True)
@@ -181,7 +184,10 @@ class ScreenIndex:
 
     generation: int
     fingerprint: str
-    entities: Entities
+    entities: Lazy[IndexedEntity]
+    #: Each entity's properties as stated, FtM-named (names, identifiers, countries, dates):
+    #: the benchmark builds the anchors' FtM entities from them; screening never reads them.
+    entity_props: Lazy[dict[str, tuple[str, ...]]]
     #: Each entity's sources (the screen's `--sources` filter reads them for every node).
     entity_sources: list[tuple[str, ...]]
     entry_entity: npt.NDArray[np.int32]
@@ -246,6 +252,7 @@ def build_index(
         if allowed is None or listing.provenance.source in allowed:
             programs[listing.entity].setdefault(listing.program)
     entities: list[IndexedEntity] = []
+    props_of: list[dict[str, tuple[str, ...]]] = []
     entry_entity: list[int] = []
     first_entry: list[int] = []
     entry_norm: list[float] = []
@@ -318,16 +325,16 @@ def build_index(
         entities.append(IndexedEntity(
             id=cid, schema=schema, caption=caption, names=tuple(names), name_props=tuple(props),
             keys=tuple(keys), plains=tuple(plains), skeletons=tuple(skeletons),
-            imos=frozenset(imos),
-            mmsis=frozenset(mmsis), identifiers=frozenset(identifiers),
-            countries=frozenset(countries), dates=dates,
+            imos=tuple(sorted(imos)), mmsis=tuple(sorted(mmsis)),
+            identifiers=tuple(sorted(identifiers)), countries=tuple(sorted(countries)),
+            dates=dates,
             sources=member_sources or tuple(sorted(fact_sources)),
             programs=tuple(programs.get(cid, {})),
-            # An excluded name is left out of the verbatim properties too: the benchmark's
-            # anchors build their candidates from these and must not see a held-out alias.
-            props={p: tuple(dict.fromkeys(x for x in v if x not in dropped))
-                   for p, v in values.items() if p in FTM_PROPS},
         ))
+        # An excluded name is left out of the verbatim properties too: the benchmark's anchors
+        # build their candidates from these and must not see a held-out alias.
+        props_of.append({p: tuple(dict.fromkeys(x for x in v if x not in dropped))
+                         for p, v in values.items() if p in FTM_PROPS})
 
     current: str | None = None
     values: dict[str, list[str]] = defaultdict(list)
@@ -353,7 +360,8 @@ def build_index(
     return ScreenIndex(
         generation=store.generation(),
         fingerprint=store_fingerprint(store),
-        entities=Entities.of(entities),
+        entities=Lazy.of(entities),
+        entity_props=Lazy.of(props_of),
         entity_sources=[e.sources for e in entities],
         entry_entity=np.asarray(entry_entity, dtype=np.int32),
         entity_first_entry=np.asarray(first_entry, dtype=np.int32),

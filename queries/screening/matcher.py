@@ -732,7 +732,7 @@ class Matcher:
             score = 1.0
         else:
             if query.countries and entity.countries:
-                if not entity.countries.isdisjoint(query.countries):
+                if any(c in entity.countries for c in query.countries):
                     features["country"] = COUNTRY_AGREES
                 else:
                     features["country"] = (FLAG_DIFFERS if entity.schema == "Vessel"
@@ -763,24 +763,24 @@ class Matcher:
         if "country" in features:
             delta = features["country"]
             if delta > 0:
-                shared = sorted(set(query.countries) & entity.countries)
+                shared = sorted(set(query.countries).intersection(entity.countries))
                 reasons.append(f"country {shared[0]} agrees ({delta:+.2f})")
             else:
                 reasons.append(f"country {'/'.join(query.countries)} differs from "
-                               f"{'/'.join(sorted(entity.countries))} ({delta:+.2f})")
+                               f"{'/'.join(entity.countries)} ({delta:+.2f})")
         if "date" in features and query.date:
             reasons.append(self._date(query.date, entity)[1])
         if (not decisive and query.mmsi and entity.mmsis and entity.schema == "Vessel"):
             reasons.append(f"MMSI {query.mmsi} is not this ship's "
-                           f"({', '.join(sorted(entity.mmsis))}), but MMSIs are reassigned "
+                           f"({', '.join(entity.mmsis)}), but MMSIs are reassigned "
                            "so this only informs")
         if "imo_conflict" in features:
             reasons.insert(0, f"IMO {query.imo} conflicts with this ship's IMO "
-                              f"{', '.join(sorted(entity.imos))} (held at "
+                              f"{', '.join(entity.imos)} (held at "
                               f"{IMO_CONFLICT_CAP:.2f})")
         return Match(
             entity_id=entity.id, caption=entity.caption, schema=entity.schema, score=score,
-            matched_name=entity.names[best_i], imo=", ".join(sorted(entity.imos)) or None,
+            matched_name=entity.names[best_i], imo=", ".join(entity.imos) or None,
             sources=entity.sources, programs=entity.programs, explanation="; ".join(reasons),
             features=features,
         )
