@@ -47,6 +47,11 @@ IMO_CONFLICT_CAP: Final = 0.5
 #: VLADIMIROVICH matches; AL JIHAD in AL QAIDA OF JIHAD IN THE ARABIAN PENINSULA does not.
 SUBSET_FACTOR: Final = 0.8
 SUBSET_COVER: Final = 0.15
+#: A one-word name that is a word of a longer query (CITADEL for CITADEL HOLDING) counts
+#: between ONE_WORD_FACTOR and ONE_WORD_MAX, by the share of the query's rarity it holds:
+#: never a match on its own.
+ONE_WORD_FACTOR: Final = 0.7
+ONE_WORD_MAX: Final = ONE_WORD_FACTOR + SUBSET_COVER
 #: Word-by-word similarity (for spelling variants across transliterations: SERGEY/SERGEI) is
 #: computed when the whole-name measures stay under this, and counts this much of a full match.
 SOFT_TOKENS_BELOW: Final = 0.9
@@ -658,21 +663,38 @@ class Matcher:
             up = subset > sims[near]
             sims[near[up]] = subset[up]
             how[near[up]] = HOW_SUBSET
+        # A name of one word that is a word of the query's (CITADEL in CITADEL HOLDING): at
+        # most review, by the share of the query's rarity it holds.
+        near = np.flatnonzero(many[which] & ~self._entry_spaced[at] & (sims < ONE_WORD_MAX))
+        if len(near):
+            chosen = near.tolist()
+            cover = self._covers([(variants[pair_variant[p]][5], variants[pair_variant[p]][6])
+                                  for p in chosen], at[near])
+            one_word = np.where(cover > 0.0, ONE_WORD_FACTOR + SUBSET_COVER * cover, 0.0)
+            up = one_word > sims[near]
+            sims[near[up]] = one_word[up]
+            how[near[up]] = HOW_SUBSET
         # Each (query, node)'s closest name, first found on ties.
         pair_node = self._entry_entity_np[at]
         groups = np.asarray(pair_query, dtype=np.int64) * len(self._entities) + pair_node
         sim_list = sims.tolist()
         exact_queries = {pair_query[p] for p in np.flatnonzero(exact).tolist()}
-        softs: dict[int, list[int]] = {}
-        for p in _first_per_group(groups, sims).tolist():
+        # Word by word for the nodes closest as written and for those the blocking ranked
+        # first (the rarest words shared: TUPIKIN, NIKOLAY finds TUPIKIN, NIKOLAI
+        # ALEKSANDROVICH there, far down as written).
+        softs: dict[int, list[tuple[int, int]]] = {}
+        winners = _first_per_group(groups, sims).tolist()
+        ranks = _first_per_group(groups, -np.arange(len(groups))).tolist()
+        for p, rank in zip(winners, ranks, strict=True):
             if SOFT_FLOOR <= sim_list[p] < SOFT_TOKENS_BELOW:
-                softs.setdefault(pair_query[p], []).append(p)
-        for q, pairs in softs.items():
+                softs.setdefault(pair_query[p], []).append((p, rank))
+        for q, found in softs.items():
             query = queries[q]
             if q in exact_queries and not (query.countries or query.date):
                 continue
-            pairs.sort(key=lambda p: -sim_list[p])
-            for p in pairs[:SOFT_NODES]:
+            nearest = sorted(found, key=lambda f: -sim_list[f[0]])[:SOFT_NODES]
+            earliest = sorted(found, key=lambda f: f[1])[:SOFT_NODES]
+            for p in dict.fromkeys(f[0] for f in (*nearest, *earliest)):
                 tokens = variants[pair_variant[p]][0]
                 written = plains[pair_entry[p]].split()
                 if len(tokens) < 2 and len(written) < 2:
