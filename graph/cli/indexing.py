@@ -8,7 +8,7 @@ from contextlib import ExitStack
 
 from graph.cli.app import err_console, progress_bar
 from graph.store import Store
-from queries.screening.index import refresh_index
+from queries.screening.index import ScreenIndex, refresh_index
 
 
 def refresh_screen_index(store: Store, since: int) -> None:
@@ -27,9 +27,13 @@ def refresh_screen_index(store: Store, since: int) -> None:
 
         refreshed = refresh_index(store, since, progress=progress)
     if refreshed is not None:
-        err_console.print(f"screening index: {len(refreshed.index.entities):,} entities, built "
-                          f"in {refreshed.seconds:.1f} s", markup=False, highlight=False,
-                          soft_wrap=True)
+        say_built(refreshed.index, refreshed.seconds)
 
 
-__all__ = ["refresh_screen_index"]
+def say_built(index: ScreenIndex, seconds: float) -> None:
+    """The one line on stderr that says an index was built."""
+    err_console.print(f"screening index: {len(index.entities):,} entities, built in "
+                      f"{seconds:.1f} s", markup=False, highlight=False, soft_wrap=True)
+
+
+__all__ = ["refresh_screen_index", "say_built"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,9 +21,10 @@ from graph.cli.app import (
     print_json,
     progress_bar,
 )
+from graph.cli.indexing import say_built
 from graph.errors import QueryError
 from queries.screen import explain, make_settings, screen_with
-from queries.screening.index import ScreenIndex, ensure_index, index_path
+from queries.screening.index import ScreenIndex, ensure_index
 from queries.screening.io import OUTPUT_SUFFIXES, TableWriter, read_rows, write_jsonl
 from queries.screening.matcher import (
     DEFAULT_LIMIT,
@@ -35,12 +37,11 @@ from queries.screening.matcher import (
 
 
 def _index(store: Any, rebuild: bool) -> ScreenIndex:
+    started = time.perf_counter()
     with progress_bar("building the screening index") as progress:
         index, built = ensure_index(store, rebuild=rebuild, progress=progress)
     if built:
-        err_console.print(f"screening index built: {len(index.entities):,} entities, "
-                          f"{len(index.entry_entity):,} names -> {index_path(store)}",
-                          markup=False, highlight=False, soft_wrap=True)
+        say_built(index, time.perf_counter() - started)
     return index
 
 
