@@ -56,13 +56,11 @@ ONE_WORD_MAX: Final = ONE_WORD_FACTOR + SUBSET_COVER
 #: computed when the whole-name measures stay under this, and counts this much of a full match.
 SOFT_TOKENS_BELOW: Final = 0.9
 SOFT_FACTOR: Final = 0.95
-#: ... but not for names this unlike (nothing word by word would rescue), and only for the
-#: closest few names of a node.
+#: ... but not for names this unlike (nothing word by word would rescue), only for each node's
+#: closest name, and only for the SOFT_NODES nodes closest to the query as written and the
+#: SOFT_NODES the blocking ranked first (it runs in Python, a call per pair).
 SOFT_FLOOR: Final = 0.4
-SOFT_NAMES: Final = 1
-#: ... of the nodes closest to the query as written: the word-by-word measure reorders close
-#: candidates; it does not rescue a name far down the list.
-SOFT_NODES: Final = int(__import__("os").environ.get("SOFT_NODES", "3"))
+SOFT_NODES: Final = 3
 #: A name alike letter by letter scores at most this much above its word-by-word similarity.
 RARE_SLACK: Final = 0.1
 #: Words the index does not know weigh like a word this many names hold.
@@ -594,8 +592,9 @@ class Matcher:
 
         Every (query, candidate name) pair of the batch is compared in a few rapidfuzz calls.
         Word by word (`soft_tokens`) only for the closest name of the SOFT_NODES nodes nearest
-        each query, and only where it can change the answer: not once another node matched the
-        query exactly, unless country or date could still move the scores."""
+        each query as written and of the SOFT_NODES the blocking ranked first, and only where it
+        can change the answer: not once another node matched the query exactly, unless country
+        or date could still move the scores."""
         index = self.index
         keys, plains, skeletons = index.entry_keys, index.entry_plains, index.entry_skeletons
         entry_class, first = self._entry_class, self._first
