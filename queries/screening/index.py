@@ -40,7 +40,7 @@ from loaders._io import iso_date
 from queries.screening.text import match_tokens, skeleton, sorted_key, trigrams
 
 #: Bump when the layout of `ScreenIndex` changes: older files are rebuilt, never misread.
-INDEX_VERSION: Final = 8
+INDEX_VERSION: Final = 9
 INDEX_SUFFIX: Final = ".screen-index"
 
 #: Properties that hold a strong identifier besides IMO and MMSI (tax, registration, passport...).
@@ -188,7 +188,9 @@ class ScreenIndex:
     #: Each entity's properties as stated, FtM-named (names, identifiers, countries, dates):
     #: the benchmark builds the anchors' FtM entities from them; screening never reads them.
     entity_props: Lazy[dict[str, tuple[str, ...]]]
-    #: Each entity's sources (the screen's `--sources` filter reads them for every node).
+    #: Each entity's id and sources, beside the lazy nodes: ranking by score and id, and the
+    #: screen's `--sources` filter, read them for every candidate.
+    entity_ids: list[str]
     entity_sources: list[tuple[str, ...]]
     entry_entity: npt.NDArray[np.int32]
     #: Each entity's first entry: an entity's entries are consecutive, in the order of its names.
@@ -362,6 +364,7 @@ def build_index(
         fingerprint=store_fingerprint(store),
         entities=Lazy.of(entities),
         entity_props=Lazy.of(props_of),
+        entity_ids=[e.id for e in entities],
         entity_sources=[e.sources for e in entities],
         entry_entity=np.asarray(entry_entity, dtype=np.int32),
         entity_first_entry=np.asarray(first_entry, dtype=np.int32),

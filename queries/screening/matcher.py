@@ -843,19 +843,34 @@ class Matcher:
         floors = [floor if not (q.imo or q.mmsi or q.identifiers or q.countries or q.date)
                   else 0.0 for q in live]
         names = iter(self._names_many(live, candidates, floors))
+        ids = self.index.entity_ids
         results = []
         for query in queries:
             if query.error:
                 results.append(Result(query.row, query.id, "review", [], query.error,
                                       query.warnings))
                 continue
-            scored = []
-            for number, (name, best_i, how) in next(names).items():
-                entity = self._entities[number]
-                score, features, decisive = self._features(query, entity, max(name, 0.0))
-                if score >= floor:
-                    scored.append((score, entity.id, entity, features, decisive, best_i, how))
-            scored.sort(key=lambda m: (-m[0], m[1]))
+            found = next(names)
+            if query.imo or query.mmsi or query.identifiers or query.countries or query.date:
+                scored = []
+                for number, (name, best_i, how) in found.items():
+                    entity = self._entities[number]
+                    score, features, decisive = self._features(query, entity, max(name, 0.0))
+                    if score >= floor:
+                        scored.append((score, entity.id, entity, features, decisive, best_i,
+                                       how))
+                scored.sort(key=lambda m: (-m[0], m[1]))
+            else:
+                # The score is the name similarity: rank by it and the node's id, and read
+                # only the nodes reported.
+                ranked = sorted(
+                    ((round(min(max(name, 0.0), 1.0), 4), ids[number], number, best_i, how)
+                     for number, (name, best_i, how) in found.items() if name >= floor),
+                    key=lambda m: (-m[0], m[1]))
+                if not keep_all:
+                    ranked = ranked[: settings.limit]
+                scored = [(score, node_id, self._entities[number], {"name": score}, None,
+                           best_i, how) for score, node_id, number, best_i, how in ranked]
             if not keep_all:
                 scored = scored[: settings.limit]
             # Explanations only for the matches reported.
