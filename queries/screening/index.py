@@ -37,10 +37,10 @@ import numpy.typing as npt
 from graph.identifiers import clean_imo_company, clean_imo_ship, clean_mmsi
 from graph.store import NAME_PROPERTIES, Store
 from loaders._io import iso_date
-from queries.screening.text import match_tokens, skeleton, sorted_key, trigrams
+from queries.screening.text import given_first, match_tokens, skeleton, sorted_key, trigrams
 
 #: Bump when the layout of `ScreenIndex` changes: older files are rebuilt, never misread.
-INDEX_VERSION: Final = 11
+INDEX_VERSION: Final = 12
 INDEX_SUFFIX: Final = ".screen-index"
 
 #: Properties that hold a strong identifier besides IMO and MMSI (tax, registration, passport...).
@@ -225,6 +225,8 @@ class ScreenIndex:
     entry_keys: list[str]
     entry_plains: list[str]
     entry_skeletons: list[str]
+    #: Each entry's words in written order, given names first (`text.given_first`).
+    entry_given_first: list[str]
     tokens: Postings
     grams: Postings
     #: Token skeletons (two letters or more) -> entries: transliteration variants meet here.
@@ -277,6 +279,7 @@ def build_index(
     first_entry: list[int] = []
     entry_norm: list[float] = []
     entry_schema: list[int] = []
+    entry_given_first: list[str] = []
     schema_codes: dict[str, int] = {}
     token_lists: dict[str, list[int]] = defaultdict(list)
     gram_lists: dict[str, list[int]] = defaultdict(list)
@@ -312,6 +315,7 @@ def build_index(
             props.append(prop)
             keys.append(key)
             plains.append(" ".join(tokens))
+            entry_given_first.append(given_first(name, schema))
             sounds = [skeleton(t) for t in tokens]
             skeletons.append(" ".join(sorted(sounds)))
             for sound in set(sounds):
@@ -392,6 +396,7 @@ def build_index(
         entry_keys=[k for e in entities for k in e.keys],
         entry_plains=[p for e in entities for p in e.plains],
         entry_skeletons=[s for e in entities for s in e.skeletons],
+        entry_given_first=entry_given_first,
         tokens=Postings.build(token_lists),
         grams=Postings.build(gram_lists),
         sounds=Postings.build(sound_lists),

@@ -28,9 +28,17 @@ from typing import Any, Final
 import numpy as np
 from rapidfuzz import fuzz
 from rapidfuzz.process import cpdist
+from rigour.names import remove_person_prefixes
 
 from queries.screening.index import IndexedEntity, ScreenIndex
-from queries.screening.text import ORG_SCHEMATA, match_tokens, skeleton, sorted_key, trigrams
+from queries.screening.text import (
+    ORG_SCHEMATA,
+    given_first,
+    match_tokens,
+    skeleton,
+    sorted_key,
+    trigrams,
+)
 
 #: Default decision thresholds (calibrated with benchmarks/screening.py: at 0.90 precision on
 #: the perturbed and cross-list sets stays above 0.98 while typos of long names still match).
@@ -75,6 +83,12 @@ SHORT_NAME_PENALTY: Final = 0.06
 #: Checked for names this alike or more.
 PERSON_WORD_CAP: Final = 0.85
 PERSON_CHECK_FROM: Final = 0.8
+#: Words before a person's name that are a title, not a given name (rigour's person prefixes,
+#: Mr, Dr..., are checked besides): SHEIKH HASSAN DAHIR AWEYS is HASSAN DAHIR AWEYS.
+HONORIFICS: Final = frozenset({
+    "sheikh", "shaykh", "sheik", "shaikh", "haji", "hajji", "hadji", "mullah", "mulla",
+    "maulana", "mawlana", "maulvi", "mawlawi", "moulavi", "sayyid", "sayed", "syed", "imam",
+    "qari", "hafiz", "ustadh", "ustad", "emir", "amir", "general", "colonel", "major"})
 #: Words of a person's name are counterparts when this alike (SERGEY/SERGEI; words of four
 #: letters or less: SHORT_WORD_FOUND, ABU/ABOU)...
 WORD_FOUND: Final = 80.0
@@ -118,12 +132,16 @@ HOW_SOFT: Final = 8
 HOW_HELD: Final = 16
 HOW_SHORT: Final = 32
 HOW_WORD_MISSING: Final = 64
+HOW_NAME_CHAIN: Final = 128
 HOW_NOTES: Final = ((HOW_SOUND, "sounds alike: transliteration variants"),
                     (HOW_SUBSET, "one name holds the other's words"),
                     (HOW_SOFT, "word by word, rare words weigh more"),
                     (HOW_HELD, "rare words differ, held to word-by-word"),
                     (HOW_WORD_MISSING, f"a given name or surname differs, held at "
-                                       f"{PERSON_WORD_CAP:.2f}"))
+                                       f"{PERSON_WORD_CAP:.2f}"),
+                    (HOW_NAME_CHAIN, f"one name is the other's after a given name (a parent "
+                                     f"or child in a name chain), held at "
+                                     f"{PERSON_WORD_CAP:.2f}"))
 
 #: Which node schemata a query schema can match.
 COMPATIBLE: Final[dict[str, frozenset[str]]] = {
@@ -283,6 +301,19 @@ def words_found(tokens: Sequence[str], words: Sequence[str]) -> bool:
             continue
         return False
     return True
+
+
+def name_chain(ones: Collection[str], others: Collection[str]) -> bool:
+    """Whether a name, in one of its written orders, is another's with one more given name in
+    front (`ones` and `others`: each name's words in written order, as written and given
+    names first)."""
+    for longer, shorter in ((ones, others), (others, ones)):
+        for name in longer:
+            first, _, rest = name.partition(" ")
+            if rest and rest in shorter and first not in HONORIFICS \
+                    and remove_person_prefixes(name) == name:
+                return True
+    return False
 
 
 @lru_cache(maxsize=50_000)
@@ -710,13 +741,26 @@ class Matcher:
         # ALEKSANDR / ALEKSEI ALEKSANDROVICH ZHURAVLEV) are relatives, not one person.
         persons = np.flatnonzero(self._entry_person[at] & ~exact
                                  & (np.asarray(sim_list) >= PERSON_CHECK_FROM))
+        # A name that is the other's but for a given name before it is a name chain (ALI
+        # SADDAM HUSSEIN AL-TIKRITI, son of SADDAM HUSSEIN AL-TIKRITI): another person, or
+        # at best one a person must look at.
+        given = index.entry_given_first
         for p in persons.tolist():
+            if sim_list[p] <= PERSON_WORD_CAP:
+                continue
+            query = queries[pair_query[p]]
             tokens = variants[pair_variant[p]][0]
             listed = keys[pair_entry[p]].split()
-            if len(tokens) >= 2 and len(listed) >= 2 and sim_list[p] > PERSON_WORD_CAP \
-                    and not words_found(tokens, listed):
+            if len(tokens) < 2 or len(listed) < 2:
+                continue
+            if not words_found(tokens, listed):
                 sim_list[p] = PERSON_WORD_CAP
                 how[p] = HOW_WORD_MISSING
+            elif abs(len(tokens) - len(listed)) == 1 and name_chain(
+                    {" ".join(tokens), given_first(query.name, query.schema or "Person")},
+                    {plains[pair_entry[p]], given[pair_entry[p]]}):
+                sim_list[p] = PERSON_WORD_CAP
+                how[p] = HOW_NAME_CHAIN
         # A near-miss on a short name (MARIA~MARINA) is often another ship.
         q_short = np.fromiter((len(v[1]) < SHORT_NAME for v in variants), dtype=bool,
                               count=len(variants))

@@ -32,6 +32,16 @@ def match_tokens(name: str, schema: str | None) -> tuple[str, ...]:
     return tuple(norm.split())
 
 
+@lru_cache(maxsize=200_000)
+def given_first(name: str, schema: str | None) -> str:
+    """A name's words in written order, given names first: lists write people "SURNAME, Given
+    Names", which becomes "given names surname"; a name without one comma stays as written."""
+    surname, comma, given = name.partition(",")
+    if not comma or "," in given:
+        return " ".join(match_tokens(name, schema))
+    return " ".join((*match_tokens(given, schema), *match_tokens(surname, schema)))
+
+
 def sorted_key(tokens: tuple[str, ...]) -> str:
     """Tokens in alphabetical order, space-joined: word order no longer counts."""
     return " ".join(sorted(tokens))

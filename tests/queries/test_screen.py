@@ -21,7 +21,7 @@ from graph.store import Store
 from queries.screen import explain, screen, screen_frame
 from queries.screening.index import ScreenIndex, ensure_index, index_path
 from queries.screening.io import map_columns, parse_row
-from queries.screening.matcher import MATCH_THRESHOLD, REVIEW_THRESHOLD, Result
+from queries.screening.matcher import MATCH_THRESHOLD, REVIEW_THRESHOLD, Result, name_chain
 from tests.conftest import DEMO, GUR
 
 TANKER = "vessel:IMO9198783"  # MARIA, oil products tanker, GUR + tak + demo registry
@@ -131,6 +131,20 @@ def test_a_sibling_is_held_at_review_never_a_match(ship_store: Store,
     for sibling in siblings:
         assert REVIEW_THRESHOLD <= sibling.score < MATCH_THRESHOLD
         assert "a given name or surname differs" in sibling.explanation
+    # His father's name is his without his own given name: a name chain, review at most.
+    father = scores.get("us_ofac_sdn:7843")  # AL-TIKRITI, Saddam Hussein
+    assert father is None or father.score < MATCH_THRESHOLD
+
+
+@pytest.mark.parametrize(("one", "other", "chain"), [
+    ("ali saddam hussein al tikriti", "saddam hussein al tikriti", True),
+    ("saddam hussein al tikriti", "ali saddam hussein al tikriti", True),
+    ("sheikh hassan dahir aweys", "hassan dahir aweys", False),  # a title, not a given name
+    ("dr ali hassan", "ali hassan", False),
+    ("sergey vladimirovich matviyenko", "sergey matviyenko", False),  # a patronymic
+])
+def test_name_chain(one: str, other: str, chain: bool) -> None:
+    assert name_chain({one}, {other}) is chain
 
 
 def test_a_batch_answers_each_row_as_it_would_alone(ship_store: Store,
