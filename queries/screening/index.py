@@ -11,10 +11,11 @@ store it was built from: it is trusted as much as the store file itself.
 
 Blocking: each distinct name of each node is one *entry*. Postings map every token, every
 token's consonant skeleton and every token trigram to the entries that contain it
-(compressed-row arrays, so the whole index is a few numpy arrays and loads in a fraction of a
-second). A query gathers the postings of its rarest features, weights them by inverse document
-frequency and keeps the best entries: a query is compared with a few dozen names, never with
-every name.
+(compressed-row arrays). A query gathers the postings of its rarest features, weights them by
+inverse document frequency and keeps the best entries: a query is compared with a few dozen
+names, never with every name. The entries' keys are flat lists of strings; the nodes themselves
+are pickled one by one and read when first compared (`Lazy`), so the whole file loads in about
+a tenth of a second.
 """
 
 from __future__ import annotations
@@ -448,8 +449,6 @@ def ensure_index(
     with contextlib.suppress(OSError):
         save_index(index, path)
     return index, True
-
-
 
 
 @dataclass(frozen=True, slots=True)
