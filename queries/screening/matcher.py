@@ -1,4 +1,5 @@
-"""Scoring one query against the index: blocking, named features, a score and its explanation.
+"""Scoring queries against the index, a batch at a time: blocking, named features, a score and
+its explanation.
 
 The score is the best name similarity between the query and any name of the node (0..1), moved
 by the other features; a strong identifier decides on its own:
@@ -12,7 +13,9 @@ by the other features; a strong identifier decides on its own:
   the patronymic) counts `SUBSET_FACTOR` of a full match; a near-miss on a short name
   (MARIA~MARINA) loses `SHORT_NAME_PENALTY`, since one letter there is often another ship;
   names whose consonant skeletons agree (`text.skeleton`: SHUGAEV/SHUGAYEV, MHMD/MUHAMMAD) are
-  transliteration variants, and rise by at most `SOUND_RAISE`.
+  transliteration variants, and rise by at most `SOUND_RAISE`. Two people whose names differ in
+  a whole word (siblings) or by one given name in front (a name chain: a parent or child) are
+  held at `PERSON_WORD_CAP`, review.
 * `country`, `date` (birth date of a person, build year of a vessel): agreement raises the score a
   little, disagreement lowers it more.
 """
