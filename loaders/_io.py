@@ -67,6 +67,20 @@ def csv_rows(
         raise SourceError(path, f"malformed CSV: {reason}", f"line {reader.line_num}") from None
 
 
+def table_rows(
+    path: Path, rows: Iterator[tuple[int, list[str]]], width: int, *, skip_blank: bool = True
+) -> Iterator[tuple[int, list[str]]]:
+    """The data rows after the header: (line number, fields), blank rows skipped (unless
+    `skip_blank` is off), a row of another width than the header an error naming its line."""
+    for line, fields in rows:
+        if skip_blank and not any(f.strip() for f in fields):
+            continue
+        if len(fields) != width:
+            raise SourceError(path, f"expected {width} fields, found {len(fields)}",
+                              f"line {line}")
+        yield line, fields
+
+
 def require_columns(path: Path, header: Sequence[str], required: Sequence[str]) -> dict[str, int]:
     """Column positions by lower-cased, stripped name; missing required columns are an error."""
     index = {name.strip().lower(): i for i, name in enumerate(header)}

@@ -29,7 +29,7 @@ from graph.errors import SourceError
 from graph.identifiers import clean_imo_company, clean_imo_ship, clean_mmsi, country_code
 from graph.model import Entity, ListMeta, Problem, Record, Relation, RelationKind, Sanction, Schema
 from graph.normalize import normalize_name
-from loaders._io import clean, csv_rows, iso_date, read_text, require_columns
+from loaders._io import clean, csv_rows, iso_date, read_text, require_columns, table_rows
 from loaders._parties import state_topic
 
 FORMAT: Final = "eu_oj_csv"
@@ -156,12 +156,7 @@ def load(path: Path) -> Iterator[Record]:
     by_name: dict[str, set[str]] = defaultdict(set)
     sanctions: list[Sanction] = []
     problems: list[Problem] = []
-    for line, fields in rows:
-        if not any(f.strip() for f in fields):
-            continue
-        if len(fields) != len(header):
-            raise SourceError(path, f"expected {len(header)} fields, found {len(fields)}",
-                              f"line {line}")
+    for line, fields in table_rows(path, rows, len(header)):
         row = dict(zip(names, fields, strict=True))
         row_celex = row["celex"].strip()
         if celex is None:

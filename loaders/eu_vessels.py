@@ -27,6 +27,7 @@ from loaders._io import (
     read_bytes,
     read_text,
     require_columns,
+    table_rows,
 )
 
 FORMAT: Final = "eu_vessels_csv"
@@ -82,12 +83,7 @@ def load(path: Path) -> Iterator[Record]:
     col = require_columns(path, header, COLUMNS)
     yield ListMeta(date_in_name(path))
     seen: dict[str, int] = {}
-    for line, fields in rows:
-        if not any(f.strip() for f in fields):
-            continue
-        if len(fields) != len(header):
-            raise SourceError(path, f"expected {len(header)} fields, found {len(fields)}",
-                              f"line {line}")
+    for line, fields in table_rows(path, rows, len(header)):
         raw_name = fields[col["vessel name"]]
         raw_imo = clean(fields[col["imo number"]]) or ""
         imo = clean_imo_ship(raw_imo)

@@ -62,7 +62,7 @@ from graph.model import (
     ShipRole,
 )
 from graph.normalize import normalize_name
-from loaders._io import clean, csv_rows, iso_date, read_text
+from loaders._io import clean, csv_rows, iso_date, read_text, require_columns, table_rows
 
 FORMAT: Final = "evidence"
 SOURCE: Final = "evidence"
@@ -335,18 +335,10 @@ def _load_csv(path: Path) -> Iterator[Record]:
         _, header = next(rows)
     except StopIteration:
         return
-    index = {h.strip().lower(): i for i, h in enumerate(header)}
-    missing = [c for c in (*REQUIRED_CSV, "citation_title") if c not in index]
-    if missing:
-        raise SourceError(path, f"missing column(s) {', '.join(missing)}; found "
-                          f"{', '.join(h.strip() for h in header)}", "line 1")
+    index = require_columns(path, header, (*REQUIRED_CSV, "citation_title"))
     builder = _Builder(path)
-    for line, fields in rows:
-        if not any(f.strip() for f in fields):
-            continue
+    for line, fields in table_rows(path, rows, len(header)):
         where = f"line {line}"
-        if len(fields) != len(header):
-            raise SourceError(path, f"expected {len(header)} fields, found {len(fields)}", where)
         row = {key: clean(fields[pos]) for key, pos in index.items()}
         citation = _citation(path, where, {f: row.get(f"citation_{f}") for f in CITATION_FIELDS})
         ends = []

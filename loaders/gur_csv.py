@@ -11,10 +11,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Final
 
-from graph.errors import SourceError
 from graph.identifiers import clean_imo_ship, clean_mmsi, country_code
 from graph.model import Entity, Problem, Record, Schema
-from loaders._io import clean, csv_rows, read_text, require_columns
+from loaders._io import clean, csv_rows, read_text, require_columns, table_rows
 
 FORMAT: Final = "gur_csv"
 SOURCE: Final = "ua_gur_shadowfleet"
@@ -43,10 +42,7 @@ def load(path: Path) -> Iterator[Record]:
         return
     col = require_columns(path, header, COLUMNS)
     labels = 0
-    for line, fields in rows:
-        if len(fields) != len(header):
-            raise SourceError(path, f"expected {len(header)} fields, found {len(fields)}",
-                              f"line {line}")
+    for line, fields in table_rows(path, rows, len(header), skip_blank=False):
         row = {name: clean(fields[pos]) for name, pos in col.items()}
 
         def get(name: str, row: dict[str, str | None] = row) -> str | None:

@@ -36,7 +36,7 @@ from graph.errors import SourceError
 from graph.identifiers import clean_imo_company, clean_imo_ship, country_code
 from graph.model import SHIP_ROLE_KINDS, Entity, Record, Relation, Schema, ShipRole
 from graph.normalize import normalize_name
-from loaders._io import clean, csv_rows, iso_date, read_text
+from loaders._io import clean, csv_rows, iso_date, read_text, table_rows
 
 FORMAT: Final = "registry_csv"
 SOURCE: Final = "registry"
@@ -113,12 +113,7 @@ def load(path: Path, columns: Mapping[str, str] | None = None) -> Iterator[Recor
         return
     standard, wide = _header_map(path, header, columns or {})
     seen: set[str] = set()
-    for line, fields in rows:
-        if not any(f.strip() for f in fields):
-            continue
-        if len(fields) != len(header):
-            raise SourceError(path, f"expected {len(header)} fields, found {len(fields)}",
-                              f"line {line}")
+    for line, fields in table_rows(path, rows, len(header)):
         where = f"line {line}"
         row = {key: clean(fields[pos]) for key, pos in standard.items()}
         get = row.get
