@@ -564,20 +564,11 @@ class Matcher:
         # other nodes of that query were found before it.
         query_of = np.repeat(np.arange(len(queries), dtype=np.int64), counts)
         groups = query_of * len(self._entities) + self._entry_entity_np[entries]
-        position = np.arange(len(entries))
-        order = np.lexsort((position, groups))
-        head = np.empty(len(order), dtype=bool)
-        head[:1] = True
-        np.not_equal(groups[order][1:], groups[order][:-1], out=head[1:])
-        group_of = np.empty(len(order), dtype=np.int64)
-        group_of[order] = np.cumsum(head) - 1
-        firsts = order[head]  # each group's first position, in group order
+        firsts = _first_per_group(groups, -np.arange(len(entries)))  # each group's first place
         by_position = np.argsort(firsts, kind="stable")
         group_query = query_of[firsts][by_position]
         rank = np.arange(len(by_position)) - np.searchsorted(group_query, group_query)
-        kept = np.empty(len(by_position), dtype=bool)
-        kept[by_position] = rank < limit
-        chosen = kept[group_of]
+        chosen = np.isin(groups, groups[firsts[by_position[rank < limit]]])
         split = np.cumsum(counts)[:-1]
         return [part[keep_part].tolist() for part, keep_part in
                 zip(np.split(entries, split), np.split(chosen, split), strict=True)]
@@ -907,6 +898,8 @@ class Matcher:
                         scored.append((score, entity.id, entity, features, decisive, best_i,
                                        how))
                 scored.sort(key=lambda m: (-m[0], m[1]))
+                if not keep_all:
+                    scored = scored[: settings.limit]
             else:
                 # The score is the name similarity: rank by it and the node's id, and read
                 # only the nodes reported.
@@ -918,8 +911,6 @@ class Matcher:
                     ranked = ranked[: settings.limit]
                 scored = [(score, node_id, self._entities[number], {"name": score}, None,
                            best_i, how) for score, node_id, number, best_i, how in ranked]
-            if not keep_all:
-                scored = scored[: settings.limit]
             # Explanations only for the matches reported.
             matches = [self._match(query, entity, score, features, decisive, best_i, how)
                        for score, _id, entity, features, decisive, best_i, how in scored]
