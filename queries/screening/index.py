@@ -38,10 +38,19 @@ import numpy.typing as npt
 from graph.identifiers import clean_imo_company, clean_imo_ship, clean_mmsi
 from graph.store import NAME_PROPERTIES, Store
 from loaders._io import iso_date
-from queries.screening.text import given_first, match_tokens, skeleton, sorted_key, trigrams
+from queries.screening.text import (
+    ABJAD_FEATURE,
+    abjad_key,
+    given_first,
+    is_abjad,
+    match_tokens,
+    skeleton,
+    sorted_key,
+    trigrams,
+)
 
 #: Bump when the layout of `ScreenIndex` changes: older files are rebuilt, never misread.
-INDEX_VERSION: Final = 12
+INDEX_VERSION: Final = 13
 INDEX_SUFFIX: Final = ".screen-index"
 
 #: Properties that hold a strong identifier besides IMO and MMSI (tax, registration, passport...).
@@ -228,9 +237,15 @@ class ScreenIndex:
     entry_skeletons: list[str]
     #: Each entry's words in written order, given names first (`text.given_first`).
     entry_given_first: list[str]
+    #: Each entry's consonants as Arabic script writes them (`text.abjad_key`), and whether the
+    #: name was written in Arabic script: a Latin name and an Arabic-script one meet there.
+    entry_abjad: list[str]
+    entry_abjad_script: npt.NDArray[np.bool_]
     tokens: Postings
     grams: Postings
-    #: Token skeletons (two letters or more) -> entries: transliteration variants meet here.
+    #: Token skeletons (two letters or more) -> entries: transliteration variants meet here;
+    #: and the `abjad_key` words of names not in Arabic script, marked with
+    #: `text.ABJAD_FEATURE` in front, for queries written in Arabic script.
     sounds: Postings
     by_identifier: dict[str, list[int]]
     sources: tuple[str, ...]
@@ -281,6 +296,8 @@ def build_index(
     entry_norm: list[float] = []
     entry_schema: list[int] = []
     entry_given_first: list[str] = []
+    entry_abjad: list[str] = []
+    entry_abjad_script: list[bool] = []
     schema_codes: dict[str, int] = {}
     token_lists: dict[str, list[int]] = defaultdict(list)
     gram_lists: dict[str, list[int]] = defaultdict(list)
@@ -322,6 +339,13 @@ def build_index(
             for sound in set(sounds):
                 if len(sound) >= 2:
                     sound_lists[sound].append(entry)
+            abjad = abjad_key(tokens)
+            entry_abjad.append(abjad)
+            entry_abjad_script.append(in_abjad := is_abjad(name))
+            if not in_abjad:  # names in Arabic script are found by their own words
+                for word in set(abjad.split()):
+                    if len(word) >= 2:
+                        sound_lists[ABJAD_FEATURE + word].append(entry)
             for token in set(tokens):
                 token_lists[token].append(entry)
                 for gram in trigrams(token):
@@ -398,6 +422,8 @@ def build_index(
         entry_plains=[p for e in entities for p in e.plains],
         entry_skeletons=[s for e in entities for s in e.skeletons],
         entry_given_first=entry_given_first,
+        entry_abjad=entry_abjad,
+        entry_abjad_script=np.asarray(entry_abjad_script, dtype=bool),
         tokens=Postings.build(token_lists),
         grams=Postings.build(gram_lists),
         sounds=Postings.build(sound_lists),

@@ -35,8 +35,11 @@ from rigour.names import remove_person_prefixes
 
 from queries.screening.index import IndexedEntity, ScreenIndex
 from queries.screening.text import (
+    ABJAD_FEATURE,
     ORG_SCHEMATA,
+    abjad_key,
     given_first,
+    is_abjad,
     match_tokens,
     skeleton,
     sorted_key,
@@ -124,6 +127,16 @@ SOUND_FLOOR: Final = 0.6
 #: ... and raise a name's similarity by this much at most: SABINE BOUTIN and BOUTHANIA SHAABAN
 #: share skeletons (SBN BTN) but are two names.
 SOUND_RAISE: Final = 0.15
+#: A name written in Arabic script and a Latin one (either the query's) count this much of
+#: their consonants' similarity (`text.abjad_key`: vowels are not written there)...
+ABJAD_FACTOR: Final = 0.95
+#: ... held at PERSON_WORD_CAP (review) when the shorter has fewer consonants than this: MHMD
+#: ALI is MOHAMMED ALI and MAHMOUD ALI alike.
+ABJAD_LETTERS: Final = 8
+#: Blocking weight of a word's consonants shared by a query in Arabic script and a Latin name:
+#: a word and its sound at once (the Arabic-script names of a dozen relatives sharing three
+#: words with the query as written must not crowd out the Latin name sharing all four).
+ABJAD_WEIGHT: Final = TOKEN_WEIGHT + SOUND_WEIGHT
 #: Tokens whose blocking features are kept between queries (names repeat words a lot).
 FEATURE_CACHE: Final = 100_000
 
@@ -136,7 +149,10 @@ HOW_HELD: Final = 16
 HOW_SHORT: Final = 32
 HOW_WORD_MISSING: Final = 64
 HOW_NAME_CHAIN: Final = 128
+HOW_ABJAD: Final = 256
 HOW_NOTES: Final = ((HOW_SOUND, "sounds alike: transliteration variants"),
+                    (HOW_ABJAD, "same consonants across scripts (Arabic script writes no "
+                                "short vowels)"),
                     (HOW_SUBSET, "one name holds the other's words"),
                     (HOW_SOFT, "word by word, rare words weigh more"),
                     (HOW_HELD, "rare words differ, held to word-by-word"),
@@ -327,6 +343,30 @@ def query_keys(tokens: tuple[str, ...]) -> tuple[str, str, str, bool]:
     return sorted_key(tokens), " ".join(tokens), sound, len(sound.replace(" ", "")) >= 4
 
 
+def _abjad_relative(ones: list[str], others: list[str]) -> int:
+    """`HOW_WORD_MISSING` when a word of the shorter name (in consonants) is not in the
+    other's, `HOW_NAME_CHAIN` when the longer is the shorter after one word in front, else 0."""
+    shorter, longer = (ones, others) if len(ones) <= len(others) else (others, ones)
+    if "".join(shorter) == "".join(longer):
+        return 0
+    words, joined = set(longer), "".join(longer)
+    if any(w not in words and (len(w) < 3 or w not in joined) for w in shorter):
+        return HOW_WORD_MISSING
+    if len(longer) == len(shorter) + 1 and longer[1:] == shorter:
+        return HOW_NAME_CHAIN
+    return 0
+
+
+@lru_cache(maxsize=20_000)
+def abjad_features(tokens: tuple[str, ...]) -> tuple[str, ...]:
+    """Blocking features of a query written in Arabic script: its words' consonants
+    (`text.abjad_key`), alone and with the next word's (ولی جان is WALIJAN), marked with
+    `text.ABJAD_FEATURE`."""
+    words = abjad_key(tokens).split()
+    joined = [a + b for a, b in pairwise(words)]
+    return tuple(dict.fromkeys(ABJAD_FEATURE + w for w in (*words, *joined) if len(w) >= 2))
+
+
 def _year(date: str) -> str:
     return date[:4]
 
@@ -468,6 +508,12 @@ class Matcher:
         token itself, or its trigrams when the index does not know it, and its skeleton."""
         index = self.index
         out: list[tuple[int, int, float]] = []
+        if token.startswith(ABJAD_FEATURE):
+            row = index.sounds.ids.get(token)
+            if row is not None:
+                size = int(index.sounds.offsets[row + 1] - index.sounds.offsets[row])
+                out.append((size, self._sound_base + row, ABJAD_WEIGHT * index.idf(size)))
+            return out
         row = index.tokens.ids.get(token)
         if row is not None:
             size = int(index.tokens.offsets[row + 1] - index.tokens.offsets[row])
@@ -524,7 +570,10 @@ class Matcher:
         cols: list[int] = []
         values: list[float] = []
         for query in queries:
-            rows, weights = self._query_features(match_tokens(query.name, query.schema))
+            tokens = match_tokens(query.name, query.schema)
+            if is_abjad(query.name):
+                tokens = (*tokens, *abjad_features(tokens))
+            rows, weights = self._query_features(tokens)
             cols.extend(rows)
             values.extend(weights)
             indptr.append(len(cols))
@@ -627,8 +676,10 @@ class Matcher:
         pair_entry: list[int] = []
         pair_variant: list[int] = []
         #: One per query and class of candidate: tokens, sorted key, written key, skeleton
-        #: key, skeleton long enough, distinct words, their summed rarity.
-        variants: list[tuple[tuple[str, ...], str, str, str, bool, frozenset[str], float]] = []
+        #: key, skeleton long enough, distinct words, their summed rarity, and whether the
+        #: query is written in Arabic script.
+        variants: list[tuple[tuple[str, ...], str, str, str, bool, frozenset[str], float,
+                             bool]] = []
         for i, (query, entries) in enumerate(zip(queries, candidates, strict=True)):
             if not entries:
                 continue
@@ -637,12 +688,13 @@ class Matcher:
             else:
                 classes = [entry_class[e] for e in entries]
             mine: dict[int, int] = {}
+            in_abjad = is_abjad(query.name)
             for code in set(classes):
                 tokens = match_tokens(query.name, query.schema or _CLASS_SCHEMA[code])
                 words = frozenset(tokens)
                 mine[code] = len(variants)
                 variants.append((tokens, *query_keys(tokens), words,
-                                 sum(self.weight(w) for w in words)))
+                                 sum(self.weight(w) for w in words), in_abjad))
             pair_query.extend([i] * len(entries))
             pair_entry.extend(entries)
             pair_variant.extend([mine[c] for c in classes])
@@ -698,6 +750,12 @@ class Matcher:
             up = one_word > sims[near]
             sims[near[up]] = one_word[up]
             how[near[up]] = HOW_SUBSET
+        # A name in Arabic script and a Latin one (either the query's): by their consonants.
+        arabic = np.fromiter((v[7] for v in variants), dtype=bool, count=len(variants))
+        across = (arabic[which] | index.entry_abjad_script[at]) & ~exact
+        if across.any():
+            self._abjad(np.flatnonzero(across), sims, how, variants, pair_variant, pair_entry)
+        across &= (how & HOW_ABJAD) != 0
         # Each (query, node)'s closest name, first found on ties.
         pair_node = self._entry_entity_np[at]
         groups = np.asarray(pair_query, dtype=np.int64) * len(self._entities) + pair_node
@@ -709,8 +767,9 @@ class Matcher:
         softs: dict[int, list[tuple[int, int]]] = {}
         winners = _first_per_group(groups, sims).tolist()
         ranks = _first_per_group(groups, -np.arange(len(groups))).tolist()
+        compared_across = across.tolist()
         for p, rank in zip(winners, ranks, strict=True):
-            if SOFT_FLOOR <= sim_list[p] < SOFT_TOKENS_BELOW:
+            if SOFT_FLOOR <= sim_list[p] < SOFT_TOKENS_BELOW and not compared_across[p]:
                 softs.setdefault(pair_query[p], []).append((p, rank))
         for q, found in softs.items():
             query = queries[q]
@@ -733,7 +792,7 @@ class Matcher:
                     sim_list[p], how[p] = by_word + RARE_SLACK, HOW_HELD
         # Two people whose names differ in a whole word (ALI / UDAY SADDAM HUSSEIN AL-TIKRITI,
         # ALEKSANDR / ALEKSEI ALEKSANDROVICH ZHURAVLEV) are relatives, not one person.
-        persons = np.flatnonzero(self._entry_person[at] & ~exact
+        persons = np.flatnonzero(self._entry_person[at] & ~exact & ~across
                                  & (np.asarray(sim_list) >= PERSON_CHECK_FROM))
         # A name that is the other's but for a given name before it is a name chain (ALI
         # SADDAM HUSSEIN AL-TIKRITI, son of SADDAM HUSSEIN AL-TIKRITI): another person, or
@@ -771,6 +830,39 @@ class Matcher:
             node = node_list[p]
             out[pair_query[p]][node] = (sim_list[p], pair_entry[p] - first[node], code_list[p])
         return out
+
+    def _abjad(self, pairs: Any, sims: Any, how: Any, variants: Sequence[tuple[Any, ...]],
+               pair_variant: Sequence[int], pair_entry: Sequence[int]) -> None:
+        """Raise, in place, the similarity of (query, name) pairs one of which is written in
+        Arabic script to their consonants' (`text.abjad_key`): written order, sorted, and run
+        together (ABDULLAH / عبد الله). A short one (MHMD ALI) is held at review; for people,
+        so is a name missing a word of the other's (UDAY / QUSAY SADDAM HUSSEIN AL-TIKRITI) or
+        one given name longer (a name chain)."""
+        entries = self.index.entry_abjad
+        picks = pairs.tolist()
+        ones = [abjad_key(variants[pair_variant[p]][0]) for p in picks]
+        others = [entries[pair_entry[p]] for p in picks]
+        best = np.maximum.reduce([
+            cpdist(ones, others, scorer=fuzz.ratio),
+            cpdist([" ".join(sorted(a.split())) for a in ones],
+                   [" ".join(sorted(b.split())) for b in others], scorer=fuzz.ratio),
+            cpdist([a.replace(" ", "") for a in ones], [b.replace(" ", "") for b in others],
+                   scorer=fuzz.ratio)]).astype(np.float64) / 100.0 * ABJAD_FACTOR
+        person = self._entry_person[np.asarray(pair_entry)[pairs]].tolist()
+        for j, (p, one, other) in enumerate(zip(picks, ones, others, strict=True)):
+            sim = float(best[j])
+            if sim <= sims[p] or not one or not other:
+                continue
+            code = HOW_ABJAD
+            if sim > PERSON_WORD_CAP:
+                if min(len(one.replace(" ", "")), len(other.replace(" ", ""))) < ABJAD_LETTERS:
+                    sim = PERSON_WORD_CAP
+                elif person[j]:
+                    code |= _abjad_relative(one.split(), other.split())
+                    if code != HOW_ABJAD:
+                        sim = PERSON_WORD_CAP
+            if sim > sims[p]:
+                sims[p], how[p] = sim, code
 
     def _features(self, query: Query, entity: IndexedEntity,
                   name: float) -> tuple[float, dict[str, float], str | None]:

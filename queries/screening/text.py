@@ -9,6 +9,7 @@ transliterations of one name meet) and, for words the index does not know, chara
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Final
 
@@ -82,3 +83,57 @@ def skeleton(token: str) -> str:
             continue
         out.append(char)
     return "".join(out)
+
+
+#: Arabic-script letters (Arabic, Persian, Urdu, Pashto and their presentation forms).
+_ABJAD_SCRIPT: Final = re.compile(r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
+#: Letter groups Latin spellings of Arabic names write for one letter (ش SH/CH, خ KH, غ GH,
+#: ث TH, ذ DH, ق Q/K), folded before vowels are dropped.
+_ABJAD_FOLDS: Final = (("sh", "s"), ("ch", "s"), ("kh", "h"), ("gh", "g"), ("th", "t"),
+                       ("dh", "d"), ("ph", "f"), ("q", "k"), ("x", "ks"))
+#: Arabic script writes short vowels not at all and long ones as W and Y (ALEF as A): all are
+#: dropped after the first letter.
+_ABJAD_VOWELS: Final = frozenset("aeiouwy")
+#: Words of a Latin name that Arabic script writes as part of the next word (the article AL-)
+#: or that lists add or leave out at will (BIN, IBN, BEN, BINT).
+_ABJAD_PARTICLES: Final = frozenset({"al", "el", "ul", "ad", "ar", "as", "at", "az", "an",
+                                     "bin", "ibn", "ben", "bint"})
+#: Marks a word's `abjad_token` among the index's skeleton features.
+ABJAD_FEATURE: Final = "~"
+_ABD_LINK: Final = re.compile(r"^abd(?:u|e|a|ou)l(?=\w{3}|$)")
+
+
+def is_abjad(name: str) -> bool:
+    """Whether a name is written (at least in part) in Arabic script."""
+    return _ABJAD_SCRIPT.search(name) is not None
+
+
+@lru_cache(maxsize=200_000)
+def abjad_token(token: str) -> str:
+    """A word as Arabic script writes it, in Latin consonants: the article AL- and the link of
+    ABDUL-/ABDEL- taken off, letter groups folded, vowels (and W, Y) after the first letter
+    dropped, doubled letters merged. TAHIR and ICU's `tahr` (طاهر) are both `thr`, HABBUSH and
+    `hbwsh` (حبوش) both `hbs`, AL-TIKRITI's `tikriti` and `altkryty` both `tkrt`."""
+    text = token
+    if text.startswith("al") and len(text) > 4:
+        text = text[2:]
+    text = _ABD_LINK.sub("abd", text)
+    for group, letter in _ABJAD_FOLDS:
+        if group in text:
+            text = text.replace(group, letter)
+    out: list[str] = []
+    for i, char in enumerate(text):
+        if char in "aeiou" or (i and char in _ABJAD_VOWELS):
+            continue
+        if out and out[-1] == char:
+            continue
+        out.append(char)
+    return "".join(out)
+
+
+@lru_cache(maxsize=200_000)
+def abjad_key(tokens: tuple[str, ...]) -> str:
+    """A name's words in written order as `abjad_token` spells them, particles left out: how a
+    Latin name and an Arabic-script name of one person meet (TAHIR JALIL HABBUSH AL-TIKRITI and
+    طاهر جليل حبوش التكريتي are both `thr jl hbs tkrt`)."""
+    return " ".join(s for t in tokens if t not in _ABJAD_PARTICLES and (s := abjad_token(t)))

@@ -393,3 +393,32 @@ def test_a_name_missing_only_a_common_word_still_matches(ship_store: Store,
     result = one(ship_store, index, name="Sergey MATVIYENKO", type="person")
     assert result.matches[0].entity_id == "us_ofac_sdn:38616"
     assert result.decision == "match"
+
+
+@pytest.mark.parametrize(("written", "caption"), [
+    ("عدي صدام حسين التكريتي", "UDAY"),  # UDAY SADDAM HUSSEIN AL-TIKRITI
+    ("طاهر جليل حبوش التكريتي", "HABBUSH"),  # TAHIR JALIL HABBUSH AL-TIKRITI
+])
+def test_a_name_in_arabic_script_finds_the_latin_listing(ship_store: Store, index: ScreenIndex,
+                                                         written: str, caption: str) -> None:
+    """OFAC writes these names in Latin letters only. Arabic script writes no short vowels:
+    the names meet by their consonants, and the brothers (QUSAY SADDAM HUSSEIN...) and the
+    father, one word apart, stay at review."""
+    result = one(ship_store, index, name=written, type="person")
+    top = result.matches[0]
+    assert result.decision == "match", result.to_dict()
+    assert caption in top.caption.upper()
+    assert "same consonants across scripts" in top.explanation
+    assert all(m.score < MATCH_THRESHOLD for m in result.matches[1:])
+
+
+def test_abjad_keys_of_latin_and_arabic_spellings_agree() -> None:
+    from queries.screening.text import abjad_key, match_tokens
+
+    def key(name: str) -> str:
+        return abjad_key(match_tokens(name, "Person"))
+
+    assert key("TAHIR JALIL HABBUSH AL-TIKRITI") == key("طاهر جليل حبوش التكريتي")
+    assert key("ABDUL WAHED SHAFIQ") == key("عبد الواحد شفيق")
+    assert key("MOHAMMAD YAQOUB") == key("محمد يعقوب")
+    assert key("MOHAMMAD YAQOUB") != key("MOHAMMAD YUSUF")
