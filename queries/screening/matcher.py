@@ -478,27 +478,34 @@ class Matcher:
             self._words = (tokens, tokens @ rarity, np.diff(tokens.indptr))
         return self._words
 
-    def _covers(self, variants: Sequence[tuple[frozenset[str], float]], entries: Any) -> Any:
-        """For pairs of a query variant (its distinct words and their summed rarity) and a name
-        (entry): the share of the longer name's rarity (summed idf) held by words of the other.
-        Words both hold are words of the index: one sparse product gives what they hold."""
+    def _variant_words(self, variants: Sequence[tuple[Any, ...]]) -> tuple[Any, Any, Any]:
+        """The query variants' words of the index (variants x index tokens, each word's
+        rarity), their numbers of distinct words and their summed rarity, for `_covers`."""
         from scipy.sparse import csr_matrix
 
-        names, masses, sizes = self._words_matrix()
-        ids = self.index.tokens.ids
+        ids, weights = self.index.tokens.ids, self._weights
         indptr, cols, values = [0], [], []
-        for words, _mass in variants:
-            for word in words:
+        for variant in variants:
+            for word in variant[5]:
                 row = ids.get(word)
                 if row is not None:
                     cols.append(row)
-                    values.append(self._weights[word])
+                    values.append(weights[word])
             indptr.append(len(cols))
-        wanted = csr_matrix((values, cols, indptr), shape=(len(variants), names.shape[1]))
-        held = np.asarray(wanted.multiply(names[entries]).sum(axis=1)).ravel()
-        own = np.fromiter((len(w) for w, _m in variants), dtype=np.int64, count=len(variants))
-        own_mass = np.fromiter((m for _w, m in variants), dtype=np.float64, count=len(variants))
-        total = np.where(own >= sizes[entries], own_mass, masses[entries])
+        wanted = csr_matrix((values, cols, indptr),
+                            shape=(len(variants), self._words_matrix()[0].shape[1]))
+        own = np.fromiter((len(v[5]) for v in variants), dtype=np.int64, count=len(variants))
+        own_mass = np.fromiter((v[6] for v in variants), dtype=np.float64, count=len(variants))
+        return wanted, own, own_mass
+
+    def _covers(self, words: tuple[Any, Any, Any], which: Any, entries: Any) -> Any:
+        """For pairs of a query variant (`which`, rows of `_variant_words`) and a name (entry):
+        the share of the longer name's rarity (summed idf) held by words of the other. Words
+        both hold are words of the index: one sparse product gives what they hold."""
+        names, masses, sizes = self._words_matrix()
+        wanted, own, own_mass = words
+        held = np.asarray(wanted[which].multiply(names[entries]).sum(axis=1)).ravel()
+        total = np.where(own[which] >= sizes[entries], own_mass[which], masses[entries])
         return np.divide(held, total, out=np.zeros(len(held)), where=total > 0)
 
     # -- candidates ----------------------------------------------------------------------------
@@ -724,6 +731,7 @@ class Matcher:
             sims[near[up]] = heard[up]
             how[near[up]] = HOW_SOUND
         # A name holding the other's words (a person without the patronymic).
+        held: tuple[Any, Any, Any] | None = None
         many = np.fromiter((len(v[0]) >= 2 for v in variants), dtype=bool, count=len(variants))
         near = np.flatnonzero(many[which] & self._entry_spaced[at] & (sims < 0.97))
         if len(near):
@@ -732,10 +740,9 @@ class Matcher:
                             scorer=fuzz.token_set_ratio).astype(np.float64) / 100.0
             need = np.flatnonzero(subset * (SUBSET_FACTOR + SUBSET_COVER) > sims[near])
             if len(need):
-                chosen = near[need].tolist()
+                held = held or self._variant_words(variants)
                 subset[need] *= SUBSET_FACTOR + SUBSET_COVER * self._covers(
-                    [(variants[pair_variant[p]][5], variants[pair_variant[p]][6])
-                     for p in chosen], at[near[need]])
+                    held, which[near[need]], at[near[need]])
             up = subset > sims[near]
             sims[near[up]] = subset[up]
             how[near[up]] = HOW_SUBSET
@@ -743,9 +750,8 @@ class Matcher:
         # most review, by the share of the query's rarity it holds.
         near = np.flatnonzero(many[which] & ~self._entry_spaced[at] & (sims < ONE_WORD_MAX))
         if len(near):
-            chosen = near.tolist()
-            cover = self._covers([(variants[pair_variant[p]][5], variants[pair_variant[p]][6])
-                                  for p in chosen], at[near])
+            held = held or self._variant_words(variants)
+            cover = self._covers(held, which[near], at[near])
             one_word = np.where(cover > 0.0, ONE_WORD_FACTOR + SUBSET_COVER * cover, 0.0)
             up = one_word > sims[near]
             sims[near[up]] = one_word[up]
