@@ -493,6 +493,7 @@ class Matcher:
         self._sound_base = self._gram_base + len(index.grams.ids)
         self._postings: Any = None
         self._words: Any = None
+        self._strings: tuple[Any, Any, Any] | None = None
         self._entry_short = np.fromiter((len(k) < SHORT_NAME for k in index.entry_keys),
                                         dtype=bool, count=self._n_entries)
         self._entry_person = index.entry_schema == (
@@ -500,10 +501,21 @@ class Matcher:
         self._entry_spaced = np.fromiter((" " in k for k in index.entry_keys), dtype=bool,
                                          count=self._n_entries)
 
+    def _entry_strings(self) -> tuple[Any, Any, Any]:
+        """The entries' match keys, written-order keys and skeleton keys as object arrays,
+        built on first use."""
+        if self._strings is None:
+            index = self.index
+            keys, plains, sounds = (np.array(values, dtype=object) for values in (
+                index.entry_keys, index.entry_plains, index.entry_skeletons))
+            self._strings = (keys, plains, sounds)
+        return self._strings
+
     def prepare(self) -> None:
         """Build what is otherwise built on first use (before forking workers, so they share
         it instead of each building its own)."""
         self._words_matrix()
+        self._entry_strings()
 
     def _matrix(self) -> Any:
         """The blocking matrix (features x names, ones), built on first use."""
@@ -743,7 +755,7 @@ class Matcher:
         can change the answer: not once another node matched the query exactly, unless country
         or date could still move the scores."""
         index = self.index
-        keys, plains, skeletons = index.entry_keys, index.entry_plains, index.entry_skeletons
+        keys, plains = index.entry_keys, index.entry_plains
         entry_class, first = self._entry_class, self._first
         pair_query: list[int] = []
         pair_entry: list[int] = []
@@ -776,12 +788,14 @@ class Matcher:
             return out
         at = np.asarray(pair_entry, dtype=np.int64)
         which = np.asarray(pair_variant, dtype=np.int64)
-        q_keys = [variants[v][1] for v in pair_variant]
-        e_keys = [keys[e] for e in pair_entry]
+        # Each pair's strings by fancy indexing object arrays (per variant, per entry).
+        v_keys, v_plains, v_sounds = (np.array([v[i] for v in variants], dtype=object)
+                                      for i in (1, 2, 3))
+        e_keys_all, e_plains_all, e_sounds_all = self._entry_strings()
+        q_keys, e_keys = v_keys[which], e_keys_all[at]
         ratio = fuzz.ratio
         key_ratio = cpdist(q_keys, e_keys, scorer=ratio)
-        sims = np.maximum(key_ratio, cpdist([variants[v][2] for v in pair_variant],
-                                            [plains[e] for e in pair_entry], scorer=ratio))
+        sims = np.maximum(key_ratio, cpdist(v_plains[which], e_plains_all[at], scorer=ratio))
         sims = sims.astype(np.float64) / 100.0
         exact = key_ratio >= 100.0
         how = np.zeros(len(pair_entry), dtype=np.int64)
@@ -789,9 +803,7 @@ class Matcher:
         sound_ok = np.fromiter((v[4] for v in variants), dtype=bool, count=len(variants))
         near = np.flatnonzero(sound_ok[which] & (sims >= SOUND_FLOOR) & (sims < SOUND_FACTOR))
         if len(near):
-            picks = near.tolist()
-            heard = cpdist([variants[pair_variant[j]][3] for j in picks],
-                           [skeletons[pair_entry[j]] for j in picks], scorer=ratio)
+            heard = cpdist(v_sounds[which[near]], e_sounds_all[at[near]], scorer=ratio)
             heard = np.minimum(heard / 100.0 * SOUND_FACTOR, sims[near] + SOUND_RAISE)
             up = heard > sims[near]
             sims[near[up]] = heard[up]
@@ -801,8 +813,7 @@ class Matcher:
         many = np.fromiter((len(v[0]) >= 2 for v in variants), dtype=bool, count=len(variants))
         near = np.flatnonzero(many[which] & self._entry_spaced[at] & (sims < 0.97))
         if len(near):
-            picks = near.tolist()
-            subset = cpdist([q_keys[j] for j in picks], [e_keys[j] for j in picks],
+            subset = cpdist(q_keys[near], e_keys[near],
                             scorer=fuzz.token_set_ratio).astype(np.float64) / 100.0
             need = np.flatnonzero(subset * (SUBSET_FACTOR + SUBSET_COVER) > sims[near])
             if len(need):
