@@ -298,72 +298,6 @@ def soft_tokens(tokens: Sequence[str], others: Sequence[str],
     return total / mass if mass else 0.0
 
 
-def soft_many(pairs: Sequence[tuple[Sequence[str], Sequence[str]]],
-              weight: Callable[[str], float]) -> list[float]:
-    """`soft_tokens` of many pairs of names at once: every pair of words of every pair of names
-    in one rapidfuzz call, each word's best in one numpy reduction, the weighted sums in two.
-    The same arithmetic, in the same order, as `soft_tokens` (the specification, which a
-    property test holds this to)."""
-    if not pairs:
-        return []
-    lefts: list[str] = []
-    rights: list[str] = []
-    by_column: list[int] = []
-    #: Per word, both sides in one list (each pair's tokens, then its others): the pair it is
-    #: of, its weight, whether its skeleton is one of the other name's, and whether its name
-    #: is the longer.
-    pair_of: list[int] = []
-    weights: list[float] = []
-    heard: list[bool] = []
-    longer: list[bool] = []
-    rows: list[int] = []  # where each token's row of the grid starts
-    columns: list[int] = []  # where each other word's column starts, in `by_column` order
-    for k, (tokens, others) in enumerate(pairs):
-        n, m = len(tokens), len(others)
-        base = len(lefts)
-        for token in tokens:
-            rows.append(len(lefts))
-            lefts.extend([token] * m)
-            rights.extend(others)
-        for j in range(m):
-            columns.append(len(by_column))
-            by_column.extend(range(base + j, base + n * m, m))
-        sounds = [skeleton(t) if len(t) >= 3 else "" for t in tokens]
-        other_sounds = [skeleton(o) if len(o) >= 3 else "" for o in others]
-        first_longer = n > m
-        for words, mine, theirs, side_longer in ((tokens, sounds, other_sounds, first_longer),
-                                                 (others, other_sounds, sounds,
-                                                  not first_longer)):
-            known = set(theirs)
-            for word, sound in zip(words, mine, strict=True):
-                pair_of.append(k)
-                weights.append(weight(word))
-                heard.append(bool(sound) and sound in known)
-                longer.append(side_longer)
-    grid = cpdist(lefts, rights, scorer=fuzz.ratio, dtype=np.float64)
-    row_best = np.maximum.reduceat(grid, rows)
-    column_best = np.maximum.reduceat(grid[by_column], columns)
-    # Words in `pair_of` order: each pair's row bests, then its column bests.
-    sizes = [(len(t), len(o)) for t, o in pairs]
-    order = np.empty(len(pair_of), dtype=np.int64)
-    at = r = c = 0
-    for n, m in sizes:
-        order[at : at + n] = np.arange(r, r + n)
-        order[at + n : at + n + m] = np.arange(len(rows) + c, len(rows) + c + m)
-        at, r, c = at + n + m, r + n, c + m
-    best = np.concatenate([row_best, column_best])[order]
-    best = np.where(np.asarray(heard) & (best < SOUND_WORD), SOUND_WORD, best)
-    w = np.asarray(weights)
-    found = best > 40.0
-    total = np.bincount(pair_of, weights=np.where(found, w * (best - 40.0) / 60.0, 0.0),
-                        minlength=len(pairs))
-    mass = np.bincount(pair_of, weights=np.where(found | ~np.asarray(longer), w,
-                                                 w * EXTRA_WORD_WEIGHT), minlength=len(pairs))
-    scores: list[float] = np.divide(total, mass, out=np.zeros(len(pairs)),
-                                    where=mass > 0).tolist()
-    return scores
-
-
 def words_found(tokens: Sequence[str], words: Sequence[str]) -> bool:
     """Whether every word of the shorter name (the query's on a tie) has a counterpart in the
     other: a word WORD_FOUND alike, one of the same consonant skeleton (YEVGENIY/EVGENY), two
@@ -854,7 +788,6 @@ class Matcher:
         for p, rank in zip(winners, ranks, strict=True):
             if SOFT_FLOOR <= sim_list[p] < SOFT_TOKENS_BELOW and not compared_across[p]:
                 softs.setdefault(pair_query[p], []).append((p, rank))
-        word_pairs: list[tuple[int, tuple[str, ...], list[str]]] = []
         for q, found in softs.items():
             query = queries[q]
             if q in exact_queries and not (query.countries or query.date):
@@ -864,18 +797,16 @@ class Matcher:
             for p in dict.fromkeys(f[0] for f in (*nearest, *earliest)):
                 tokens = variants[pair_variant[p]][0]
                 written = plains[pair_entry[p]].split()
-                if len(tokens) >= 2 or len(written) >= 2:
-                    word_pairs.append((p, tokens, written))
-        by_words = soft_many([(t, w) for _p, t, w in word_pairs], self.weight)
-        for (p, _tokens, _written), by_word in zip(word_pairs, by_words, strict=True):
-            by_word *= SOFT_FACTOR
-            sim = sim_list[p]
-            if by_word > sim:
-                sim_list[p], how[p] = by_word, HOW_SOFT
-            elif by_word + RARE_SLACK < sim:
-                # Alike letter by letter but not in the rare words: PRODUCTION AND
-                # COMMERCIAL COMPANY VIVA is not ... COMMERCIAL FIRM TONAR.
-                sim_list[p], how[p] = by_word + RARE_SLACK, HOW_HELD
+                if len(tokens) < 2 and len(written) < 2:
+                    continue
+                sim = sim_list[p]
+                by_word = soft_tokens(tokens, written, self.weight) * SOFT_FACTOR
+                if by_word > sim:
+                    sim_list[p], how[p] = by_word, HOW_SOFT
+                elif by_word + RARE_SLACK < sim:
+                    # Alike letter by letter but not in the rare words: PRODUCTION AND
+                    # COMMERCIAL COMPANY VIVA is not ... COMMERCIAL FIRM TONAR.
+                    sim_list[p], how[p] = by_word + RARE_SLACK, HOW_HELD
         # Two people whose names differ in a whole word (ALI / UDAY SADDAM HUSSEIN AL-TIKRITI,
         # ALEKSANDR / ALEKSEI ALEKSANDROVICH ZHURAVLEV) are relatives, not one person.
         persons = np.flatnonzero(self._entry_person[at] & ~exact & ~across

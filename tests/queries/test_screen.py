@@ -12,8 +12,6 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 from typer.testing import CliRunner
 
@@ -23,14 +21,7 @@ from graph.store import Store
 from queries.screen import explain, screen, screen_frame
 from queries.screening.index import ScreenIndex, ensure_index, index_path
 from queries.screening.io import map_columns, parse_row
-from queries.screening.matcher import (
-    MATCH_THRESHOLD,
-    REVIEW_THRESHOLD,
-    Result,
-    name_chain,
-    soft_many,
-    soft_tokens,
-)
+from queries.screening.matcher import MATCH_THRESHOLD, REVIEW_THRESHOLD, Result, name_chain
 from tests.conftest import DEMO, GUR
 
 TANKER = "vessel:IMO9198783"  # MARIA, oil products tanker, GUR + tak + demo registry
@@ -431,17 +422,3 @@ def test_abjad_keys_of_latin_and_arabic_spellings_agree() -> None:
     assert key("ABDUL WAHED SHAFIQ") == key("عبد الواحد شفيق")
     assert key("MOHAMMAD YAQOUB") == key("محمد يعقوب")
     assert key("MOHAMMAD YAQOUB") != key("MOHAMMAD YUSUF")
-
-
-_WORDS = ["sergey", "sergei", "ivanov", "ivanoff", "ltd", "al", "hassan", "hasan", "mohammed",
-          "x", "shugaev", "shugayev", "abdelrahman", "abd", "rahman"]
-
-
-@given(st.lists(st.tuples(st.lists(st.sampled_from(_WORDS), min_size=1, max_size=4),
-                          st.lists(st.sampled_from(_WORDS), min_size=1, max_size=5)),
-                max_size=30))
-def test_soft_many_scores_each_pair_as_soft_tokens_does(
-        pairs: list[tuple[list[str], list[str]]]) -> None:
-    weights = {w: 1.0 + i / 3 for i, w in enumerate(_WORDS)}
-    assert soft_many(pairs, weights.__getitem__) == [
-        soft_tokens(t, o, weights.__getitem__) for t, o in pairs]
