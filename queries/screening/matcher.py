@@ -428,6 +428,7 @@ class Matcher:
         self._postings: Any = None
         self._words: Any = None
         self._strings: tuple[Any, Any, Any] | None = None
+        self._stats: tuple[list[tuple[list[int], list[float]]], list[int]] | None = None
         self._entry_short = np.fromiter((len(k) < SHORT_NAME for k in index.entry_keys),
                                         dtype=bool, count=self._n_entries)
         self._entry_person = index.entry_schema == (
@@ -450,6 +451,7 @@ class Matcher:
         it instead of each building its own)."""
         self._words_matrix()
         self._entry_strings()
+        self._feature_stats()
 
     def _matrix(self) -> Any:
         """The blocking matrix (features x names, ones), built on first use."""
@@ -522,35 +524,46 @@ class Matcher:
 
     # -- candidates ----------------------------------------------------------------------------
 
+    def _feature_stats(self) -> tuple[list[tuple[list[int], list[float]]], list[int]]:
+        """Per family of blocking features (tokens, trigrams, skeletons): each feature's
+        postings length and rarity (idf), as lists, and the family's first row in the blocking
+        matrix; built on first use."""
+        if self._stats is None:
+            index = self.index
+            families = []
+            for part in (index.tokens, index.grams, index.sounds):
+                sizes = np.diff(part.offsets)
+                idf = np.maximum(index.log_n - np.log(np.maximum(sizes, 1)), 0.05)
+                families.append((sizes.tolist(), idf.tolist()))
+            self._stats = (families, [0, self._gram_base, self._sound_base])
+        return self._stats
+
     def _token_features(self, token: str) -> list[tuple[int, int, float]]:
         """(postings length, row of the blocking matrix, weight) of a token's features: the
         token itself, or its trigrams when the index does not know it, and its skeleton."""
         index = self.index
+        (tokens, grams, sounds), (_base, gram_base, sound_base) = self._feature_stats()
         out: list[tuple[int, int, float]] = []
         if token.startswith(ABJAD_FEATURE):
             row = index.sounds.ids.get(token)
             if row is not None:
-                size = int(index.sounds.offsets[row + 1] - index.sounds.offsets[row])
-                out.append((size, self._sound_base + row, ABJAD_WEIGHT * index.idf(size)))
+                out.append((sounds[0][row], sound_base + row, ABJAD_WEIGHT * sounds[1][row]))
             return out
+        # A word the index knows is found by itself and its skeleton (HASAN/HASSAN share
+        # HSN); character trigrams are for words it does not know (a typo, a new spelling),
+        # each weighing its share of the word's grams.
         row = index.tokens.ids.get(token)
         if row is not None:
-            size = int(index.tokens.offsets[row + 1] - index.tokens.offsets[row])
-            out.append((size, row, TOKEN_WEIGHT * index.idf(size)))
-        # A word the index knows is found by itself and its skeleton (HASAN/HASSAN share
-        # HSN); character trigrams are for words it does not know (a typo, a new spelling).
-        grams = trigrams(token) if row is None else []
-        share = 1.0 / max(len(grams), 1)
-        for gram in grams:
-            row = index.grams.ids.get(gram)
-            if row is not None:
-                size = int(index.grams.offsets[row + 1] - index.grams.offsets[row])
-                out.append((size, self._gram_base + row, share * index.idf(size)))
+            out.append((tokens[0][row], row, TOKEN_WEIGHT * tokens[1][row]))
+        else:
+            spelled = trigrams(token)
+            share = 1.0 / max(len(spelled), 1)
+            out.extend((grams[0][g], gram_base + g, share * grams[1][g]) for gram in spelled
+                       if (g := index.grams.ids.get(gram)) is not None)
         sound = skeleton(token)
         row = index.sounds.ids.get(sound) if len(sound) >= 2 else None
         if row is not None:
-            size = int(index.sounds.offsets[row + 1] - index.sounds.offsets[row])
-            out.append((size, self._sound_base + row, SOUND_WEIGHT * index.idf(size)))
+            out.append((sounds[0][row], sound_base + row, SOUND_WEIGHT * sounds[1][row]))
         return out
 
     def _query_features(self, tokens: Sequence[str]) -> tuple[list[int], list[float]]:
