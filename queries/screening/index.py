@@ -40,7 +40,10 @@ from graph.store import NAME_PROPERTIES, Store
 from loaders._io import iso_date
 from queries.screening.text import (
     ABJAD_FEATURE,
+    ORG_SCHEMATA,
     abjad_key,
+    acronym_feature,
+    acronyms,
     given_first,
     is_abjad,
     match_tokens,
@@ -50,7 +53,7 @@ from queries.screening.text import (
 )
 
 #: Bump when the layout of `ScreenIndex` changes: older files are rebuilt, never misread.
-INDEX_VERSION: Final = 13
+INDEX_VERSION: Final = 14
 INDEX_SUFFIX: Final = ".screen-index"
 
 #: Properties that hold a strong identifier besides IMO and MMSI (tax, registration, passport...).
@@ -241,11 +244,15 @@ class ScreenIndex:
     #: name was written in Arabic script: a Latin name and an Arabic-script one meet there.
     entry_abjad: list[str]
     entry_abjad_script: npt.NDArray[np.bool_]
+    #: Each organisation's name's forms as an acronym (`text.acronyms`), space-joined; "" for
+    #: other names.
+    entry_acronyms: list[str]
     tokens: Postings
     grams: Postings
     #: Token skeletons (two letters or more) -> entries: transliteration variants meet here;
     #: and the `abjad_key` words of names not in Arabic script, marked with
-    #: `text.ABJAD_FEATURE` in front, for queries written in Arabic script.
+    #: `text.ABJAD_FEATURE` in front, for queries written in Arabic script; and organisations'
+    #: acronym forms (`text.acronym_feature`).
     sounds: Postings
     by_identifier: dict[str, list[int]]
     sources: tuple[str, ...]
@@ -298,6 +305,7 @@ def build_index(
     entry_given_first: list[str] = []
     entry_abjad: list[str] = []
     entry_abjad_script: list[bool] = []
+    entry_acronyms: list[str] = []
     schema_codes: dict[str, int] = {}
     token_lists: dict[str, list[int]] = defaultdict(list)
     gram_lists: dict[str, list[int]] = defaultdict(list)
@@ -346,6 +354,10 @@ def build_index(
                 for word in set(abjad.split()):
                     if len(word) >= 2:
                         sound_lists[ABJAD_FEATURE + word].append(entry)
+            forms = acronyms(tokens) if schema in ORG_SCHEMATA else ()
+            entry_acronyms.append(" ".join(forms))
+            for form in forms:
+                sound_lists[acronym_feature(form, len(tokens) == 1)].append(entry)
             for token in set(tokens):
                 token_lists[token].append(entry)
                 for gram in trigrams(token):
@@ -424,6 +436,7 @@ def build_index(
         entry_given_first=entry_given_first,
         entry_abjad=entry_abjad,
         entry_abjad_script=np.asarray(entry_abjad_script, dtype=bool),
+        entry_acronyms=entry_acronyms,
         tokens=Postings.build(token_lists),
         grams=Postings.build(gram_lists),
         sounds=Postings.build(sound_lists),

@@ -36,8 +36,12 @@ from rigour.names import remove_person_prefixes
 from queries.screening.index import IndexedEntity, ScreenIndex
 from queries.screening.text import (
     ABJAD_FEATURE,
+    INITIALS_FEATURE,
     ORG_SCHEMATA,
+    SHORT_NAME_FEATURE,
     abjad_key,
+    acronym_feature,
+    acronyms,
     given_first,
     is_abjad,
     match_tokens,
@@ -133,6 +137,9 @@ ABJAD_FACTOR: Final = 0.95
 #: ... held at PERSON_WORD_CAP (review) when the shorter has fewer consonants than this: MHMD
 #: ALI is MOHAMMED ALI and MAHMOUD ALI alike.
 ABJAD_LETTERS: Final = 8
+#: An organisation's name of one short word that is the initials of the other (IMU, ISLAMIC
+#: MOVEMENT OF UZBEKISTAN) scores this: review, never a match (initials are shared widely).
+ACRONYM_SCORE: Final = 0.8
 #: Blocking weight of a word's consonants shared by a query in Arabic script and a Latin name:
 #: a word and its sound at once (the Arabic-script names of a dozen relatives sharing three
 #: words with the query as written must not crowd out the Latin name sharing all four).
@@ -150,9 +157,11 @@ HOW_SHORT: Final = 32
 HOW_WORD_MISSING: Final = 64
 HOW_NAME_CHAIN: Final = 128
 HOW_ABJAD: Final = 256
+HOW_ACRONYM: Final = 512
 HOW_NOTES: Final = ((HOW_SOUND, "sounds alike: transliteration variants"),
                     (HOW_ABJAD, "same consonants across scripts (Arabic script writes no "
                                 "short vowels)"),
+                    (HOW_ACRONYM, "one name is the other's initials"),
                     (HOW_SUBSET, "one name holds the other's words"),
                     (HOW_SOFT, "word by word, rare words weigh more"),
                     (HOW_HELD, "rare words differ, held to word-by-word"),
@@ -435,6 +444,8 @@ class Matcher:
             index.schemata.index("Person") if "Person" in index.schemata else 255)
         self._entry_spaced = np.fromiter((" " in k for k in index.entry_keys), dtype=bool,
                                          count=self._n_entries)
+        self._entry_acronym = np.fromiter((bool(f) for f in index.entry_acronyms), dtype=bool,
+                                          count=self._n_entries)
 
     def _entry_strings(self) -> tuple[Any, Any, Any]:
         """The entries' match keys, written-order keys and skeleton keys as object arrays,
@@ -544,10 +555,11 @@ class Matcher:
         index = self.index
         (tokens, grams, sounds), (_base, gram_base, sound_base) = self._feature_stats()
         out: list[tuple[int, int, float]] = []
-        if token.startswith(ABJAD_FEATURE):
+        if token.startswith((ABJAD_FEATURE, INITIALS_FEATURE, SHORT_NAME_FEATURE)):
             row = index.sounds.ids.get(token)
             if row is not None:
-                out.append((sounds[0][row], sound_base + row, ABJAD_WEIGHT * sounds[1][row]))
+                weight = ABJAD_WEIGHT if token.startswith(ABJAD_FEATURE) else SOUND_WEIGHT
+                out.append((sounds[0][row], sound_base + row, weight * sounds[1][row]))
             return out
         # A word the index knows is found by itself and its skeleton (HASAN/HASSAN share
         # HSN); character trigrams are for words it does not know (a typo, a new spelling),
@@ -602,9 +614,13 @@ class Matcher:
         cols: list[int] = []
         values: list[float] = []
         for query in queries:
-            tokens = match_tokens(query.name, query.schema)
+            words = tokens = match_tokens(query.name, query.schema)
             if is_abjad(query.name):
-                tokens = (*tokens, *abjad_features(tokens))
+                tokens = (*tokens, *abjad_features(words))
+            if query.schema is None or query.schema in ORG_SCHEMATA:
+                # Initials of names of several words for a query of one, and the other way.
+                tokens = (*tokens, *(acronym_feature(f, len(words) != 1)
+                                     for f in acronyms(words)))
             rows, weights = self._query_features(tokens)
             cols.extend(rows)
             values.extend(weights)
@@ -780,12 +796,24 @@ class Matcher:
             up = one_word > sims[near]
             sims[near[up]] = one_word[up]
             how[near[up]] = HOW_SUBSET
+        # A name of one short word that is the initials of the other's words.
+        single = np.fromiter((len(v[0]) == 1 for v in variants), dtype=bool,
+                             count=len(variants))
+        near = np.flatnonzero(self._entry_acronym[at] & (single[which] == self._entry_spaced[at])
+                              & (sims < ACRONYM_SCORE))
+        if len(near):
+            forms = index.entry_acronyms
+            for p in near.tolist():
+                if set(acronyms(variants[pair_variant[p]][0])).intersection(
+                        forms[pair_entry[p]].split()):
+                    sims[p], how[p] = ACRONYM_SCORE, HOW_ACRONYM
         # A name in Arabic script and a Latin one (either the query's): by their consonants.
         arabic = np.fromiter((v[7] for v in variants), dtype=bool, count=len(variants))
         across = (arabic[which] | index.entry_abjad_script[at]) & ~exact
         if across.any():
             self._abjad(np.flatnonzero(across), sims, how, variants, pair_variant, pair_entry)
-        across &= (how & HOW_ABJAD) != 0
+        # Pairs scored by their consonants or initials: word by word as written would undo it.
+        settled = (how & (HOW_ABJAD | HOW_ACRONYM)) != 0
         # Each (query, node)'s closest name, first found on ties.
         pair_node = self._entry_entity_np[at]
         groups = np.asarray(pair_query, dtype=np.int64) * len(self._entities) + pair_node
@@ -797,9 +825,9 @@ class Matcher:
         softs: dict[int, list[tuple[int, int]]] = {}
         winners = _first_per_group(groups, sims).tolist()
         ranks = _first_per_group(groups, -np.arange(len(groups))).tolist()
-        compared_across = across.tolist()
+        settled_list = settled.tolist()
         for p, rank in zip(winners, ranks, strict=True):
-            if SOFT_FLOOR <= sim_list[p] < SOFT_TOKENS_BELOW and not compared_across[p]:
+            if SOFT_FLOOR <= sim_list[p] < SOFT_TOKENS_BELOW and not settled_list[p]:
                 softs.setdefault(pair_query[p], []).append((p, rank))
         for q, found in softs.items():
             query = queries[q]
@@ -822,7 +850,7 @@ class Matcher:
                     sim_list[p], how[p] = by_word + RARE_SLACK, HOW_HELD
         # Two people whose names differ in a whole word (ALI / UDAY SADDAM HUSSEIN AL-TIKRITI,
         # ALEKSANDR / ALEKSEI ALEKSANDROVICH ZHURAVLEV) are relatives, not one person.
-        persons = np.flatnonzero(self._entry_person[at] & ~exact & ~across
+        persons = np.flatnonzero(self._entry_person[at] & ~exact & ~settled
                                  & (np.asarray(sim_list) >= PERSON_CHECK_FROM))
         # A name that is the other's but for a given name before it is a name chain (ALI
         # SADDAM HUSSEIN AL-TIKRITI, son of SADDAM HUSSEIN AL-TIKRITI): another person, or

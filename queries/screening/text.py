@@ -137,3 +137,35 @@ def abjad_key(tokens: tuple[str, ...]) -> str:
     Latin name and an Arabic-script name of one person meet (TAHIR JALIL HABBUSH AL-TIKRITI and
     طاهر جليل حبوش التكريتي are both `thr jl hbs tkrt`)."""
     return " ".join(s for t in tokens if t not in _ABJAD_PARTICLES and (s := abjad_token(t)))
+
+
+#: Mark acronym forms among the index's skeleton features: the initials of a name of several
+#: words, and a name of one short word.
+INITIALS_FEATURE: Final = "#"
+SHORT_NAME_FEATURE: Final = "="
+#: Words an acronym often leaves out (ISLAMIC MOVEMENT OF UZBEKISTAN: IMU).
+_ACRONYM_SKIP: Final = frozenset({
+    "of", "the", "and", "for", "in", "on", "at", "to", "de", "la", "le", "les", "et", "des",
+    "du", "del", "della", "di", "al", "el", "y", "i", "wa", "a", "an", "und", "der", "die",
+    "das", "fur"})
+
+
+@lru_cache(maxsize=200_000)
+def acronyms(tokens: tuple[str, ...]) -> tuple[str, ...]:
+    """A name's forms as an acronym: a name of one short word is one (IMU, INRA, AIO); a name of
+    several words gives its initials, with and without the small words (ISLAMIC MOVEMENT OF
+    UZBEKISTAN: IMOU and IMU). Two to eight letters."""
+    if len(tokens) == 1:
+        word = tokens[0]
+        return (word,) if 2 <= len(word) <= 8 and word.isalpha() else ()
+    forms = {"".join(w[0] for w in tokens),
+             "".join(w[0] for w in tokens if w not in _ACRONYM_SKIP)}
+    return tuple(sorted(f for f in forms if 2 <= len(f) <= 8))
+
+
+def acronym_feature(form: str, one_word: bool) -> str:
+    """The blocking feature of one acronym form of a name of one word (`one_word`) or of
+    several. A query looks up the other kind: IMU finds the initials of ISLAMIC MOVEMENT OF
+    UZBEKISTAN, and that name finds the name IMU; two long names with the same initials do not
+    meet this way."""
+    return (SHORT_NAME_FEATURE if one_word else INITIALS_FEATURE) + form

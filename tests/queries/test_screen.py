@@ -422,3 +422,29 @@ def test_abjad_keys_of_latin_and_arabic_spellings_agree() -> None:
     assert key("ABDUL WAHED SHAFIQ") == key("عبد الواحد شفيق")
     assert key("MOHAMMAD YAQOUB") == key("محمد يعقوب")
     assert key("MOHAMMAD YAQOUB") != key("MOHAMMAD YUSUF")
+
+
+def test_a_short_name_finds_the_organisation_it_is_the_initials_of(ship_store: Store) -> None:
+    """OFAC lists the Islamic Movement of Uzbekistan with the alias IMU. Without that alias in
+    the index, the query IMU still finds it by its initials, at review: initials are shared
+    widely, so never a match on their own."""
+    from queries.screening.index import build_index
+    from queries.screening.matcher import Matcher, Query, Settings
+
+    index = build_index(ship_store, sources=["us_ofac_sdn"],
+                        exclude=lambda _cid, name: name == "IMU")
+    result = Matcher(index, Settings()).screen(Query(1, "1", "IMU", "Organization"))
+    assert result.decision == "review"
+    top = result.matches[0]
+    assert top.matched_name == "ISLAMIC MOVEMENT OF UZBEKISTAN"
+    assert REVIEW_THRESHOLD <= top.score < MATCH_THRESHOLD
+    assert "one name is the other's initials" in top.explanation
+
+
+def test_acronym_forms() -> None:
+    from queries.screening.text import acronyms
+
+    assert acronyms(("islamic", "movement", "of", "uzbekistan")) == ("imou", "imu")
+    assert acronyms(("imu",)) == ("imu",)
+    assert acronyms(("rosoboronexport",)) == ()  # too long to be initials
+    assert acronyms(("bureau", "39")) == ("b3",)
