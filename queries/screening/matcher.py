@@ -26,6 +26,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import pairwise
+from operator import attrgetter
 from typing import Any, Final
 
 import numpy as np
@@ -226,6 +227,10 @@ class Match:
     explanation: str
     features: dict[str, float]
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled as its fields (workers send results back): a third of the default's time.
+        return Match, _MATCH_FIELDS(self)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "entity_id": self.entity_id, "caption": self.caption, "schema": self.schema,
@@ -247,6 +252,9 @@ class Result:
     warnings: tuple[str, ...] = ()
     input: dict[str, Any] = field(default_factory=dict)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return Result, _RESULT_FIELDS(self)
+
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"id": self.id, "decision": self.decision,
                                "matches": [m.to_dict() for m in self.matches]}
@@ -260,6 +268,10 @@ class Result:
             elif key != "id":
                 out[f"input_{key}"] = value
         return out
+
+
+_MATCH_FIELDS: Final = attrgetter(*Match.__match_args__)
+_RESULT_FIELDS: Final = attrgetter(*Result.__match_args__)
 
 
 @dataclass(frozen=True, slots=True)

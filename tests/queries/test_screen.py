@@ -448,3 +448,13 @@ def test_acronym_forms() -> None:
     assert acronyms(("imu",)) == ("imu",)
     assert acronyms(("rosoboronexport",)) == ()  # too long to be initials
     assert acronyms(("bureau", "39")) == ("b3",)
+
+
+def test_results_travel_between_processes_unchanged(ship_store: Store,
+                                                    index: ScreenIndex) -> None:
+    """Workers send results back pickled (as their fields: `Match.__reduce__`)."""
+    import pickle
+
+    results = list(screen(ship_store, real_rows(index, 50), index=index, workers=1))
+    assert any(r.matches for r in results)
+    assert pickle.loads(pickle.dumps(results)) == results
