@@ -15,7 +15,10 @@ by the other features; a strong identifier decides on its own:
   names whose consonant skeletons agree (`text.skeleton`: SHUGAEV/SHUGAYEV, MHMD/MUHAMMAD) are
   transliteration variants, and rise by at most `SOUND_RAISE`. Two people whose names differ in
   a whole word (siblings) or by one given name in front (a name chain: a parent or child) are
-  held at `PERSON_WORD_CAP`, review.
+  held at `PERSON_WORD_CAP`, review. A name written in Arabic script and a Latin one compare
+  by their consonants (`text.abjad_key`: that script writes no short vowels), at
+  `ABJAD_FACTOR`; an organisation's one-word name that is the other's initials (IMU) scores
+  `ACRONYM_SCORE`, review.
 * `country`, `date` (birth date of a person, build year of a vessel): agreement raises the score a
   little, disagreement lowers it more.
 """

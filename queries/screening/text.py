@@ -4,7 +4,9 @@ A name is compared as its *match key*: normalised (Latin script, lower case, no 
 vessel prefix) by `graph.normalize`, with legal forms removed for organisations (rigour's table of
 org types: LLC, OOO, Obshchestvo s ogranichennoi otvetstvennostyu, GmbH...), its tokens sorted so
 that word order does not count. Blocking uses the tokens, their consonant skeletons (where
-transliterations of one name meet) and, for words the index does not know, character trigrams.
+transliterations of one name meet) and, for words the index does not know, character trigrams;
+for names in Arabic script, their consonants as that script writes them (`abjad_key`), where they
+meet Latin spellings; for organisations, their forms as an acronym (`acronyms`).
 """
 
 from __future__ import annotations
