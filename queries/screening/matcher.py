@@ -367,17 +367,25 @@ def query_keys(tokens: tuple[str, ...]) -> tuple[str, str, str, bool]:
     return sorted_key(tokens), " ".join(tokens), sound, len(sound.replace(" ", "")) >= 4
 
 
-def _abjad_relative(ones: list[str], others: list[str]) -> int:
-    """`HOW_WORD_MISSING` when a word of the shorter name (in consonants) is not in the
-    other's, `HOW_NAME_CHAIN` when the longer is the shorter after one word in front, else 0."""
-    shorter, longer = (ones, others) if len(ones) <= len(others) else (others, ones)
+def _abjad_relative(ones: Sequence[str], others: Sequence[str]) -> int:
+    """`HOW_WORD_MISSING` when a word of the shorter name (in consonants, `text.abjad_key`) is
+    not in the other's, `HOW_NAME_CHAIN` when the longer is the shorter after one word in
+    front, else 0. `ones` and `others`: each name's consonants in its written orders (as
+    written first, then given names first)."""
+    one, other = ones[0].split(), others[0].split()
+    shorter, longer = (one, other) if len(one) <= len(other) else (other, one)
     if "".join(shorter) == "".join(longer):
         return 0
     words, joined = set(longer), "".join(longer)
     if any(w not in words and (len(w) < 3 or w not in joined) for w in shorter):
         return HOW_WORD_MISSING
-    if len(longer) == len(shorter) + 1 and longer[1:] == shorter:
-        return HOW_NAME_CHAIN
+    if len(longer) == len(shorter) + 1:
+        for a in ones:
+            for b in others:
+                x, y = a.split(), b.split()
+                short, long = (x, y) if len(x) < len(y) else (y, x)
+                if long[1:] == short:
+                    return HOW_NAME_CHAIN
     return 0
 
 
@@ -825,8 +833,18 @@ class Matcher:
         # A name in Arabic script and a Latin one (either the query's): by their consonants.
         arabic = np.fromiter((v[7] for v in variants), dtype=bool, count=len(variants))
         across = (arabic[which] | index.entry_abjad_script[at]) & ~exact
+        given = index.entry_given_first
+
+        def orders(p: int) -> tuple[tuple[str, str], tuple[str, str]]:
+            """The query's and the name's consonants, as written and given names first."""
+            query, entry = queries[pair_query[p]], pair_entry[p]
+            first = given_first(query.name, query.schema or "Person")
+            return ((abjad_key(variants[pair_variant[p]][0]), abjad_key(tuple(first.split()))),
+                    (index.entry_abjad[entry], abjad_key(tuple(given[entry].split()))))
+
         if across.any():
-            self._abjad(np.flatnonzero(across), sims, how, variants, pair_variant, pair_entry)
+            self._abjad(np.flatnonzero(across), sims, how, variants, pair_variant, pair_entry,
+                        orders)
         # Pairs scored by their consonants or initials: word by word as written would undo it.
         settled = (how & (HOW_ABJAD | HOW_ACRONYM)) != 0
         # Each (query, node)'s closest name, first found on ties.
@@ -870,7 +888,7 @@ class Matcher:
         # A name that is the other's but for a given name before it is a name chain (ALI
         # SADDAM HUSSEIN AL-TIKRITI, son of SADDAM HUSSEIN AL-TIKRITI): another person, or
         # at best one a person must look at.
-        given = index.entry_given_first
+        in_arabic = across.tolist()
         for p in persons.tolist():
             if sim_list[p] <= PERSON_WORD_CAP:
                 continue
@@ -879,7 +897,13 @@ class Matcher:
             listed = keys[pair_entry[p]].split()
             if len(tokens) < 2 or len(listed) < 2:
                 continue
-            if not words_found(tokens, listed):
+            if in_arabic[p]:
+                # As ICU spells Arabic script, given names are often two letters (علي: LY,
+                # عدي: DY), which count as particles below: compare the consonants instead.
+                code = _abjad_relative(*orders(p))
+                if code:
+                    sim_list[p], how[p] = PERSON_WORD_CAP, code
+            elif not words_found(tokens, listed):
                 sim_list[p] = PERSON_WORD_CAP
                 how[p] = HOW_WORD_MISSING
             elif abs(len(tokens) - len(listed)) == 1 and name_chain(
@@ -905,7 +929,8 @@ class Matcher:
         return out
 
     def _abjad(self, pairs: Any, sims: Any, how: Any, variants: Sequence[tuple[Any, ...]],
-               pair_variant: Sequence[int], pair_entry: Sequence[int]) -> None:
+               pair_variant: Sequence[int], pair_entry: Sequence[int],
+               orders: Callable[[int], tuple[tuple[str, str], tuple[str, str]]]) -> None:
         """Raise, in place, the similarity of (query, name) pairs one of which is written in
         Arabic script to their consonants' (`text.abjad_key`): written order, sorted, and run
         together (ABDULLAH / عبد الله). A short one (MHMD ALI) is held at review; for people,
@@ -931,7 +956,7 @@ class Matcher:
                 if min(len(one.replace(" ", "")), len(other.replace(" ", ""))) < ABJAD_LETTERS:
                     sim = PERSON_WORD_CAP
                 elif person[j]:
-                    code |= _abjad_relative(one.split(), other.split())
+                    code |= _abjad_relative(*orders(p))
                     if code != HOW_ABJAD:
                         sim = PERSON_WORD_CAP
             if sim > sims[p]:

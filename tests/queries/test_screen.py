@@ -458,3 +458,16 @@ def test_results_travel_between_processes_unchanged(ship_store: Store,
     results = list(screen(ship_store, real_rows(index, 50), index=index, workers=1))
     assert any(r.matches for r in results)
     assert pickle.loads(pickle.dumps(results)) == results
+
+
+def test_brothers_written_in_arabic_script_stay_apart(full_store: Store) -> None:
+    """The UK and UN lists write Saddam Hussein's children in Arabic script too. As ICU spells
+    that script their given names are two letters (عدي: DY, علي: LY), so they are told apart by
+    their consonants: only UDAY matches UDAY; his brothers, sisters and father wait at review."""
+    built, _ = ensure_index(full_store)
+    [result] = screen(full_store, [{"name": "عدي صدام حسين التكريتي", "type": "person"}],
+                      index=built, limit=20)
+    matched = [m for m in result.matches if m.score >= MATCH_THRESHOLD]
+    assert matched and all("UDAY" in m.caption.upper() for m in matched), result.to_dict()
+    assert any("SADDAM HUSSEIN" in m.caption.upper() and "UDAY" not in m.caption.upper()
+               for m in result.matches)  # the relatives are there, at review
