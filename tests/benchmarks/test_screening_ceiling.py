@@ -23,6 +23,8 @@ from benchmarks.screening import name_evidence
     ("ISLAMIC REVOLUTIONARY GUARD CORPS", "Organization", ["IRGC"], "Organization"),
     # words run together
     ("KYRGYZTRANSAVIA AIRLINES", "Organization", ["KYRGYZ TRANS AVIA"], "Organization"),
+    ("ولی جان", "Person", ["WALIJAN"], "Person"),
+    ("هدايت الله", "Person", ["HIDAYATULLAH", "Abu Turab"], "Person"),
 ])
 def test_evidence(query: str, query_schema: str | None, names: list[str], schema: str) -> None:
     assert name_evidence(query, query_schema, names, schema)
@@ -39,6 +41,7 @@ def test_evidence(query: str, query_schema: str | None, names: list[str], schema
     ("Abu al-Asir", "Person", ["AL-ABSI, Amru", "Abu al-Athir"], "Person"),
     ("SOVCOMBANK LEASING LLC", "Company", ["SOLLERS-FINANCE LIMITED LIABILITY COMPANY"],
      "Company"),
+    ("Abdul HAQ", "Person", ["ABDULHAI MOTMAEN", "عبدالحی مطمئن"], "Person"),
     # a person's name is nobody's acronym: ALI is not AHMED LATIF IBRAHIM
     ("ALI", "Person", ["AHMED LATIF IBRAHIM"], "Person"),
 ])
