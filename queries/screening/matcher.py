@@ -399,6 +399,15 @@ def abjad_features(tokens: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(ABJAD_FEATURE + w for w in (*words, *joined) if len(w) >= 2))
 
 
+class _Rarity(dict[str, float]):
+    """Words' weights, `unknown` for a word the index does not hold."""
+
+    unknown: float = 0.0
+
+    def __missing__(self, word: str) -> float:
+        return self.unknown
+
+
 def _year(date: str) -> str:
     return date[:4]
 
@@ -427,13 +436,13 @@ class Matcher:
         self._entities = index.entities
         sizes = np.diff(index.tokens.offsets)
         rarity = np.maximum(index.log_n - np.log(np.maximum(sizes, 1)), 0.05)
-        #: Every indexed word's weight; other words are added as queries bring them.
-        self._weights: dict[str, float] = dict(zip(index.tokens.ids, rarity.tolist(),
-                                                   strict=True))
-        self._n_words = len(self._weights)
-        #: Words the index does not hold (a misspelling, a word of no list) weigh like a word
-        #: some dozens of names share: neither rare evidence nor noise.
-        self._unknown_weight = index.idf(UNKNOWN_WORD_DF)
+        #: Every indexed word's weight. Words the index does not hold (a misspelling, a word
+        #: of no list) weigh like a word some dozens of names share: neither rare evidence nor
+        #: noise.
+        self._weights = _Rarity(zip(index.tokens.ids, rarity.tolist(), strict=True))
+        self._weights.unknown = index.idf(UNKNOWN_WORD_DF)
+        #: `weight` as a plain dict lookup (called for every word compared word by word).
+        self._weight = self._weights.__getitem__
         self._features_of: dict[str, list[tuple[int, int, float]]] = {}
         self._n_entries = len(index.entry_entity)
         self._entry_allowed: Any = None
@@ -508,13 +517,7 @@ class Matcher:
 
     def weight(self, token: str) -> float:
         """How much a word says about identity: its inverse document frequency in the index."""
-        w = self._weights.get(token)
-        if w is None:
-            postings = self.index.tokens.get(token)
-            w = self.index.idf(len(postings)) if postings is not None else self._unknown_weight
-            if len(self._weights) < self._n_words + 200_000:
-                self._weights[token] = w
-        return w
+        return self._weights[token]
 
     def _words_matrix(self) -> Any:
         """Names x words (entries x index tokens) with ones, and each name's distinct words'
@@ -765,7 +768,7 @@ class Matcher:
                 words = frozenset(tokens)
                 mine[code] = len(variants)
                 variants.append((tokens, *query_keys(tokens), words,
-                                 sum(self.weight(w) for w in words), in_abjad))
+                                 sum(map(self._weight, words)), in_abjad))
             pair_query.extend([i] * len(entries))
             pair_entry.extend(entries)
             pair_variant.extend([mine[c] for c in classes])
@@ -874,7 +877,7 @@ class Matcher:
                 if len(tokens) < 2 and len(written) < 2:
                     continue
                 sim = sim_list[p]
-                by_word = soft_tokens(tokens, written, self.weight) * SOFT_FACTOR
+                by_word = soft_tokens(tokens, written, self._weight) * SOFT_FACTOR
                 if by_word > sim:
                     sim_list[p], how[p] = by_word, HOW_SOFT
                 elif by_word + RARE_SLACK < sim:
