@@ -175,6 +175,10 @@ HOW_NOTES: Final = ((HOW_SOUND, "sounds alike: transliteration variants"),
                                      f"or child in a name chain), held at "
                                      f"{PERSON_WORD_CAP:.2f}"))
 
+#: How an explanation calls each name property.
+NAME_LABELS: Final = {"name": "name", "alias": "alias", "previousName": "former name",
+                      "weakAlias": "weak alias"}
+
 #: Which node schemata a query schema can match.
 COMPATIBLE: Final[dict[str, frozenset[str]]] = {
     "Person": frozenset({"Person"}),
@@ -215,7 +219,7 @@ class Query:
     warnings: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Match:
     """One node a query may be, with its score and the reasons."""
 
@@ -1002,9 +1006,8 @@ class Matcher:
                features: dict[str, float], decisive: str | None, best_i: int,
                how: int) -> Match:
         prop = entity.name_props[best_i]
-        label = {"name": "name", "alias": "alias", "previousName": "former name",
-                 "weakAlias": "weak alias"}.get(prop, prop)
-        notes = [text for code, text in HOW_NOTES if how & code]
+        label = NAME_LABELS.get(prop, prop)
+        notes = [text for code, text in HOW_NOTES if how & code] if how > HOW_EXACT else []
         if how & HOW_SHORT:
             notes.append(f"short name {-SHORT_NAME_PENALTY:+.2f}")
         reasons = [f"{label} {entity.names[best_i]!r} {'=' if how == HOW_EXACT else '~'} "
