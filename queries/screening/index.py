@@ -41,19 +41,22 @@ from loaders._io import iso_date
 from queries.screening.text import (
     ABJAD_FEATURE,
     ORG_SCHEMATA,
+    SPELLING_MIN,
     abjad_key,
     acronym_feature,
     acronyms,
+    deletions,
     given_first,
     is_abjad,
     match_tokens,
     skeleton,
     sorted_key,
+    spelling_hash,
     trigrams,
 )
 
 #: Bump when the layout of `ScreenIndex` changes: older files are rebuilt, never misread.
-INDEX_VERSION: Final = 14
+INDEX_VERSION: Final = 15
 INDEX_SUFFIX: Final = ".screen-index"
 
 #: Properties that hold a strong identifier besides IMO and MMSI (tax, registration, passport...).
@@ -248,6 +251,11 @@ class ScreenIndex:
     #: other names.
     entry_acronyms: list[str]
     tokens: Postings
+    #: The tokens (of SPELLING_MIN letters or more) by the hashes of their spellings with one
+    #: letter left out (`text.deletions`), sorted by hash: a word the index does not know finds
+    #: the known words one typo from it here.
+    spelling_hashes: npt.NDArray[np.uint32]
+    spelling_tokens: npt.NDArray[np.int32]
     grams: Postings
     #: Token skeletons (two letters or more) -> entries: transliteration variants meet here;
     #: and the `abjad_key` words of names not in Arabic script, marked with
@@ -418,6 +426,12 @@ def build_index(
         add(current, values, fact_sources)
     if progress is not None:
         progress(done + 1)
+    tokens = Postings.build(token_lists)
+    spelled = [(spelling_hash(d), row) for token, row in tokens.ids.items()
+               if len(token) >= SPELLING_MIN for d in set(deletions(token))]
+    hashes = np.fromiter((h for h, _ in spelled), dtype=np.uint32, count=len(spelled))
+    owners = np.fromiter((r for _, r in spelled), dtype=np.int32, count=len(spelled))
+    order = np.argsort(hashes, kind="stable")
     return ScreenIndex(
         generation=store.generation(),
         fingerprint=store_fingerprint(store),
@@ -437,7 +451,9 @@ def build_index(
         entry_abjad=entry_abjad,
         entry_abjad_script=np.asarray(entry_abjad_script, dtype=bool),
         entry_acronyms=entry_acronyms,
-        tokens=Postings.build(token_lists),
+        tokens=tokens,
+        spelling_hashes=hashes[order],
+        spelling_tokens=owners[order],
         grams=Postings.build(gram_lists),
         sounds=Postings.build(sound_lists),
         by_identifier={k: sorted(set(v)) for k, v in by_identifier.items()},

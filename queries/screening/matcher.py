@@ -34,6 +34,7 @@ from typing import Any, Final
 
 import numpy as np
 from rapidfuzz import fuzz
+from rapidfuzz.distance import OSA
 from rapidfuzz.process import cpdist
 from rigour.names import remove_person_prefixes
 
@@ -43,14 +44,17 @@ from queries.screening.text import (
     INITIALS_FEATURE,
     ORG_SCHEMATA,
     SHORT_NAME_FEATURE,
+    SPELLING_MIN,
     abjad_key,
     acronym_feature,
     acronyms,
+    deletions,
     given_first,
     is_abjad,
     match_tokens,
     skeleton,
     sorted_key,
+    spelling_hash,
     trigrams,
 )
 
@@ -125,6 +129,8 @@ POSTINGS_BUDGET: Final = 2000
 TOKEN_WEIGHT: Final = 2.0
 #: Blocking weight of a shared token skeleton (a transliteration variant of a word).
 SOUND_WEIGHT: Final = 1.5
+#: Blocking weight of a known word one typo from a word the index does not know.
+TYPO_WEIGHT: Final = 1.5
 #: Names whose consonant skeletons agree (SHUGAEV/SHUGAYEV, MHMD/MUHAMMAD) count this much of
 #: their skeletons' similarity; a word whose skeleton is another's scores SOUND_WORD (of 100)
 #: word by word.
@@ -474,6 +480,9 @@ class Matcher:
         self._words: Any = None
         self._strings: tuple[Any, Any, Any] | None = None
         self._stats: tuple[list[tuple[list[int], list[float]]], list[int]] | None = None
+        self._words_of: list[str] | None = None
+        #: The current batch's unknown words' typo neighbours (`_one_typo_from`).
+        self._typos: dict[str, list[int]] = {}
         self._entry_short = np.fromiter((len(k) < SHORT_NAME for k in index.entry_keys),
                                         dtype=bool, count=self._n_entries)
         self._entry_person = index.entry_schema == (
@@ -579,6 +588,31 @@ class Matcher:
             self._stats = (families, [0, self._gram_base, self._sound_base])
         return self._stats
 
+    def _one_typo_from(self, words: Collection[str]) -> dict[str, list[int]]:
+        """For each word, the rows of the index's tokens one typo from it (a letter left out,
+        added, changed, or two swapped: optimal string alignment distance 1), found by the
+        hashes of their spellings with a letter left out (`text.deletions`); all the words'
+        hashes looked up at once."""
+        index = self.index
+        words = [w for w in words if len(w) >= SPELLING_MIN]
+        if not words or not len(index.spelling_hashes):
+            return {}
+        spelled = [(k, spelling_hash(d)) for k, word in enumerate(words)
+                   for d in set(deletions(word))]
+        wanted = np.fromiter((h for _, h in spelled), dtype=np.uint32, count=len(spelled))
+        starts = np.searchsorted(index.spelling_hashes, wanted, "left")
+        ends = np.searchsorted(index.spelling_hashes, wanted, "right")
+        owners = index.spelling_tokens
+        found: dict[int, set[int]] = {}
+        for j in np.flatnonzero(ends > starts).tolist():
+            found.setdefault(spelled[j][0], set()).update(owners[starts[j]:ends[j]].tolist())
+        if self._words_of is None:
+            self._words_of = list(index.tokens.ids)
+        known = self._words_of
+        # A hash shared by chance, or two typos apart (a letter left out of each at two places).
+        return {words[k]: sorted(r for r in rows if OSA.distance(words[k], known[r]) <= 1)
+                for k, rows in found.items()}
+
     def _token_features(self, token: str) -> list[tuple[int, int, float]]:
         """(postings length, row of the blocking matrix, weight) of a token's features: the
         token itself, or its trigrams when the index does not know it, and its skeleton."""
@@ -602,6 +636,11 @@ class Matcher:
             share = 1.0 / max(len(spelled), 1)
             out.extend((grams[0][g], gram_base + g, share * grams[1][g]) for gram in spelled
                        if (g := index.grams.ids.get(gram)) is not None)
+            # ... and the known words one typo from it (ISABELLA for IABELLA).
+            typos = self._typos.get(token)
+            if typos is None:
+                typos = self._one_typo_from([token]).get(token, [])
+            out.extend((tokens[0][r], r, TYPO_WEIGHT * tokens[1][r]) for r in typos)
         sound = skeleton(token)
         row = index.sounds.ids.get(sound) if len(sound) >= 2 else None
         if row is not None:
@@ -643,6 +682,7 @@ class Matcher:
         indptr = [0]
         cols: list[int] = []
         values: list[float] = []
+        features: list[tuple[str, ...]] = []
         for query in queries:
             words = tokens = match_tokens(query.name, query.schema)
             if is_abjad(query.name):
@@ -651,6 +691,13 @@ class Matcher:
                 # Initials of names of several words for a query of one, and the other way.
                 tokens = (*tokens, *(acronym_feature(f, len(words) != 1)
                                      for f in acronyms(words)))
+            features.append(tokens)
+        # The words of the batch the index does not know, looked up for typos at once.
+        cache, known = self._features_of, self.index.tokens.ids
+        self._typos = self._one_typo_from({t for tokens in features for t in tokens
+                                           if t not in cache and t not in known
+                                           and t[:1].isalnum()})
+        for tokens in features:
             rows, weights = self._query_features(tokens)
             cols.extend(rows)
             values.extend(weights)

@@ -12,6 +12,7 @@ meet Latin spellings; for organisations, their forms as an acronym (`acronyms`).
 from __future__ import annotations
 
 import re
+import zlib
 from functools import lru_cache
 from typing import Final
 
@@ -171,3 +172,20 @@ def acronym_feature(form: str, one_word: bool) -> str:
     UZBEKISTAN, and that name finds the name IMU; two long names with the same initials do not
     meet this way."""
     return (SHORT_NAME_FEATURE if one_word else INITIALS_FEATURE) + form
+
+
+#: Words shorter than this are not looked up by their spellings one letter apart: too many
+#: short words are one letter from each other.
+SPELLING_MIN: Final = 5
+
+
+def deletions(word: str) -> list[str]:
+    """A word and each spelling of it with one letter left out: two words one typo apart (a
+    letter left out, added, changed, or two swapped) share one of these (SymSpell's way of
+    finding them without comparing every pair)."""
+    return [word, *(word[:i] + word[i + 1 :] for i in range(len(word)))]
+
+
+def spelling_hash(text: str) -> int:
+    """A stable hash of a spelling (the same in every process, unlike `hash`)."""
+    return zlib.crc32(text.encode("utf-8"))

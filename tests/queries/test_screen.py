@@ -471,3 +471,15 @@ def test_brothers_written_in_arabic_script_stay_apart(full_store: Store) -> None
     assert matched and all("UDAY" in m.caption.upper() for m in matched), result.to_dict()
     assert any("SADDAM HUSSEIN" in m.caption.upper() and "UDAY" not in m.caption.upper()
                for m in result.matches)  # the relatives are there, at review
+
+
+@pytest.mark.parametrize(("typed", "listed"), [("M/V MOLEULE", "MOLECULE"),
+                                               ("KAREIYA", "KARELIYA")])
+def test_a_word_one_typo_from_a_listed_one_finds_it(full_store: Store, typed: str,
+                                                    listed: str) -> None:
+    """A word the index does not know is looked up by its spellings with a letter left out
+    (SymSpell's way): the listed word one typo away is found, not only names sharing its
+    letter triples (MOLECULE was beaten to the candidates by MEHLE and MOLLY)."""
+    built, _ = ensure_index(full_store)
+    [result] = screen(full_store, [{"name": typed, "type": "vessel"}], index=built)
+    assert result.matches[0].matched_name.upper() == listed, result.to_dict()
