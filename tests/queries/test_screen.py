@@ -12,6 +12,8 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 from typer.testing import CliRunner
 
@@ -483,3 +485,29 @@ def test_a_word_one_typo_from_a_listed_one_finds_it(full_store: Store, typed: st
     built, _ = ensure_index(full_store)
     [result] = screen(full_store, [{"name": typed, "type": "vessel"}], index=built)
     assert result.matches[0].matched_name.upper() == listed, result.to_dict()
+
+
+_NAME_TEXT = st.text(alphabet=st.one_of(
+    st.characters(codec="utf-8", categories=("L", "N", "P", "Zs")),
+    st.sampled_from("abcdefghij -'،ابتثجحخ абвгд 金山")), max_size=40)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(_NAME_TEXT, st.sampled_from([None, "Person", "Company",
+                                                       "Organization", "LegalEntity",
+                                                       "Vessel"])),
+                min_size=1, max_size=20))
+def test_any_name_in_any_script_screens_to_a_well_formed_answer(
+        index: ScreenIndex, rows: list[tuple[str, str | None]]) -> None:
+    """Names in any script, punctuation only, or empty: every row gets an answer, scores in
+    [0, 1] and best first (the Arabic-script, initials and typo paths included)."""
+    from queries.screening.matcher import Matcher, Query, Settings
+
+    queries = [Query(i, str(i), name, schema) for i, (name, schema) in enumerate(rows)]
+    results = Matcher(index, Settings(review_threshold=0.0)).screen_many(queries)
+    assert len(results) == len(queries)
+    for result in results:
+        assert result.decision in {"match", "review", "clear"}
+        scores = [m.score for m in result.matches]
+        assert all(0.0 <= s <= 1.0 for s in scores)
+        assert scores == sorted(scores, reverse=True)
