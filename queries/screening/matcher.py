@@ -617,7 +617,9 @@ class Matcher:
 
     def _token_features(self, token: str) -> list[tuple[int, int, float]]:
         """(postings length, row of the blocking matrix, weight) of a token's features: the
-        token itself, or its trigrams when the index does not know it, and its skeleton."""
+        token itself, or its trigrams and the known words one typo from it when the index does
+        not know it, and its skeleton. A consonant or initials feature (`abjad_features`,
+        `text.acronym_feature`) is its own single feature."""
         index = self.index
         (tokens, grams, sounds), (_base, gram_base, sound_base) = self._feature_stats()
         out: list[tuple[int, int, float]] = []
