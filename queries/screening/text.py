@@ -24,12 +24,23 @@ from graph.normalize import normalize_name, normalize_vessel_name
 ORG_SCHEMATA: Final = frozenset({"Company", "Organization", "PublicBody", "LegalEntity"})
 
 
+#: Russian legal forms, romanised, that rigour's table leaves whole or in part: the LLC written
+#: with a Latin C (ОБЩЕСТВО C ОГРАНИЧЕННОЙ ОТВЕТСТВЕННОСТЬЮ), state and municipal enterprises
+#: and institutions (ФЕДЕРАЛЬНОЕ ГОСУДАРСТВЕННОЕ УНИТАРНОЕ ПРЕДПРИЯТИЕ, FGUP, FSUE).
+_RUSSIAN_FORMS: Final = re.compile(
+    r"\bobshchestv\w* [sc] ogranichenn\w* otvetstvenn\w*"
+    r"|\b(?:federaln\w* )?(?:gosudarstvenn\w*|munitsipaln\w*) "
+    r"(?:(?:byudzhetn|kazenn|avtonomn|unitarn|obrazovateln|nauchn)\w* )*"
+    r"(?:uchrezhdeni|predpriyati)\w*"
+    r"|\b(?:fgup|fsue|fgbu|fgku|fgau|gup|mup)\b")
+
+
 @lru_cache(maxsize=200_000)
 def match_tokens(name: str, schema: str | None) -> tuple[str, ...]:
     """The tokens of a name as screening compares them, in their written order."""
     norm = normalize_vessel_name(name) if schema == "Vessel" else normalize_name(name)
     if schema is None or schema in ORG_SCHEMATA:
-        stripped = remove_org_types(norm)
+        stripped = remove_org_types(_RUSSIAN_FORMS.sub(" ", norm))
         # A name that is nothing but a legal form ("Company LLC" -> "") keeps its words.
         if stripped.strip():
             norm = stripped

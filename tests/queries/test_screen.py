@@ -511,3 +511,19 @@ def test_any_name_in_any_script_screens_to_a_well_formed_answer(
         scores = [m.score for m in result.matches]
         assert all(0.0 <= s <= 1.0 for s in scores)
         assert scores == sorted(scores, reverse=True)
+
+
+@pytest.mark.parametrize(("name", "tokens"), [
+    # The EU list writes the LLC with a Latin C; two such firms matched each other at 0.93.
+    ("Общество C Ограниченной Ответственностью Сонатек", ("sonatek",)),
+    ("Общество с ограниченной ответственностью “Элиарс”", ("eliars",)),
+    ("FEDERALNOE GOSUDARSTVENNOE UNITARNOE PREDPRIYATIE ROSMORPORT", ("rosmorport",)),
+    ("FSUE ROSMORPORT", ("rosmorport",)),
+    ("Федеральное государственное бюджетное учреждение Институт", ("institut",)),
+    ("FGUP", ("fgup",)),  # nothing but a legal form: kept as written
+])
+def test_russian_legal_forms_are_not_part_of_the_name(name: str,
+                                                      tokens: tuple[str, ...]) -> None:
+    from queries.screening.text import match_tokens
+
+    assert match_tokens(name, "Company") == tokens
