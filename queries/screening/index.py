@@ -56,7 +56,7 @@ from queries.screening.text import (
 )
 
 #: Bump when the layout of `ScreenIndex` changes: older files are rebuilt, never misread.
-INDEX_VERSION: Final = 16
+INDEX_VERSION: Final = 17
 INDEX_SUFFIX: Final = ".screen-index"
 
 #: Properties that hold a strong identifier besides IMO and MMSI (tax, registration, passport...).

@@ -24,15 +24,45 @@ from graph.normalize import normalize_name, normalize_vessel_name
 ORG_SCHEMATA: Final = frozenset({"Company", "Organization", "PublicBody", "LegalEntity"})
 
 
-#: Russian legal forms, romanised, that rigour's table leaves whole or in part: the LLC written
-#: with a Latin C (ОБЩЕСТВО C ОГРАНИЧЕННОЙ ОТВЕТСТВЕННОСТЬЮ), state and municipal enterprises
-#: and institutions (ФЕДЕРАЛЬНОЕ ГОСУДАРСТВЕННОЕ УНИТАРНОЕ ПРЕДПРИЯТИЕ, FGUP, FSUE).
-_RUSSIAN_FORMS: Final = re.compile(
+#: Legal forms, romanised, that rigour's table leaves whole or in part: the Russian LLC written
+#: with a Latin C (ОБЩЕСТВО C ОГРАНИЧЕННОЙ ОТВЕТСТВЕННОСТЬЮ), Russian state and municipal
+#: enterprises and institutions (ФЕДЕРАЛЬНОЕ ГОСУДАРСТВЕННОЕ УНИТАРНОЕ ПРЕДПРИЯТИЕ, FGUP, FSUE),
+#: the Chinese limited company in pinyin (YOUXIAN GONGSI, GUFEN YOUXIAN GONGSI).
+_LONG_LEGAL_FORMS: Final = re.compile(
     r"\bobshchestv\w* [sc] ogranichenn\w* otvetstvenn\w*"
     r"|\b(?:federaln\w* )?(?:gosudarstvenn\w*|munitsipaln\w*) "
     r"(?:(?:byudzhetn|kazenn|avtonomn|unitarn|obrazovateln|nauchn)\w* )*"
     r"(?:uchrezhdeni|predpriyati)\w*"
-    r"|\b(?:fgup|fsue|fgbu|fgku|fgau|gup|mup)\b")
+    r"|\b(?:fgup|fsue|fgbu|fgku|fgau|gup|mup)\b"
+    r"|\b(?:gu ?fen ?)?you ?xian ?(?:ze ?ren ?)?gong ?si\b")
+
+
+#: Chinese characters (a name written in them gets `_PINYIN_WORDS` in English).
+_HAN: Final = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+#: Words of Chinese firm names as ICU spells them in pinyin (沈忠國際海運有限公司: shen zhong guo ji
+#: hai yun you xian gong si), run together or not, in English as lists translate them (SHEN
+#: ZHONG INTERNATIONAL SHIPPING); the legal forms (you xian gong si: limited company) left out.
+#: Only for names written in Chinese characters: in a Latin name, HAI YUN may be a name.
+_PINYIN_WORDS: Final = {
+    "guo ji": "international", "mao yi": "trading", "hai yun": "shipping",
+    "hang yun": "shipping", "chuan wu": "shipping", "wu liu": "logistics",
+    "ke ji": "technology", "ji shu": "technology", "kong gu": "holding",
+    "tou zi": "investment", "fa zhan": "development", "shi ye": "industrial",
+    "gong ye": "industrial", "neng yuan": "energy", "dian zi": "electronics",
+    "hua gong": "chemical", "shi you": "petroleum", "ji tuan": "group",
+    "xiang gang": "hong kong", "jin chu kou": "import export",
+    "zhi zao": "manufacturing", "gong cheng": "engineering", "ji xie": "machinery",
+    "gu fen you xian gong si": "", "you xian ze ren gong si": "", "you xian gong si": "",
+    "gong si": "",
+}
+_PINYIN: Final = re.compile(
+    r"\b(?:" + "|".join(w.replace(" ", " ?") for w in sorted(_PINYIN_WORDS, key=len,
+                                                             reverse=True)) + r")\b")
+_PINYIN_JOINED: Final = {w.replace(" ", ""): english for w, english in _PINYIN_WORDS.items()}
+
+
+def _pinyin_in_english(text: str) -> str:
+    return _PINYIN.sub(lambda m: " " + _PINYIN_JOINED[m.group(0).replace(" ", "")] + " ", text)
 
 
 @lru_cache(maxsize=200_000)
@@ -40,7 +70,9 @@ def match_tokens(name: str, schema: str | None) -> tuple[str, ...]:
     """The tokens of a name as screening compares them, in their written order."""
     norm = normalize_vessel_name(name) if schema == "Vessel" else normalize_name(name)
     if schema is None or schema in ORG_SCHEMATA:
-        stripped = remove_org_types(_RUSSIAN_FORMS.sub(" ", norm))
+        if _HAN.search(name):
+            norm = _pinyin_in_english(norm)
+        stripped = remove_org_types(_LONG_LEGAL_FORMS.sub(" ", norm))
         # A name that is nothing but a legal form ("Company LLC" -> "") keeps its words.
         if stripped.strip():
             norm = stripped

@@ -527,3 +527,16 @@ def test_russian_legal_forms_are_not_part_of_the_name(name: str,
     from queries.screening.text import match_tokens
 
     assert match_tokens(name, "Company") == tokens
+
+
+def test_chinese_firm_names_meet_their_english_translation() -> None:
+    """ICU spells 沈忠國際海運有限公司 `shen zhong guo ji hai yun you xian gong si`; the UN list
+    translates it SHEN ZHONG INTERNATIONAL SHIPPING. The common words of Chinese firm names are
+    put in English, but only for names written in Chinese characters: a Latin HAI YUN stays."""
+    from queries.screening.text import match_tokens
+
+    assert match_tokens("沈忠國際海運有限公司", "Company") == match_tokens(
+        "SHEN ZHONG INTERNATIONAL SHIPPING", "Company")
+    assert match_tokens("HAI YUN 6", "Company") == ("hai", "yun", "6")
+    assert match_tokens("SHANGHAI BINGZHI GUOJI MAOYI YOUXIAN GONGSI", "Company") == (
+        "shanghai", "bingzhi", "guoji", "maoyi")  # the legal form goes, the name stays
