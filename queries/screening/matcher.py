@@ -453,7 +453,8 @@ class Matcher:
         #: noise.
         self._weights = _Rarity(zip(index.tokens.ids, rarity.tolist(), strict=True))
         self._weights.unknown = index.idf(UNKNOWN_WORD_DF)
-        #: `weight` as a plain dict lookup (called for every word compared word by word).
+        #: A word's weight (its inverse document frequency), as a plain dict lookup: called
+        #: for every word compared word by word.
         self._weight = self._weights.__getitem__
         self._features_of: dict[str, list[tuple[int, int, float]]] = {}
         self._n_entries = len(index.entry_entity)
@@ -529,10 +530,6 @@ class Matcher:
                 (np.ones(len(data), dtype=np.float64), data, indptr),
                 shape=(len(indptr) - 1, max(self._n_entries, 1)))
         return self._postings
-
-    def weight(self, token: str) -> float:
-        """How much a word says about identity: its inverse document frequency in the index."""
-        return self._weights[token]
 
     def _words_matrix(self) -> Any:
         """Names x words (entries x index tokens) with ones, and each name's distinct words'

@@ -41,7 +41,7 @@ _LONG_LEGAL_FORMS: Final = re.compile(
 _HAN: Final = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 #: Words of Chinese firm names as ICU spells them in pinyin (沈忠國際海運有限公司: shen zhong guo ji
 #: hai yun you xian gong si), run together or not, in English as lists translate them (SHEN
-#: ZHONG INTERNATIONAL SHIPPING); the legal forms (you xian gong si: limited company) left out.
+#: ZHONG INTERNATIONAL SHIPPING), after the legal forms are gone (`_LONG_LEGAL_FORMS`).
 #: Only for names written in Chinese characters: in a Latin name, HAI YUN may be a name.
 _PINYIN_WORDS: Final = {
     "guo ji": "international", "mao yi": "trading", "hai yun": "shipping",
@@ -52,7 +52,6 @@ _PINYIN_WORDS: Final = {
     "hua gong": "chemical", "shi you": "petroleum", "ji tuan": "group",
     "xiang gang": "hong kong", "jin chu kou": "import export",
     "zhi zao": "manufacturing", "gong cheng": "engineering", "ji xie": "machinery",
-    "gu fen you xian gong si": "", "you xian ze ren gong si": "", "you xian gong si": "",
     "gong si": "",
 }
 _PINYIN: Final = re.compile(
@@ -70,9 +69,10 @@ def match_tokens(name: str, schema: str | None) -> tuple[str, ...]:
     """The tokens of a name as screening compares them, in their written order."""
     norm = normalize_vessel_name(name) if schema == "Vessel" else normalize_name(name)
     if schema is None or schema in ORG_SCHEMATA:
+        core = _LONG_LEGAL_FORMS.sub(" ", norm)
         if _HAN.search(name):
-            norm = _pinyin_in_english(norm)
-        stripped = remove_org_types(_LONG_LEGAL_FORMS.sub(" ", norm))
+            core = _pinyin_in_english(core)
+        stripped = remove_org_types(core)
         # A name that is nothing but a legal form ("Company LLC" -> "") keeps its words.
         if stripped.strip():
             norm = stripped
