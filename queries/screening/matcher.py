@@ -898,8 +898,8 @@ class Matcher:
                     (index.entry_abjad[entry], abjad_key(tuple(given[entry].split()))))
 
         if across.any():
-            self._abjad(np.flatnonzero(across), sims, how, variants, pair_variant, pair_entry,
-                        orders)
+            pairs = np.flatnonzero(across)
+            self._abjad(pairs, sims, how, self._entry_person[at[pairs]].tolist(), orders)
         # Pairs scored by their consonants or initials: word by word as written would undo it.
         settled = (how & (HOW_ABJAD | HOW_ACRONYM)) != 0
         # Each (query, node)'s closest name, first found on ties.
@@ -983,25 +983,25 @@ class Matcher:
             out[pair_query[p]][node] = (sim_list[p], pair_entry[p] - first[node], code_list[p])
         return out
 
-    def _abjad(self, pairs: Any, sims: Any, how: Any, variants: Sequence[tuple[Any, ...]],
-               pair_variant: Sequence[int], pair_entry: Sequence[int],
+    @staticmethod
+    def _abjad(pairs: Any, sims: Any, how: Any, person: Sequence[bool],
                orders: Callable[[int], tuple[tuple[str, str], tuple[str, str]]]) -> None:
         """Raise, in place, the similarity of (query, name) pairs one of which is written in
         Arabic script to their consonants' (`text.abjad_key`): written order, sorted, and run
         together (ABDULLAH / عبد الله). A short one (MHMD ALI) is held at review; for people,
         so is a name missing a word of the other's (UDAY / QUSAY SADDAM HUSSEIN AL-TIKRITI) or
-        one given name longer (a name chain)."""
-        entries = self.index.entry_abjad
+        one given name longer (a name chain). `person`: per pair, whether the name is a
+        person's; `orders(pair)`: both names' consonants as written and given names first."""
         picks = pairs.tolist()
-        ones = [abjad_key(variants[pair_variant[p]][0]) for p in picks]
-        others = [entries[pair_entry[p]] for p in picks]
+        written = [orders(p) for p in picks]
+        ones = [one[0] for one, _other in written]
+        others = [other[0] for _one, other in written]
         best = np.maximum.reduce([
             cpdist(ones, others, scorer=fuzz.ratio),
             cpdist([" ".join(sorted(a.split())) for a in ones],
                    [" ".join(sorted(b.split())) for b in others], scorer=fuzz.ratio),
             cpdist([a.replace(" ", "") for a in ones], [b.replace(" ", "") for b in others],
                    scorer=fuzz.ratio)]).astype(np.float64) / 100.0 * ABJAD_FACTOR
-        person = self._entry_person[np.asarray(pair_entry)[pairs]].tolist()
         for j, (p, one, other) in enumerate(zip(picks, ones, others, strict=True)):
             sim = float(best[j])
             if sim <= sims[p] or not one or not other:
@@ -1011,7 +1011,7 @@ class Matcher:
                 if min(len(one.replace(" ", "")), len(other.replace(" ", ""))) < ABJAD_LETTERS:
                     sim = PERSON_WORD_CAP
                 elif person[j]:
-                    code |= _abjad_relative(*orders(p))
+                    code |= _abjad_relative(*written[j])
                     if code != HOW_ABJAD:
                         sim = PERSON_WORD_CAP
             if sim > sims[p]:
