@@ -1,99 +1,171 @@
-"""Against a live Neo4j server: push the demo graph, run every library query, compare the owner
-of ANGARA with the embedded answer, push again and see nothing change.
+"""`neo4j push` against a real Neo4j 5.26 (the session's own server, or `NEO4J_URI`): the whole
+shared data, resolved, into an empty database; a second push that changes nothing; then a newer
+version of the OFAC SDN list and a push that sends exactly what it changed.
 
-Run only when `NEO4J_URI` is set (with `NEO4J_USER`, `NEO4J_PASSWORD`, `NEO4J_DATABASE`): the
-tests make that database hold the demo graph, replacing the sanctions graph already in it.
+The newer version is made for this test from the real `ofac_sdn_2024-05-03.csv`, the way the
+`diff` tests make theirs: one record left out (12625, KOLBAYEV, whose canonical node no other
+list states) and one record changed (ANGARA's: its gross tonnage, which no other source states,
+left out). It is a test input, not a claim about any real later list.
 """
 
 from __future__ import annotations
 
-import json
-import os
-from collections.abc import Iterator
+import shutil
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from graph.ingest import load_file
-from graph.model import RELATION_SHAPES, RelationKind
-from graph.neo4j.library import library
-from graph.neo4j.shape import GraphRows, build_graph
-from graph.neo4j.sync import Connection, PushResult, open_driver, push, read_remote, run_query
+from graph.neo4j.shape import COUNTRY, ENTITY, PROGRAM, GraphRows, build_graph, relationship_types
+from graph.neo4j.sync import (
+    FULLTEXT_INDEX,
+    FULLTEXT_PROPERTIES,
+    Connection,
+    PushResult,
+    RemoteState,
+    plan_sync,
+    push,
+    read_remote,
+)
 from graph.store import Store
-from queries.owner import who_owns
-from tests.conftest import DEMO
+from tests.conftest import raw
+from tests.graph.conftest import copy_store
+from tests.neo4j.database import empty_database, label_counts, run, session, type_counts
 
-pytestmark = [
-    pytest.mark.neo4j,
-    pytest.mark.skipif(not os.environ.get("NEO4J_URI"),
-                       reason="NEO4J_URI is not set: the live Neo4j tests need a server"),
-]
+pytestmark = pytest.mark.neo4j
+
+ANGARA = "vessel:IMO9179842"
+DELISTED = "12625"
+DELISTED_NODE = f"us_ofac_sdn:{DELISTED}"
+COMPANIONS = {"add.csv": "ofac_add_2025-01.csv", "alt.csv": "ofac_alt_2025-01.csv",
+              "sdn_comments.csv": "ofac_sdn_comments_2025-01.csv"}
+
+
+def remote_of(conn: Connection) -> RemoteState:
+    with session(conn) as s:
+        return read_remote(s)
+
+
+def held(graph: GraphRows) -> RemoteState:
+    """What a database holding exactly `graph` reads back."""
+    state = RemoteState()
+    for node in graph.nodes:
+        state.nodes.setdefault(node.space, {})[node.id] = node.props["content_hash"]
+    for rel in graph.rels:
+        state.rels.setdefault(rel.type, {})[rel.id] = rel.props["content_hash"]
+    return state
+
+
+def same(a: RemoteState, b: RemoteState) -> bool:
+    def clean(part: dict[str, dict[str, str | None]]) -> dict[str, dict[str, str | None]]:
+        return {k: v for k, v in part.items() if v}
+    return clean(a.nodes) == clean(b.nodes) and clean(a.rels) == clean(b.rels)
+
+
+def newer_sdn(folder: Path) -> Path:
+    later = raw("ofac_sdn_2024-05-03.csv").read_bytes()
+    lines = []
+    for line in later.split(b"\r\n"):
+        ent = line.split(b",", 1)[0]
+        if ent == DELISTED.encode():
+            continue
+        if ent == b"37059":
+            assert b'"8811"' in line
+            line = line.replace(b'"8811"', b"-0- ")
+        lines.append(line)
+    folder.mkdir()
+    for name, shared in COMPANIONS.items():
+        shutil.copy(raw(shared), folder / name)
+    (folder / "sdn.csv").write_bytes(b"\r\n".join(lines))
+    return folder / "sdn.csv"
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
-    path = tmp_path_factory.mktemp("neo4j-live") / "demo.db"
-    with Store(path) as store:
-        for entry in json.loads((DEMO / "manifest.json").read_text()):
-            load_file(store, Path(DEMO / entry["file"]), format=entry["format"],
-                      source=entry["source"], list_date=entry["list_date"])
-        yield store
+def first_push(live_graph: GraphRows, neo4j: Connection) -> PushResult:
+    empty_database(neo4j)
+    return push(live_graph, neo4j)
 
 
-@pytest.fixture(scope="module")
-def conn() -> Connection:
-    return Connection.from_env()
+def test_the_first_push_writes_everything(first_push: PushResult, live_graph: GraphRows,
+                                          neo4j: Connection) -> None:
+    plan = first_push.plan
+    totals = plan.totals()
+    assert totals["nodes"].created == len(live_graph.nodes) > 20_000
+    assert totals["relationships"].created == len(live_graph.rels) > 50_000
+    assert same(remote_of(neo4j), held(live_graph))
 
 
-@pytest.fixture(scope="module")
-def demo_graph(demo: Store) -> GraphRows:
-    return build_graph(demo)
+def test_counts_per_label_and_type_equal_the_store(first_push: PushResult, live_graph: GraphRows,
+                                                   neo4j: Connection) -> None:
+    labels: Counter[str] = Counter()
+    for node in live_graph.nodes:
+        labels.update((node.space, *node.labels))
+    types = Counter(rel.type for rel in live_graph.rels)
+    assert label_counts(neo4j) == dict(labels)
+    assert type_counts(neo4j) == dict(types)
+    assert labels["Vessel"] > 2_000 and labels["StateActor"] > 100
 
 
-@pytest.fixture(scope="module")
-def first_push(demo_graph: GraphRows, conn: Connection) -> PushResult:
-    return push(demo_graph, conn)
+def test_constraints_and_indexes_are_what_the_push_promises(first_push: PushResult,
+                                                            neo4j: Connection) -> None:
+    constraints = {r["name"]: r for r in run(
+        neo4j, "SHOW CONSTRAINTS YIELD name, type, entityType, labelsOrTypes, properties")}
+    for space in (ENTITY, PROGRAM, COUNTRY):
+        c = constraints[f"{space.lower()}_id"]
+        assert (c["type"], c["entityType"], c["labelsOrTypes"], c["properties"]) == (
+            "UNIQUENESS", "NODE", [space], ["id"])
+    indexes = {r["name"]: r for r in run(
+        neo4j, "SHOW INDEXES YIELD name, type, entityType, labelsOrTypes, properties, state, "
+               "owningConstraint")}
+    assert all(i["state"] == "ONLINE" for i in indexes.values())
+    names = indexes[FULLTEXT_INDEX]
+    assert (names["type"], names["labelsOrTypes"]) == ("FULLTEXT", [ENTITY])
+    assert names["properties"] == list(FULLTEXT_PROPERTIES)
+    for rel_type in relationship_types():
+        index = indexes[f"rel_{rel_type.lower()}_id"]
+        assert (index["type"], index["entityType"], index["labelsOrTypes"],
+                index["properties"]) == ("RANGE", "RELATIONSHIP", [rel_type], ["id"])
+    for space in (ENTITY, PROGRAM, COUNTRY):
+        assert indexes[f"{space.lower()}_id"]["owningConstraint"] == f"{space.lower()}_id"
 
 
-def test_push_writes_the_demo_graph(first_push: PushResult, demo_graph: GraphRows,
-                                    conn: Connection) -> None:
-    assert first_push.nodes_total == len(demo_graph.nodes) > 10_000
-    driver = open_driver(conn)
-    try:
-        with driver.session(database=conn.database) as session:
-            remote = read_remote(session)
-    finally:
-        driver.close()
-    for space, rows in demo_graph.nodes_by_space().items():
-        assert set(remote.nodes[space]) == {r.id for r in rows}, space
-    for rel_type, rels in demo_graph.rels_by_type().items():
-        assert set(remote.rels[rel_type]) == {r.id for r in rels}, rel_type
-
-
-def test_every_library_query_runs(first_push: PushResult, conn: Connection) -> None:
-    for query in library().values():
-        keys, rows = run_query(conn, query.statement, query.example_parameters())
-        assert keys, query.name
-        if query.name in {"owner_by_imo", "owner_by_name", "ownership_chain", "sister_ships",
-                          "sanctioned_within_hops", "shortest_paths"}:
-            assert rows, query.name
-
-
-def test_owner_of_angara_matches_the_embedded_answer(
-    first_push: PushResult, conn: Connection, demo: Store
-) -> None:
-    answer = who_owns(demo, "ANGARA").vessels[0]
-    types = {kind.value: shape.neo4j_type for kind, shape in RELATION_SHAPES.items()}
-    embedded = {(p.id, types[RelationKind(p.kind).value], p.role) for p in answer.parties}
-    query = library()["owner_by_imo"]
-    _, rows = run_query(conn, query.statement, {"imo": answer.imo})
-    in_neo4j = {(r["party_id"], r["relation"], r["role"]) for r in rows if r["party_id"]}
-    assert in_neo4j == embedded
-    assert {r["vessel_id"] for r in rows} == {answer.id}
-
-
-def test_a_second_push_changes_nothing(first_push: PushResult, demo_graph: GraphRows,
-                                       conn: Connection) -> None:
-    again = push(demo_graph, conn)
+def test_a_second_push_changes_nothing(first_push: PushResult, live_graph: GraphRows,
+                                       neo4j: Connection) -> None:
+    again = push(live_graph, neo4j)
     assert again.plan.changed == 0
     assert again.plan.batches == []
+
+
+def test_a_newer_list_version_sends_exactly_its_difference(
+    first_push: PushResult, live_store: Store, live_graph: GraphRows, neo4j: Connection,
+    tmp_path: Path,
+) -> None:
+    with copy_store(live_store, str(tmp_path / "newer.db")) as store:
+        load_file(store, newer_sdn(tmp_path / "newer"), list_date="2024-05-10")
+        after = build_graph(store)
+    expected = plan_sync(after, held(live_graph))
+    result = push(after, neo4j)
+    try:
+        assert result.plan.nodes == expected.nodes and result.plan.rels == expected.rels
+        assert [(b.action, b.target, len(b.rows)) for b in result.plan.batches] == [
+            (b.action, b.target, len(b.rows)) for b in expected.batches]
+        assert same(remote_of(neo4j), held(after))
+        # the delisted person is gone, with every relationship of theirs
+        assert result.plan.nodes[ENTITY].deleted == 1
+        assert run(neo4j, "MATCH (n:Entity {id: $id}) RETURN n", id=DELISTED_NODE) == []
+        assert run(neo4j, "MATCH (n)-[r]-() WHERE n.id = $id RETURN r",
+                   id=DELISTED_NODE) == []
+        # the changed record's node has its new value
+        (angara,) = run(neo4j, "MATCH (v:Vessel {id: $id}) RETURN properties(v) AS props",
+                        id=ANGARA)
+        before = next(n.props for n in live_graph.nodes if n.id == ANGARA)
+        assert before["grossRegisteredTonnage"] == ["8811"]
+        assert "grossRegisteredTonnage" not in angara["props"]
+        assert angara["props"]["content_hash"] != before["content_hash"]
+        # and nothing else was touched: entity nodes sent are the changed one alone
+        assert result.plan.nodes[ENTITY].created == 0
+        assert result.plan.nodes[ENTITY].updated == 1
+        assert push(after, neo4j).plan.changed == 0
+    finally:
+        push(live_graph, neo4j)  # the other modules expect the live graph
