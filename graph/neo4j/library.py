@@ -1,8 +1,10 @@
 """The named Cypher query library: one `.cypher` file per query in `queries/cypher/`.
 
-Each file opens with a header of `//` comments: `// NAME: title`, a description, and one line
+Each file opens with a header of `//` comments: `// NAME: title`, a description, one line
 per parameter, `// @param NAME TYPE EXAMPLE DESCRIPTION` (TYPE is string, integer, float or
-boolean; EXAMPLE is the value the tests and the documentation use, quoted when it holds spaces).
+boolean; EXAMPLE is the value the tests and the documentation use, quoted when it holds spaces),
+and one line per index the statement is meant to start from, `// @index NAME` (an index the
+sync creates; the live tests assert that Neo4j's plan for the statement uses it).
 The statement follows. Anyone can read, lint and run the files without this module; it only
 finds them and types the parameters.
 """
@@ -39,6 +41,8 @@ class CypherQuery:
     description: str
     params: tuple[Param, ...]
     statement: str
+    #: Names of the indexes Neo4j's plan must use (`@index` lines).
+    indexes: tuple[str, ...] = ()
 
     def example_parameters(self) -> dict[str, Any]:
         return {p.name: p.example for p in self.params}
@@ -95,8 +99,14 @@ def parse_query(name: str, text: str) -> CypherQuery:
         raise QueryError(f"{where}: header names {declared!r}, file is {name!r}")
     description: list[str] = []
     params: list[Param] = []
+    indexes: list[str] = []
     for line in header[1:]:
-        if line.startswith("@param"):
+        if line.startswith("@index"):
+            index = line.removeprefix("@index").strip()
+            if not index.isidentifier():
+                raise QueryError(f"{where}: expected '@index NAME': {line!r}")
+            indexes.append(index)
+        elif line.startswith("@param"):
             match = _PARAM_LINE.fullmatch(line)
             if match is None or match["type"] not in PARAM_TYPES:
                 raise QueryError(f"{where}: expected '@param NAME TYPE EXAMPLE DESCRIPTION' "
@@ -108,7 +118,8 @@ def parse_query(name: str, text: str) -> CypherQuery:
             description.append(line)
     if not body:
         raise QueryError(f"{where}: no statement after the header")
-    return CypherQuery(name, title, " ".join(description).strip(), tuple(params), body)
+    return CypherQuery(name, title, " ".join(description).strip(), tuple(params), body,
+                       tuple(indexes))
 
 
 def library() -> dict[str, CypherQuery]:

@@ -16,7 +16,11 @@ from these tables, and every value travels as a parameter.
   `(:Person)-[:NATIONAL_OF]->(:Country)` for `nationality` and `citizenship`.
 
 Node properties are lists (every value any current source states), except the node's `id`,
-`schema` and `caption`. A relationship is one per distinct statement (type, ends, role, dates,
+`schema` and `caption`, and a vessel's `imo`: its IMO ship number as one string, the key that
+`owner_by_imo` and the other vessel queries look it up by (a range index serves it; no Neo4j
+index serves membership in a list such as `imoNumber`). Resolution never merges two ship IMO
+numbers, so a vessel states at most one valid number; should one record state two, `imo` is the
+smaller valid one and `imoNumber` keeps both. A relationship is one per distinct statement (type, ends, role, dates,
 percentage); the sources stating it are parallel lists `source`, `list_date`, `record_id`.
 Each node and relationship carries `content_hash`, a digest of everything else on it: the sync
 compares it to know what changed.
@@ -31,7 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from graph.errors import StoreError
-from graph.identifiers import country_name
+from graph.identifiers import clean_imo_ship, country_name
 from graph.model import EVIDENCE_PROPERTY, RELATION_SHAPES, RelationKind, Schema
 from graph.store import Store
 from graph.view import Edge, Fact, Listing, Node
@@ -51,7 +55,8 @@ HASH: Final = "content_hash"
 
 #: Node properties the shape sets itself; a source property of the same name is kept as
 #: `source_<name>` so it never overwrites them.
-NODE_RESERVED: Final = frozenset({"id", "schema", "caption", "members", "sources", HASH})
+NODE_RESERVED: Final = frozenset({"id", "schema", "caption", "members", "sources", "imo",
+                                  HASH})
 #: Relationship properties the shape sets itself.
 REL_RESERVED: Final = frozenset({"id", "role", "start_date", "end_date", "percentage", "source",
                                  "list_date", "record_id", "kind", "property", "past",
@@ -251,6 +256,8 @@ def build_graph(store: Store) -> GraphRows:
         props: dict[str, Any] = {"id": node.id, "schema": schema.value, "caption": node.caption,
                                  "members": list(node.members), "sources": sorted(sources)}
         props.update(values)
+        if schema is Schema.VESSEL and (imo := vessel_imo(values.get("imoNumber", ()))):
+            props["imo"] = imo
         props[HASH] = content_hash(labels, props)
         graph.nodes.append(NodeRow(ENTITY, tuple(labels), props))
     graph.rels.extend(_relations(store.iter_edges(), schemata))
@@ -272,6 +279,13 @@ def build_graph(store: Store) -> GraphRows:
         props[HASH] = content_hash([rel_type], props)
         graph.rels.append(RelRow(rel_type, start, code, props))
     return graph
+
+
+def vessel_imo(values: Iterable[str]) -> str | None:
+    """A vessel's lookup IMO number: the smallest valid one it states, else the first stated."""
+    stated = list(values)
+    valid = sorted(imo for v in stated if (imo := clean_imo_ship(v)))
+    return valid[0] if valid else (stated[0] if stated else None)
 
 
 def _facts_by_node(facts: Iterator[tuple[str, Fact]]) -> dict[str, list[Fact]]:

@@ -48,6 +48,10 @@ FULLTEXT_INDEX: Final = "entity_names"
 #: Properties the full-text index covers (strings and lists of strings).
 FULLTEXT_PROPERTIES: Final = ("caption", "name", "alias", "previousName", "weakAlias")
 
+#: Range indexes on node properties the query library looks nodes up by (beyond the id
+#: constraints): (index name, label, property).
+NODE_INDEXES: Final = (("vessel_imo", "Vessel", "imo"),)
+
 #: Keys of the maps in `$rows`: a node's `id` and `props`, a relationship's `start` and `end`.
 ROW_KEYS: Final = ("id", "props", "start", "end")
 
@@ -75,6 +79,8 @@ def schema_statements() -> list[str]:
         "REQUIRE n.id IS UNIQUE"
         for space in SPACES
     ]
+    statements.extend(f"CREATE INDEX {name} IF NOT EXISTS FOR (n:{label}) ON (n.{prop})"
+                      for name, label, prop in NODE_INDEXES)
     props = ", ".join(f"n.{p}" for p in FULLTEXT_PROPERTIES)
     statements.append(
         f"CREATE FULLTEXT INDEX {FULLTEXT_INDEX} IF NOT EXISTS FOR (n:{ENTITY}) ON EACH [{props}]"
@@ -350,7 +356,10 @@ def open_driver(conn: Connection) -> Any:
     auth = (conn.user, conn.password) if conn.password is not None else None
     failures: tuple[type[Exception], ...] = (*_driver_errors(), ValueError, OSError)
     try:
-        driver = neo4j.GraphDatabase.driver(conn.uri, auth=auth)
+        # The server's notifications (a property no node has yet, in an empty database) would
+        # reach the caller's log as warnings; the sync and the library read results only.
+        driver = neo4j.GraphDatabase.driver(conn.uri, auth=auth,
+                                            notifications_min_severity="OFF")
         driver.verify_connectivity()
     except AuthError:
         raise Neo4jError(f"{conn.describe()}: authentication refused (check NEO4J_USER and "
