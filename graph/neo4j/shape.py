@@ -20,8 +20,10 @@ Node properties are lists (every value any current source states), except the no
 `owner_by_imo` and the other vessel queries look it up by (a range index serves it; no Neo4j
 index serves membership in a list such as `imoNumber`). Resolution never merges two ship IMO
 numbers, so a vessel states at most one valid number; should one record state two, `imo` is the
-smaller valid one and `imoNumber` keeps both. A relationship is one per distinct statement (type, ends, role, dates,
-percentage); the sources stating it are parallel lists `source`, `list_date`, `record_id`.
+smaller valid one and `imoNumber` keeps both.
+
+A relationship is one per distinct statement (type, ends, role, dates, percentage); the sources
+stating it are parallel lists `source`, `list_date`, `record_id`.
 Each node and relationship carries `content_hash`, a digest of everything else on it: the sync
 compares it to know what changed.
 """
