@@ -5,7 +5,8 @@ Labels and relationship types come only from fixed tables here and in `graph.mod
 from these tables, and every value travels as a parameter.
 
 - Every canonical node is `:Entity` plus its schema label (`:Vessel`, `:Company`, ...), and
-  `:StateActor` when it is a public body or carries a state topic (`gov*`, `mil`).
+  `:StateActor` when it is one by `graph.state`'s rule (a public body, or an organisation with a
+  state topic), the rule `owner` and `path` follow too.
 - A sanction programme is a `:Program` node (`authority/program`); a country is a `:Country`
   node (its ISO code). They have their own id spaces.
 - Relations between entities take their type from `RELATION_SHAPES` (`OWNS`, `OPERATES`,
@@ -39,6 +40,7 @@ from typing import Any, Final
 from graph.errors import StoreError
 from graph.identifiers import clean_imo_ship, country_name
 from graph.model import EVIDENCE_PROPERTY, RELATION_SHAPES, RelationKind, Schema
+from graph.state import state_actor_from
 from graph.store import Store
 from graph.view import Edge, Fact, Listing, Node
 
@@ -63,11 +65,6 @@ NODE_RESERVED: Final = frozenset({"id", "schema", "caption", "members", "sources
 REL_RESERVED: Final = frozenset({"id", "role", "start_date", "end_date", "percentage", "source",
                                  "list_date", "record_id", "kind", "property", "past",
                                  "authority", "program", "listing_date", "source_url", HASH})
-
-#: FtM topics that make a node a state actor (FtM's `gov.*` family: governments, ministries,
-#: state-owned enterprises; and `mil`, armed forces).
-STATE_TOPIC_PREFIXES: Final = ("gov", "mil")
-
 
 @dataclass(frozen=True, slots=True)
 class CountryLink:
@@ -195,13 +192,6 @@ def _rel_id(*parts: Any) -> str:
     return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
 
 
-def is_state_actor(schema: Schema, props: Mapping[str, list[str]]) -> bool:
-    if schema is Schema.PUBLIC_BODY:
-        return True
-    return any(t == p or t.startswith(p + ".") for t in props.get("topics", ())
-               for p in STATE_TOPIC_PREFIXES)
-
-
 def _schema(node: Node) -> Schema:
     try:
         return Schema(node.schema)
@@ -253,7 +243,7 @@ def build_graph(store: Store) -> GraphRows:
                 countries[(link.rel_type, node.id, code, link.past, link.prop)].add(
                     prov.source, prov.list_date, prov.record_id)
         labels = [schema.value]
-        if is_state_actor(schema, values):
+        if state_actor_from(schema.value, node_facts) is not None:
             labels.append(STATE_ACTOR)
         props: dict[str, Any] = {"id": node.id, "schema": schema.value, "caption": node.caption,
                                  "members": list(node.members), "sources": sorted(sources)}

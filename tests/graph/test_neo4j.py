@@ -27,6 +27,7 @@ from graph.neo4j.shape import (
     entity_label_sets,
     node_labels,
     relationship_types,
+    vessel_imo,
 )
 from graph.neo4j.sync import (
     BATCH_ROWS,
@@ -114,6 +115,18 @@ def test_labels_and_types_come_from_the_tables(graph: GraphRows, ship_store: Sto
     assert written == stated
 
 
+def test_vessels_carry_their_imo_as_the_lookup_key(graph: GraphRows) -> None:
+    vessels = [n for n in graph.nodes if n.props.get("schema") == "Vessel"]
+    keyed = [n for n in vessels if "imo" in n.props]
+    assert len(keyed) > 2_000
+    assert all(n.props["imo"] in n.props["imoNumber"] for n in keyed)
+    assert all("imoNumber" not in n.props for n in vessels if "imo" not in n.props)
+    assert not any("imo" in n.props for n in graph.nodes if n.props.get("schema") != "Vessel")
+    assert vessel_imo(["IMO 9179842", "9179843"]) == "9179842"  # the valid one
+    assert vessel_imo(["9179843"]) == "9179843"  # none valid: as stated
+    assert vessel_imo([]) is None
+
+
 def test_state_actors_are_public_bodies_or_carry_a_state_topic(graph: GraphRows) -> None:
     actors = [n for n in graph.nodes if STATE_ACTOR in n.labels]
     assert len(actors) >= 100
@@ -135,7 +148,7 @@ def test_every_relationship_end_exists_in_its_id_space(graph: GraphRows) -> None
 def test_ids_are_unique_and_values_are_lists(graph: GraphRows) -> None:
     assert len({(n.space, n.id) for n in graph.nodes}) == len(graph.nodes)
     assert len({r.id for r in graph.rels}) == len(graph.rels)
-    fixed = {"id", "schema", "caption", HASH}
+    fixed = {"id", "schema", "caption", "imo", HASH}
     for node in graph.nodes:
         if node.space == ENTITY:
             for key, value in node.props.items():
