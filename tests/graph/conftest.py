@@ -53,7 +53,7 @@ def ensure_pushed(graph: GraphRows, conn: Connection) -> PushResult:
     return push(graph, conn)
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def pushed(live_graph: GraphRows, neo4j: Connection) -> Connection:
     """The live server, holding the live graph."""
     ensure_pushed(live_graph, neo4j)
