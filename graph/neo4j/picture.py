@@ -3,16 +3,22 @@ and programme and country nodes as the sync writes, drawn with networkx and matp
 
 Programme and country nodes are shown but never walked through: one programme joins thousands
 of listed entities, and a picture of all of them says nothing.
+
+The neighbourhood is built from the rows the sync pushes (`neighbourhood`), or from what Neo4j
+returns for the library query `neighbourhood` (`neighbourhood_from_records`); both give the same
+graph, and `draw` draws either. Analysts' claims (evidence) are drawn dashed.
 """
 
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Final
 
 import networkx as nx
 
+from graph.model import EVIDENCE_PROPERTY
 from graph.neo4j.shape import COUNTRY, ENTITY, PROGRAM, STATE_ACTOR, GraphRows
 
 #: Fill colour per kind of node (the most specific label wins).
@@ -25,8 +31,8 @@ COLOURS: Final = {
 
 def neighbourhood(graph: GraphRows, center: str, hops: int = 2) -> Any:
     """The nodes within `hops` relationships of `center` (walking between entities only), with
-    every relationship among them, as a networkx MultiDiGraph whose nodes carry `label`,
-    `caption` and `kind`, and whose edges carry `type` and `role`."""
+    every relationship among them, as a networkx MultiDiGraph whose nodes carry `caption`,
+    `kind`, `space` and `depth`, and whose edges carry `type`, `role` and `evidence`."""
     nodes = {n.id: n for n in graph.nodes}
     if center not in nodes:
         raise KeyError(center)
@@ -47,15 +53,52 @@ def neighbourhood(graph: GraphRows, center: str, hops: int = 2) -> Any:
     picture = nx.MultiDiGraph()
     for node_id in depth:
         row = nodes[node_id]
-        kind = (STATE_ACTOR if STATE_ACTOR in row.labels
-                else row.labels[0] if row.labels else row.space)
         caption = str(row.props.get("caption") or row.props.get("name") or node_id)
-        picture.add_node(node_id, caption=caption, kind=kind, space=row.space,
-                         depth=depth[node_id])
+        picture.add_node(node_id, caption=caption, kind=_kind(row.labels, row.space),
+                         space=row.space, depth=depth[node_id])
     for rel in graph.rels:
         if rel.start in depth and rel.end in depth:
-            picture.add_edge(rel.start, rel.end, type=rel.type, role=rel.props.get("role"))
+            picture.add_edge(rel.start, rel.end, type=rel.type, role=rel.props.get("role"),
+                             evidence=bool(rel.props.get(EVIDENCE_PROPERTY)))
     return picture
+
+
+def neighbourhood_from_records(records: Iterable[Mapping[str, Any]]) -> Any:
+    """The same MultiDiGraph as `neighbourhood`, built from the records Neo4j returns for the
+    library query `neighbourhood` (queries/cypher/neighbourhood.cypher): one record per node,
+    with `id`, `caption`, `space`, `labels`, `depth` and `relationships` (each relationship to
+    another node of the neighbourhood: `type`, `role`, `evidence`, `target`).
+
+    `records` may be `run_query`'s rows or the `%%cypher` magic's DataFrame
+    (`frame.to_dict("records")`). No records (an id Neo4j does not hold) is a `KeyError`, as
+    `neighbourhood` raises for an unknown centre."""
+    rows = list(records)
+    if not rows:
+        raise KeyError("no records: Neo4j holds no entity with that id")
+    picture = nx.MultiDiGraph()
+    for row in rows:
+        node_id = str(row["id"])
+        space = str(row["space"])
+        labels = tuple(str(label) for label in row["labels"] if label != space)
+        picture.add_node(node_id, caption=str(row["caption"] or node_id),
+                         kind=_kind(labels, space), space=space, depth=int(row["depth"]))
+    for row in rows:
+        for rel in row["relationships"]:
+            target = str(rel["target"])
+            if target not in picture:
+                raise ValueError(f"relationship {row['id']} -[{rel['type']}]-> {target}: "
+                                 "the target is not among the records")
+            picture.add_edge(str(row["id"]), target, type=str(rel["type"]), role=rel["role"],
+                             evidence=bool(rel["evidence"]))
+    return picture
+
+
+def _kind(labels: tuple[str, ...], space: str) -> str:
+    """The kind a node is coloured by: `StateActor`, else its schema label, else its id space
+    (a programme, a country)."""
+    if STATE_ACTOR in labels:
+        return STATE_ACTOR
+    return labels[0] if labels else space
 
 
 def draw(picture: Any, path: Path | str, *, title: str | None = None) -> Path:
@@ -75,16 +118,27 @@ def draw(picture: Any, path: Path | str, *, title: str | None = None) -> Path:
                            edgecolors="#333333", linewidths=0.8)
     labels = {n: _wrap(picture.nodes[n]["caption"]) for n in picture.nodes}
     nx.draw_networkx_labels(picture, layout, labels=labels, ax=ax, font_size=7)
-    nx.draw_networkx_edges(picture, layout, ax=ax, arrows=True, arrowsize=12,
-                           edge_color="#555555", node_size=900,
+    edges = list(picture.edges(data=True))
+    nx.draw_networkx_edges(picture, layout, edgelist=[(u, v) for u, v, _ in edges], ax=ax,
+                           arrows=True, arrowsize=12, edge_color="#555555", node_size=900,
+                           style=["--" if d.get("evidence") else "-" for _, _, d in edges],
                            connectionstyle="arc3,rad=0.06")
-    edge_labels = {(u, v): d["type"] for u, v, d in picture.edges(data=True)}
+    # parallel relationships between two nodes share one label
+    types: dict[tuple[str, str], list[str]] = {}
+    for u, v, d in edges:
+        types.setdefault((u, v), [])
+        if d["type"] not in types[(u, v)]:
+            types[(u, v)].append(d["type"])
+    edge_labels = {pair: " / ".join(sorted(found)) for pair, found in types.items()}
     nx.draw_networkx_edge_labels(picture, layout, edge_labels=edge_labels, ax=ax, font_size=6,
                                  font_color="#7a1f1f")
     kinds = sorted({picture.nodes[n]["kind"] for n in picture.nodes})
     handles = [Line2D([], [], marker="o", linestyle="", markersize=9,
                           markerfacecolor=COLOURS.get(k, "#cccccc"), markeredgecolor="#333333",
                           label=f":{k}") for k in kinds]
+    if any(d.get("evidence") for _, _, d in edges):
+        handles.append(Line2D([], [], color="#555555", linestyle="--",
+                              label="evidence (an analyst's claim)"))
     ax.legend(handles=handles, loc="lower left", fontsize=7, frameon=False)
     if title:
         ax.set_title(title, fontsize=10)
