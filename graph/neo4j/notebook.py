@@ -4,8 +4,8 @@ result shown as a pandas table.
 
     %load_ext graph.neo4j.notebook
 
-    %%cypher imo="9179842" hops=2
-    MATCH (v:Vessel) WHERE $imo IN v.imoNumber RETURN v.caption
+    %%cypher imo="9179842"
+    MATCH (v:Vessel {imo: $imo}) RETURN v.caption
 
 Parameters follow the magic's name as `NAME=VALUE`: a Python literal (`"9179842"`, `2`,
 `True`), or a bare word taken as a string. Values always travel as Cypher parameters.
