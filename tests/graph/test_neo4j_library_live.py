@@ -190,3 +190,96 @@ def test_every_query_that_starts_at_one_node_declares_its_index() -> None:
     for query in library().values():
         if re.search(r"\{(id|imo): \$\w+\}", query.statement):
             assert query.indexes, query.name
+
+
+# -- neighbourhood -------------------------------------------------------------------------------
+
+
+def _neighbourhood(conn: Connection, id: str, hops: int) -> dict[str, dict[str, Any]]:
+    rows = answer(conn, "neighbourhood", id=id, hops=hops)
+    found = {r["id"]: r for r in rows}
+    assert len(found) == len(rows)
+    assert [r["depth"] for r in rows] == sorted(r["depth"] for r in rows)
+    return found
+
+
+def test_neighbourhood_of_angara_two_steps_out(pushed: Connection, live_graph: GraphRows) -> None:
+    found = _neighbourhood(pushed, ANGARA, 2)
+    depth = {node_id: r["depth"] for node_id, r in found.items()}
+    assert depth[ANGARA] == 0 and [n for n, d in depth.items() if d == 0] == [ANGARA]
+    assert depth[M_LEASING] == depth[MTS] == depth[DPRK] == 1
+    assert depth[MARIA] == 2
+    assert max(depth.values()) == 2
+    assert {found[M_LEASING]["caption"], found[MTS]["caption"]} == {
+        "M Leasing LLC", "MARINE TRANS SHIPPING LLC"}
+    assert "StateActor" in found[DPRK]["labels"] and found[DPRK]["space"] == "Entity"
+    # the ship's own listings and flag, one step out
+    angara_out = {(rel["type"], rel["target"]) for rel in found[ANGARA]["relationships"]}
+    assert ("SANCTIONED_UNDER", "US OFAC/RUSSIA-EO14024") in angara_out
+    assert ("FLAGGED_IN", "ru") in angara_out
+    program = found["US OFAC/RUSSIA-EO14024"]
+    assert (program["space"], program["depth"], program["caption"]) == (
+        "Program", 1, "RUSSIA-EO14024")
+    # the analysts' claims come marked
+    claims = {(r["id"], rel["type"], rel["target"]) for r in found.values()
+              for rel in r["relationships"] if rel["evidence"]}
+    assert (M_LEASING, "OWNS", ANGARA) in claims and (DPRK, "SHIPPED_VIA", ANGARA) in claims
+    assert all(not rel["evidence"] for rel in found[MTS]["relationships"]
+               if rel["type"] == "OPERATES")
+
+
+def test_neighbourhood_shows_programmes_and_countries_but_never_walks_through_them(
+    pushed: Connection, live_graph: GraphRows,
+) -> None:
+    found = _neighbourhood(pushed, ANGARA, 2)
+    entities = {n for n, r in found.items() if r["space"] == "Entity"}
+    attached = {n for n, r in found.items() if r["space"] in {"Program", "Country"}}
+    assert entities | attached == set(found) and "ru" in attached
+    # one programme joins thousands of listed entities; none of them comes in through it
+    listed = {rel.start for rel in live_graph.rels
+              if rel.type == "SANCTIONED_UNDER" and rel.end == "US OFAC/RUSSIA-EO14024"}
+    assert len(listed) > 1000 and len(found) < 60
+    for node_id in attached:
+        assert found[node_id]["relationships"] == []
+        into = [(r["id"], rel["type"]) for r in found.values() for rel in r["relationships"]
+                if rel["target"] == node_id]
+        assert into and all(found[start]["space"] == "Entity" for start, _ in into)
+        assert any(found[start]["depth"] == found[node_id]["depth"] - 1 for start, _ in into)
+    # every entity beyond the centre is one step over an entity relationship from one nearer in
+    steps: dict[str, set[int]] = {n: set() for n in entities}
+    for r in found.values():
+        for rel in r["relationships"]:
+            if rel["type"] in ENTITY_TYPES:
+                steps[r["id"]].add(found[rel["target"]]["depth"])
+                steps[rel["target"]].add(r["depth"])
+    for node_id in entities - {ANGARA}:
+        assert found[node_id]["depth"] - 1 in steps[node_id], node_id
+
+
+def test_neighbourhood_is_the_picture_of_the_pushed_rows(
+    pushed: Connection, live_graph: GraphRows,
+) -> None:
+    from graph.neo4j import picture
+
+    def edges(graph: Any) -> list[tuple[str, str, str, str, bool]]:
+        return sorted((u, v, d["type"], d["role"] or "", d["evidence"])
+                      for u, v, d in graph.edges(data=True))
+
+    for center, hops in ((ANGARA, 0), (ANGARA, 1), (ANGARA, 2), (ANGARA, 3), (MTS, 2),
+                         (DPRK, 1)):
+        rows = answer(pushed, "neighbourhood", id=center, hops=hops)
+        drawn = picture.neighbourhood_from_records(rows)
+        expected = picture.neighbourhood(live_graph, center, hops)
+        assert dict(drawn.nodes(data=True)) == dict(expected.nodes(data=True)), (center, hops)
+        assert edges(drawn) == edges(expected), (center, hops)
+    (only,) = answer(pushed, "neighbourhood", id=ANGARA, hops=0)
+    assert (only["id"], only["depth"], only["relationships"]) == (ANGARA, 0, [])
+
+
+def test_neighbourhood_of_an_unknown_id_is_empty(pushed: Connection) -> None:
+    from graph.neo4j import picture
+
+    rows = answer(pushed, "neighbourhood", id="vessel:IMO0000000", hops=2)
+    assert rows == []
+    with pytest.raises(KeyError):
+        picture.neighbourhood_from_records(rows)
