@@ -10,15 +10,21 @@ The graph is the live tests' graph (tests/graph/conftest.py): every shared real 
 `build_graph` (timed on its own). Measured:
 
 - `push()` in this process: first push into a fresh database, then the second push, which
-  changes nothing. Each with the client's CPU time and the server JVM's CPU time, and a
-  breakdown of where the wall time goes (connect, schema statements, reading the remote hashes,
-  planning, and the write batches per statement kind).
+  changes nothing; at the end the database is emptied and the first push runs again on the now
+  warm server (how much of the first figure is a cold JVM and a new store). Each with the
+  client's CPU time and the server JVM's CPU time, and a breakdown of where the wall time goes
+  (connect, schema statements, reading the remote hashes, planning, and the write batches per
+  statement kind).
 - `sanctions-graph neo4j push --db STORE` as a user runs it (a subprocess, NEO4J_URI and
   NEO4J_PASSWORD in its environment), first and no-op, into a second fresh server; beside it
   `neo4j push --dry-run` (start-up, store, graph rows and plan, no server) as its baseline.
-- Anchors from the same run (the machine is shared, so absolute figures drift): a plain
-  `UNWIND $rows ... CREATE` of as many minimal rows (an id; relationships between those ids)
-  in batches of the same size; and `neo4j-admin database import full` of the same graph.
+- Anchors from the same run (the machine is shared, so absolute figures drift), on the same
+  server after the pushes: a plain `UNWIND $rows ... CREATE` of as many minimal rows (an id;
+  relationships between those ids) in batches of the same size; the push's own rows by plain
+  CREATE (no MERGE, no label changes, no full-text index), and its node rows with a full-text
+  index; the no-op push's read of every id and hash fetched in one go, and as lists; after the
+  CLI pushes the UNWIND anchors again on that server; and `neo4j-admin database import full` of
+  the same graph.
 
 Targets: first push at most 60 s, no-op push at most 5 s (both for `push()`).
 The password is never printed.
@@ -55,8 +61,17 @@ from benchmarks.neo4j_common import (  # noqa: E402
 )
 from graph.neo4j.export import export_bulk  # noqa: E402
 from graph.neo4j.shape import GraphRows, build_graph  # noqa: E402
-from graph.neo4j.sync import BATCH_ROWS, Connection, PushResult, plan_sync, push  # noqa: E402
+from graph.neo4j.sync import (  # noqa: E402
+    BATCH_ROWS,
+    FULLTEXT_INDEX,
+    FULLTEXT_PROPERTIES,
+    Connection,
+    PushResult,
+    plan_sync,
+    push,
+)
 from graph.store import Store  # noqa: E402
+from tests.neo4j.database import empty_database  # noqa: E402
 from tests.neo4j.server import Neo4jServer  # noqa: E402
 
 TARGET_FIRST: Final = 60.0
@@ -200,7 +215,9 @@ def unwind_anchor(conn: Connection, graph: GraphRows, batch_rows: int = BATCH_RO
     labels and a type of their own (a uniqueness constraint on `id`, as the sync has; no other
     index), removed afterwards: (1) as many minimal rows as the first push sends (nodes with an
     id only, relationships with no property); (2) the push's own rows, every property, but
-    CREATE instead of the sync's MERGE and label changes, and no full-text index to feed."""
+    CREATE instead of the sync's MERGE and label changes, and no full-text index to feed; (3)
+    the push's node rows, CREATE, with a full-text index over the same properties as the
+    sync's."""
     index = {row.id: i for i, row in enumerate(graph.nodes)}
     rels = [r for r in graph.rels if r.start in index and r.end in index]
     minimal_nodes = list(range(len(graph.nodes)))
@@ -210,9 +227,13 @@ def unwind_anchor(conn: Connection, graph: GraphRows, batch_rows: int = BATCH_RO
     driver = sync.open_driver(conn)
     try:
         with driver.session(database=conn.database) as session:
-            for label in ("BenchMinimal", "BenchFull"):
+            for label in ("BenchMinimal", "BenchFull", "BenchText"):
                 session.run(f"CREATE CONSTRAINT {label.lower()}_id IF NOT EXISTS "
                             f"FOR (n:{label}) REQUIRE n.id IS UNIQUE").consume()
+            names = ", ".join(f"n.{p}" for p in FULLTEXT_PROPERTIES)
+            session.run(f"CREATE FULLTEXT INDEX bench_text IF NOT EXISTS FOR (n:BenchText) "
+                        f"ON EACH [{names}]").consume()
+            session.run("CALL db.awaitIndexes(300)").consume()
             minimal = (
                 _unwind(session, "UNWIND $rows AS id CREATE (:BenchMinimal {id: id})",
                         minimal_nodes, batch_rows),
@@ -225,7 +246,10 @@ def unwind_anchor(conn: Connection, graph: GraphRows, batch_rows: int = BATCH_RO
                 _unwind(session, "UNWIND $rows AS row MATCH (a:BenchFull {id: row.s}) "
                         "MATCH (b:BenchFull {id: row.e}) CREATE (a)-[r:BENCH_FULL]->(b) "
                         "SET r = row.props", full_rels, batch_rows))
-            for label in ("BenchMinimal", "BenchFull"):
+            text = _unwind(session, "UNWIND $rows AS row CREATE (n:BenchText) SET n = row.props",
+                           full_nodes, batch_rows)
+            session.run("DROP INDEX bench_text IF EXISTS").consume()
+            for label in ("BenchMinimal", "BenchFull", "BenchText"):
                 session.run(f"MATCH (n:{label}) CALL {{ WITH n DETACH DELETE n }} "
                             "IN TRANSACTIONS OF 5000 ROWS").consume()
                 session.run(f"DROP CONSTRAINT {label.lower()}_id IF EXISTS").consume()
@@ -236,31 +260,45 @@ def unwind_anchor(conn: Connection, graph: GraphRows, batch_rows: int = BATCH_RO
                                    ("the push's rows, CREATE", full)):
         print(f"  anchor, plain UNWIND of {rows:,} {name}: {nodes_s + rels_s:.1f} s "
               f"(nodes {nodes_s:.1f} s, relationships {rels_s:.1f} s)")
+    print(f"  anchor, the push's {len(full_nodes):,} node rows, CREATE, with a full-text index "
+          f"like {FULLTEXT_INDEX} on their label: {text:.1f} s")
 
 
 def read_anchor(conn: Connection) -> None:
-    """What the no-op push reads (every id and content hash), read as two lists per label and
-    type in one record instead of one record per node or relationship."""
+    """What the no-op push reads (every id and content hash), read again two ways: one record per
+    node or relationship as the sync reads them but fetched in one batch (`fetch_size=-1`; the
+    driver's default pulls 1,000 records per round trip), and as two lists per label and type
+    in one record."""
     from graph.neo4j.shape import HASH, relationship_types
-    from graph.neo4j.sync import SPACES
+    from graph.neo4j.sync import SPACES, node_hashes_statement, rel_hashes_statement
 
-    statements = [f"MATCH (n:{space}) RETURN collect(n.id) AS ids, collect(n.{HASH}) AS h"
-                  for space in SPACES]
-    statements += [f"MATCH ()-[r:{t}]->() RETURN collect(r.id) AS ids, collect(r.{HASH}) AS h"
-                   for t in relationship_types()]
+    per_record = [node_hashes_statement(space) for space in SPACES]
+    per_record += [rel_hashes_statement(t) for t in relationship_types()]
+    as_lists = [f"MATCH (n:{space}) RETURN collect(n.id) AS ids, collect(n.{HASH}) AS h"
+                for space in SPACES]
+    as_lists += [f"MATCH ()-[r:{t}]->() RETURN collect(r.id) AS ids, collect(r.{HASH}) AS h"
+                 for t in relationship_types()]
+
+    def records(tx: Any, statement: str) -> int:
+        return len({r["id"]: r["hash"] for r in tx.run(statement)})
+
+    def lists(tx: Any, statement: str) -> int:
+        record = tx.run(statement).single()
+        return len(dict(zip(record["ids"], record["h"], strict=True)))
+
     driver = sync.open_driver(conn)
     try:
-        with driver.session(database=conn.database) as session:
-            started = time.perf_counter()
-            count = 0
-            for statement in statements:
-                record = session.execute_read(lambda tx, st: tx.run(st).single(), statement)
-                count += len(dict(zip(record["ids"], record["h"], strict=True)))
-            seconds = time.perf_counter() - started
+        for label, statements, work, options in (
+                ("one record each, fetched at once (fetch_size=-1)", per_record, records,
+                 {"fetch_size": -1}),
+                ("as two lists per label and type", as_lists, lists, {})):
+            with driver.session(database=conn.database, **options) as session:
+                started = time.perf_counter()
+                count = sum(session.execute_read(work, st) for st in statements)
+                seconds = time.perf_counter() - started
+            print(f"  anchor, the same {count:,} ids and hashes read {label}: {seconds:.1f} s")
     finally:
         driver.close()
-    print(f"  anchor, the same {count:,} ids and hashes read as lists (one record per label "
-          f"and type): {seconds:.1f} s")
 
 
 def run_cli(args: list[str], env: dict[str, str], password: str | None) -> tuple[float, str]:
@@ -342,6 +380,9 @@ def main() -> None:
             timed_push(graph, conn, srv, "second push (no-op)", TARGET_NOOP)
             read_anchor(conn)
             unwind_anchor(conn, graph)
+            empty_database(conn)
+            timed_push(graph, conn, srv, "first push again, into the emptied database (the "
+                       "server warm: its JIT and caches, the store files grown)", TARGET_FIRST)
 
         if not args.no_cli:
             print("\n== `sanctions-graph neo4j push --db STORE` as a user runs it (subprocess)")
