@@ -348,6 +348,13 @@ def _driver_errors() -> tuple[type[Exception], ...]:
     return (DriverError, ServerError)
 
 
+#: Seconds to wait for a TCP connection and the Bolt handshake, and at most for a connection
+#: from the pool (which bounds the routing table's retries too): a server that is down, or a
+#: port that accepts but never answers, is reported within about ten seconds, not a minute.
+CONNECT_SECONDS: Final = 3.0
+ACQUIRE_SECONDS: Final = 6.0
+
+
 def open_driver(conn: Connection) -> Any:
     """A verified driver. Connection and authentication failures become `Neo4jError`."""
     import neo4j
@@ -358,16 +365,49 @@ def open_driver(conn: Connection) -> Any:
     try:
         # The server's notifications (a property no node has yet, in an empty database) would
         # reach the caller's log as warnings; the sync and the library read results only.
-        driver = neo4j.GraphDatabase.driver(conn.uri, auth=auth,
-                                            notifications_min_severity="OFF")
+        driver = neo4j.GraphDatabase.driver(
+            conn.uri, auth=auth, notifications_min_severity="OFF",
+            connection_timeout=CONNECT_SECONDS, connection_acquisition_timeout=ACQUIRE_SECONDS)
         driver.verify_connectivity()
     except AuthError:
         raise Neo4jError(f"{conn.describe()}: authentication refused (check NEO4J_USER and "
                          "NEO4J_PASSWORD)") from None
     except failures as exc:
-        raise Neo4jError(f"{conn.describe()}: cannot connect ({_first_line(exc, conn)})"
+        raise Neo4jError(f"{conn.describe()}: cannot connect ({_unreachable(exc, conn)})"
                          ) from None
     return driver
+
+
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    """An exception, its causes and contexts, and the members of exception groups."""
+    seen: set[int] = set()
+    todo = [exc]
+    while todo:
+        current = todo.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        todo.extend(e for e in (current.__cause__, current.__context__) if e is not None)
+        if isinstance(current, BaseExceptionGroup):
+            todo.extend(current.exceptions)
+
+
+def _unreachable(exc: BaseException, conn: Connection) -> str:
+    """Why the server cannot be reached, in words: the driver's own message for a routing
+    failure ("Unable to retrieve routing information") names no reason."""
+    import socket
+
+    causes = list(_causes(exc))
+    if any(isinstance(c, socket.gaierror) for c in causes):
+        return "unknown host"
+    if any(isinstance(c, ConnectionRefusedError) for c in causes):
+        return "connection refused: no Neo4j listens there"
+    text = " ".join(str(c) for c in causes).lower()
+    if "timed out" in text or "timeout" in text or "deadline" in text or (
+            "routing information" in text and len(causes) <= 2):
+        return f"no answer within {ACQUIRE_SECONDS:.0f} s"
+    return _first_line(exc, conn)
 
 
 def check_connection(conn: Connection) -> None:
