@@ -131,7 +131,7 @@ def push_command(
         f"{result.server}: {result.nodes_total:,} nodes, {result.rels_total:,} relationships; "
         f"nodes {n.created:,} created, {n.updated:,} updated, {n.deleted:,} deleted; "
         f"relationships {r.created:,} created, {r.updated:,} updated, {r.deleted:,} deleted",
-        markup=False)
+        markup=False, soft_wrap=True)
     if plan.changed:
         _print_changes(plan)
     else:

@@ -35,6 +35,9 @@ from graph.neo4j.sync import (
     Connection,
     Neo4jError,
     RemoteState,
+    constraint_statements,
+    index_statements,
+    node_create_statement,
     node_delete_statement,
     node_hashes_statement,
     node_upsert_statement,
@@ -168,7 +171,8 @@ def test_first_push_creates_everything_in_bounded_batches(graph: GraphRows) -> N
     assert all(0 < len(b.rows) <= BATCH_ROWS for b in plan.batches)
     actions = [(b.action, b.target in relationship_types()) for b in plan.batches]
     first_rel = actions.index(("upsert", True))
-    assert ("upsert", False) not in actions[first_rel:], "nodes are written before relationships"
+    assert ("create", False) not in actions[first_rel:], "nodes are written before relationships"
+    assert {a for a, is_rel in actions if not is_rel} == {"create"}  # nothing to merge into
 
 
 def test_second_push_sends_nothing(graph: GraphRows) -> None:
@@ -335,6 +339,9 @@ class _Result(list[dict[str, Any]]):
     def consume(self) -> None:
         return None
 
+    def single(self) -> dict[str, Any] | None:
+        return self[0] if self else None
+
 
 class MemoryNeo4j:
     """Just enough of a Neo4j session to run the sync against: it knows every statement the
@@ -351,8 +358,10 @@ class MemoryNeo4j:
             self.known[node_hashes_statement(space)] = ("read node", space)
             self.known[node_delete_statement(space)] = ("delete node", space)
             self.known[node_upsert_statement(space)] = ("upsert node", space)
+            self.known[node_create_statement(space)] = ("create node", space)
         for labels in entity_label_sets():
             self.known[node_upsert_statement(ENTITY, labels)] = ("upsert node", ENTITY)
+            self.known[node_create_statement(ENTITY, labels)] = ("create node", ENTITY)
         for rel_type in relationship_types():
             self.known[rel_hashes_statement(rel_type)] = ("read rel", rel_type)
             self.known[rel_delete_statement(rel_type)] = ("delete rel", rel_type)
@@ -363,11 +372,14 @@ class MemoryNeo4j:
         rows = (params or {}).get("rows", [])
         self.log.append((action, target, len(rows)))
         if action == "read node":
-            return _Result({"id": k, "hash": h} for k, h in self.nodes[target].items())
+            return _Result([{"pairs": [[k, h] for k, h in self.nodes[target].items()]}])
         if action == "read rel":
-            return _Result({"id": k, "hash": h} for k, (h, _, _) in self.rels[target].items())
+            return _Result([{"pairs": [[k, h] for k, (h, _, _) in self.rels[target].items()]}])
         for row in rows:
-            if action == "upsert node":
+            if action == "create node":
+                assert row["id"] not in self.nodes[target], "CREATE of a node already held"
+                self.nodes[target][row["id"]] = row["props"][HASH]
+            elif action == "upsert node":
                 self.nodes[target][row["id"]] = row["props"][HASH]
             elif action == "delete node":
                 self.nodes[target].pop(row, None)
@@ -403,10 +415,12 @@ def test_sync_over_a_session_writes_everything_then_nothing(graph: GraphRows) ->
     first = sync_session(server, graph)
     assert server.holds(graph)
     actions = [a for a, _, _ in server.log]
-    schema = len(schema_statements())
-    assert actions[:schema] == ["schema"] * schema
-    assert actions[schema:schema + len(SPACES) + len(relationship_types())] == (
+    constraints, indexes = len(constraint_statements()), len(index_statements())
+    assert constraints + indexes == len(schema_statements())
+    assert actions[:constraints] == ["schema"] * constraints
+    assert actions[constraints:constraints + len(SPACES) + len(relationship_types())] == (
         ["read node"] * len(SPACES) + ["read rel"] * len(relationship_types()))
+    assert actions[-indexes:] == ["schema"] * indexes  # indexes once the rows are written
     assert first.totals()["nodes"].created == len(graph.nodes)
     server.log.clear()
     second = sync_session(server, graph)

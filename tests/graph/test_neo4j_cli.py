@@ -81,7 +81,7 @@ def test_query_lists_shows_and_checks_parameters() -> None:
     assert code == 0
     assert [q["name"] for q in json.loads(out)] == list(library())
     code, out = run("query", "owner_by_imo", "--show", "--param", "imo=9179842")
-    assert code == 0 and "$imo IN v.imoNumber" in out
+    assert code == 0 and "MATCH (v:Vessel {imo: $imo})" in out
     code, out = run("query", "sanctioned_within_hops", "-p", "id=x", "-p", "hops=two")
     assert code == 3 and "hops" in out and "integer" in out
     code, out = run("query", "owner_by_imo")
