@@ -73,6 +73,17 @@ def load_line(store: Store, loaded: float, resolved: float) -> str:
             f"{resolved:.1f} s; not part of any figure below)")
 
 
+def open_live_store(path: Path, raw: Path = RAW) -> Store:
+    """The live-graph store at `path`, reused when it exists, else built; says which."""
+    if path.exists():
+        store = Store(path)
+        print(f"live graph store: reusing {path}: {store.counts()['nodes']:,} canonical nodes")
+        return store
+    store, loaded, resolved = build_live_store(path, raw)
+    print(load_line(store, loaded, resolved))
+    return store
+
+
 def machine_line() -> str:
     return (f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start "
             "(other jobs share it: compare each figure with its anchor from the same run)")

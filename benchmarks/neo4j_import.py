@@ -50,11 +50,10 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.neo4j_common import (  # noqa: E402
     RAW,
-    build_live_store,
     bulk_import,
     count_graph,
-    load_line,
     machine_line,
+    open_live_store,
     verdict,
 )
 from benchmarks.paths import SEED, synthetic_arrays  # noqa: E402
@@ -79,7 +78,6 @@ from graph.neo4j.shape import (  # noqa: E402
     program_id,
 )
 from graph.neo4j.sync import push, schema_statements  # noqa: E402
-from graph.store import Store  # noqa: E402
 from queries.paths import KINDS  # noqa: E402
 from tests.neo4j.database import run  # noqa: E402
 
@@ -376,12 +374,7 @@ def main() -> None:
         tmp = Path(tmpname)
         if not args.skip_real:
             db = args.store or tmp / "live.db"
-            if db.exists():
-                store = Store(db)
-                print(f"live graph store: reusing {db}")
-            else:
-                store, loaded, resolved = build_live_store(db, args.raw)
-                print(load_line(store, loaded, resolved))
+            store = open_live_store(db, args.raw)
             try:
                 started = time.perf_counter()
                 graph = build_graph(store)

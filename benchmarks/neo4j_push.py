@@ -22,7 +22,8 @@ The graph is the live tests' graph (tests/graph/conftest.py): every shared real 
   server after the pushes: a plain `UNWIND $rows ... CREATE` of as many minimal rows (an id;
   relationships between those ids) in batches of the same size; the push's own rows by plain
   CREATE (no MERGE, no label changes, no full-text index), and its node rows with a full-text
-  index; the no-op push's read of every id and hash fetched in one go, and as lists; after the
+  index; the no-op push's read of every id and hash one record each (as the sync read it before
+  it took one list per label and type), with the default fetch and in one go; after the
   CLI pushes the UNWIND anchors again on that server; and `neo4j-admin database import full` of
   the same graph.
 
@@ -35,6 +36,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -51,11 +53,10 @@ sys.path.insert(0, str(ROOT))
 import graph.neo4j.sync as sync  # noqa: E402
 from benchmarks.neo4j_common import (  # noqa: E402
     RAW,
-    build_live_store,
     bulk_import,
     count_graph,
-    load_line,
     machine_line,
+    open_live_store,
     server,
     verdict,
 )
@@ -70,7 +71,6 @@ from graph.neo4j.sync import (  # noqa: E402
     plan_sync,
     push,
 )
-from graph.store import Store  # noqa: E402
 from tests.neo4j.database import empty_database  # noqa: E402
 from tests.neo4j.server import Neo4jServer  # noqa: E402
 
@@ -91,11 +91,14 @@ def jvm_cpu(srv: Neo4jServer) -> float:
 def _write_key(statement: str, rows: list[Any] | None) -> str:
     """What one write transaction of the sync does, from its statement."""
     if rows is None:
-        return "schema statements (constraints, indexes)"
-    verb = "delete" if "DELETE" in statement else "upsert"
+        return ("schema: indexes (after the writes)" if "INDEX" in statement
+                else "schema: constraints")
+    verb = ("delete" if "DELETE" in statement else "create" if "CREATE (n:" in statement
+            else "upsert")
     if "[r:" in statement:
         return f"{verb} relationships :{statement.split('[r:', 1)[1].split(' ', 1)[0]}"
-    return f"{verb} nodes :{statement.split('(n:', 1)[1].split(' ', 1)[0]}"
+    label = re.split(r"[ )]", statement.split("(n:", 1)[1], maxsplit=1)[0]
+    return f"{verb} nodes :{label}"
 
 
 class Breakdown:
@@ -265,36 +268,27 @@ def unwind_anchor(conn: Connection, graph: GraphRows, batch_rows: int = BATCH_RO
 
 
 def read_anchor(conn: Connection) -> None:
-    """What the no-op push reads (every id and content hash), read again two ways: one record per
-    node or relationship as the sync reads them but fetched in one batch (`fetch_size=-1`; the
-    driver's default pulls 1,000 records per round trip), and as two lists per label and type
-    in one record."""
+    """What the no-op push reads (every id and content hash), read the way the sync read it
+    before it took one list per label and type: one record per node or relationship, with the
+    driver's default fetch (1,000 records per round trip) and fetched at once (`fetch_size=-1`)."""
     from graph.neo4j.shape import HASH, relationship_types
-    from graph.neo4j.sync import SPACES, node_hashes_statement, rel_hashes_statement
+    from graph.neo4j.sync import SPACES
 
-    per_record = [node_hashes_statement(space) for space in SPACES]
-    per_record += [rel_hashes_statement(t) for t in relationship_types()]
-    as_lists = [f"MATCH (n:{space}) RETURN collect(n.id) AS ids, collect(n.{HASH}) AS h"
-                for space in SPACES]
-    as_lists += [f"MATCH ()-[r:{t}]->() RETURN collect(r.id) AS ids, collect(r.{HASH}) AS h"
-                 for t in relationship_types()]
+    per_record = [f"MATCH (n:{space}) RETURN n.id AS id, n.{HASH} AS hash" for space in SPACES]
+    per_record += [f"MATCH ()-[r:{t}]->() RETURN r.id AS id, r.{HASH} AS hash"
+                   for t in relationship_types()]
 
     def records(tx: Any, statement: str) -> int:
         return len({r["id"]: r["hash"] for r in tx.run(statement)})
 
-    def lists(tx: Any, statement: str) -> int:
-        record = tx.run(statement).single()
-        return len(dict(zip(record["ids"], record["h"], strict=True)))
-
     driver = sync.open_driver(conn)
     try:
-        for label, statements, work, options in (
-                ("one record each, fetched at once (fetch_size=-1)", per_record, records,
-                 {"fetch_size": -1}),
-                ("as two lists per label and type", as_lists, lists, {})):
+        for label, options in (("one record each, the driver's default fetch", {}),
+                               ("one record each, fetched at once (fetch_size=-1)",
+                                {"fetch_size": -1})):
             with driver.session(database=conn.database, **options) as session:
                 started = time.perf_counter()
-                count = sum(session.execute_read(work, st) for st in statements)
+                count = sum(session.execute_read(records, st) for st in per_record)
                 seconds = time.perf_counter() - started
             print(f"  anchor, the same {count:,} ids and hashes read {label}: {seconds:.1f} s")
     finally:
@@ -306,9 +300,9 @@ def run_cli(args: list[str], env: dict[str, str], password: str | None) -> tuple
     done = subprocess.run([str(CLI), *args], env=env, capture_output=True, text=True,
                           check=False, timeout=1800)
     seconds = time.perf_counter() - started
-    # the CLI's console wraps at 80 columns when piped: its summary is joined back into a line
+    # the summary is the first line (a table of the changes or "nothing changed" follows)
     out = (done.stdout.strip() or done.stderr.strip()).splitlines()
-    line = " ".join(part.strip() for part in out[:2])
+    line = out[0].strip() if out else ""
     if password:
         line = line.replace(password, "***")
     if done.returncode != 0:
@@ -353,12 +347,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="neo4j-push-") as tmpname:
         tmp = Path(tmpname)
         db = args.store or tmp / "live.db"
-        if db.exists():
-            store = Store(db)
-            print(f"live graph store: reusing {db}: {store.counts()['nodes']:,} canonical nodes")
-        else:
-            store, loaded, resolved = build_live_store(db, args.raw)
-            print(load_line(store, loaded, resolved))
+        store = open_live_store(db, args.raw)
         try:
             started = time.perf_counter()
             graph = build_graph(store)

@@ -40,10 +40,9 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.neo4j_common import (  # noqa: E402
     RAW,
-    build_live_store,
-    load_line,
     machine_line,
     median,
+    open_live_store,
     percentile,
     server,
     verdict,
@@ -179,12 +178,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="neo4j-queries-") as tmpname:
         tmp = Path(tmpname)
         db = args.store or tmp / "live.db"
-        if db.exists():
-            store = Store(db)
-            print(f"live graph store: reusing {db}")
-        else:
-            store, loaded, resolved = build_live_store(db, args.raw)
-            print(load_line(store, loaded, resolved))
+        store = open_live_store(db, args.raw)
         try:
             graph = build_graph(store)
             queries = library()

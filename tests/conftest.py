@@ -82,8 +82,14 @@ def under_ci() -> bool:
 def neo4j_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Neo4jServer]:
     """A Neo4j 5.26 Community of this test session: a fresh store, 127.0.0.1, a free port, a
     generated password; stopped at the end however the tests went."""
+    yield from own_server(tmp_path_factory.mktemp("neo4j-server"))
+
+
+def own_server(home: Path) -> Iterator[Neo4jServer]:
+    """A server started from the jars for a fixture to yield, stopped at the end however the
+    tests went; a skip (a failure under CI) when it cannot start."""
     try:
-        server = start_server(tmp_path_factory.mktemp("neo4j-server"))
+        server = start_server(home)
     except ServerUnavailable as exc:
         pytest.skip(str(exc))
     try:

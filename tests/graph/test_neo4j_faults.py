@@ -22,12 +22,18 @@ import pytest
 
 from graph.ingest import load_file
 from graph.neo4j.shape import GraphRows, build_graph
-from graph.neo4j.sync import Connection, Neo4jError, RemoteState, push, read_remote
+from graph.neo4j.sync import Connection, Neo4jError, push
 from graph.store import Store
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, own_server
 from tests.graph.conftest import copy_store
-from tests.neo4j.database import empty_database, label_counts, run, session
-from tests.neo4j.server import Neo4jServer, ServerUnavailable, free_port, start_server
+from tests.neo4j.database import (
+    empty_database,
+    held_state,
+    label_counts,
+    remote_state,
+    run,
+)
+from tests.neo4j.server import Neo4jServer, free_port
 
 pytestmark = pytest.mark.neo4j
 
@@ -37,72 +43,49 @@ HOSTILE = FIXTURES / "neo4j_hostile_names.yaml"
 FAIL_SECONDS = 10.0
 
 
-def held(graph: GraphRows) -> RemoteState:
-    state = RemoteState()
-    for node in graph.nodes:
-        state.nodes.setdefault(node.space, {})[node.id] = node.props["content_hash"]
-    for rel in graph.rels:
-        state.rels.setdefault(rel.type, {})[rel.id] = rel.props["content_hash"]
-    return state
-
-
-def remote_of(conn: Connection) -> RemoteState:
-    with session(conn) as s:
-        state = read_remote(s)
-    state.nodes = {k: v for k, v in state.nodes.items() if v}
-    state.rels = {k: v for k, v in state.rels.items() if v}
-    return state
-
-
 def node_count(conn: Connection) -> int:
     return int(run(conn, "MATCH (n) RETURN count(n) AS n")[0]["n"])
 
 
 @pytest.fixture(scope="module")
-def own_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Neo4jServer]:
-    try:
-        server = start_server(tmp_path_factory.mktemp("neo4j-faults"))
-    except ServerUnavailable as exc:
-        pytest.skip(str(exc))
-    try:
-        yield server
-    finally:
-        server.stop()
+def killable(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Neo4jServer]:
+    """A server of this module's own, which its tests may kill."""
+    yield from own_server(tmp_path_factory.mktemp("neo4j-faults"))
 
 
 def test_a_push_cut_off_by_the_server_dying_completes_on_the_next(
-    own_server: Neo4jServer, live_graph: GraphRows,
+    killable: Neo4jServer, live_graph: GraphRows,
 ) -> None:
-    conn = own_server.connection()
+    conn = killable.connection()
     empty_database(conn)
     killed: list[int] = []
 
     def kill_half_way(done: int, total: int) -> None:
         if not killed and done >= total // 2:
             killed.append(done)
-            own_server.kill()
+            killable.kill()
 
     with pytest.raises(Neo4jError) as failed:
         push(live_graph, conn, progress=kill_half_way)
-    assert own_server.password not in str(failed.value)
+    assert killable.password not in str(failed.value)
     assert "\n" not in str(failed.value)
-    own_server.start()
-    partial = remote_of(conn)
+    killable.start()
+    partial = remote_state(conn)
     written = sum(map(len, partial.nodes.values())) + sum(map(len, partial.rels.values()))
     assert 0 < written < len(live_graph.nodes) + len(live_graph.rels)
     again = push(live_graph, conn)
     assert 0 < again.plan.rows < len(live_graph.nodes) + len(live_graph.rels)
-    assert remote_of(conn) == held(live_graph)
+    assert remote_state(conn) == held_state(live_graph)
     assert push(live_graph, conn).plan.changed == 0
 
 
 def test_a_push_whose_process_is_killed_completes_on_the_next(
-    own_server: Neo4jServer, live_store: Store, live_graph: GraphRows,
+    killable: Neo4jServer, live_store: Store, live_graph: GraphRows,
 ) -> None:
-    conn = own_server.connection()
+    conn = killable.connection()
     empty_database(conn)
-    env = {**os.environ, "NEO4J_URI": own_server.uri, "NEO4J_USER": "neo4j",
-           "NEO4J_PASSWORD": own_server.password}
+    env = {**os.environ, "NEO4J_URI": killable.uri, "NEO4J_USER": "neo4j",
+           "NEO4J_PASSWORD": killable.password}
     env.pop("NEO4J_DATABASE", None)
     process = subprocess.Popen([*CLI, "neo4j", "push", "--db", str(live_store.path),
                                 "--batch-size", "500"], env=env,
@@ -119,16 +102,16 @@ def test_a_push_whose_process_is_killed_completes_on_the_next(
         if process.poll() is None:
             process.kill()
     assert process.returncode == -signal.SIGKILL
-    assert remote_of(conn) != held(live_graph)
+    assert remote_state(conn) != held_state(live_graph)
     push(live_graph, conn)
-    assert remote_of(conn) == held(live_graph)
+    assert remote_state(conn) == held_state(live_graph)
     assert push(live_graph, conn).plan.changed == 0
 
 
 def test_names_written_as_cypher_arrive_verbatim_and_change_nothing_else(
     pushed: Connection, live_store: Store, live_graph: GraphRows, tmp_path: Path,
 ) -> None:
-    before = remote_of(pushed)
+    before = remote_state(pushed)
     labels = label_counts(pushed)
     with copy_store(live_store, str(tmp_path / "hostile.db")) as store:
         load_file(store, HOSTILE, format="evidence", source="evidence_hostile_fixture")
@@ -151,7 +134,7 @@ def test_names_written_as_cypher_arrive_verbatim_and_change_nothing_else(
                               "AND a.id STARTS WITH 'evidence_hostile_fixture:' "
                               "RETURN r.role AS role, r.evidence IS NOT NULL AS evidence")
         assert link == {"role": "linked'}]->() DELETE r //", "evidence": True}
-        after = remote_of(pushed)
+        after = remote_state(pushed)
         for space, ids in before.nodes.items():
             assert {k: after.nodes[space][k] for k in ids} == ids, space
         for rel_type, ids in before.rels.items():
@@ -160,7 +143,7 @@ def test_names_written_as_cypher_arrive_verbatim_and_change_nothing_else(
                                         "Organization": labels["Organization"] + 2}
     finally:
         push(live_graph, pushed)
-    assert remote_of(pushed) == held(live_graph)
+    assert remote_state(pushed) == held_state(live_graph)
 
 
 # -- connection failures, as a user meets them ---------------------------------------------------
@@ -206,10 +189,10 @@ def silent_port() -> Iterator[int]:
 
 @pytest.mark.parametrize("case", ["wrong password", "server down", "never answers"])
 def test_a_failed_connection_is_one_clear_line_within_ten_seconds(
-    case: str, own_server: Neo4jServer, live_store: Store, silent_port: int, tmp_path: Path,
+    case: str, killable: Neo4jServer, live_store: Store, silent_port: int, tmp_path: Path,
 ) -> None:
-    wrong = "not-the-password-" + own_server.password[:4]
-    uri = {"wrong password": own_server.uri,
+    wrong = "not-the-password-" + killable.password[:4]
+    uri = {"wrong password": killable.uri,
            "server down": f"neo4j://127.0.0.1:{free_port()}",
            "never answers": f"neo4j://127.0.0.1:{silent_port}"}[case]
     expected = {"wrong password": "authentication refused",
@@ -224,13 +207,13 @@ def test_a_failed_connection_is_one_clear_line_within_ten_seconds(
         lines = [line for line in (out + err).splitlines() if line.strip()]
         assert len(lines) == 1, lines
         assert expected in lines[0] and "Traceback" not in lines[0]
-        assert wrong not in out + err and own_server.password not in out + err
+        assert wrong not in out + err and killable.password not in out + err
 
 
-def test_no_password_reaches_the_servers_logs(own_server: Neo4jServer) -> None:
-    logs = list((own_server.home / "logs").glob("*.log"))
+def test_no_password_reaches_the_servers_logs(killable: Neo4jServer) -> None:
+    logs = list((killable.home / "logs").glob("*.log"))
     assert logs
     for log in logs:
         text = log.read_text(encoding="utf-8", errors="replace")
-        assert own_server.password not in text, log.name
+        assert killable.password not in text, log.name
         assert "not-the-password-" not in text, log.name

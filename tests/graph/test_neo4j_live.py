@@ -21,17 +21,23 @@ from graph.neo4j.shape import COUNTRY, ENTITY, PROGRAM, GraphRows, build_graph, 
 from graph.neo4j.sync import (
     FULLTEXT_INDEX,
     FULLTEXT_PROPERTIES,
+    NODE_INDEXES,
     Connection,
     PushResult,
-    RemoteState,
     plan_sync,
     push,
-    read_remote,
 )
 from graph.store import Store
 from tests.conftest import raw
 from tests.graph.conftest import copy_store
-from tests.neo4j.database import empty_database, label_counts, run, session, type_counts
+from tests.neo4j.database import (
+    empty_database,
+    held_state,
+    label_counts,
+    remote_state,
+    run,
+    type_counts,
+)
 
 pytestmark = pytest.mark.neo4j
 
@@ -40,27 +46,6 @@ DELISTED = "12625"
 DELISTED_NODE = f"us_ofac_sdn:{DELISTED}"
 COMPANIONS = {"add.csv": "ofac_add_2025-01.csv", "alt.csv": "ofac_alt_2025-01.csv",
               "sdn_comments.csv": "ofac_sdn_comments_2025-01.csv"}
-
-
-def remote_of(conn: Connection) -> RemoteState:
-    with session(conn) as s:
-        return read_remote(s)
-
-
-def held(graph: GraphRows) -> RemoteState:
-    """What a database holding exactly `graph` reads back."""
-    state = RemoteState()
-    for node in graph.nodes:
-        state.nodes.setdefault(node.space, {})[node.id] = node.props["content_hash"]
-    for rel in graph.rels:
-        state.rels.setdefault(rel.type, {})[rel.id] = rel.props["content_hash"]
-    return state
-
-
-def same(a: RemoteState, b: RemoteState) -> bool:
-    def clean(part: dict[str, dict[str, str | None]]) -> dict[str, dict[str, str | None]]:
-        return {k: v for k, v in part.items() if v}
-    return clean(a.nodes) == clean(b.nodes) and clean(a.rels) == clean(b.rels)
 
 
 def newer_sdn(folder: Path) -> Path:
@@ -93,7 +78,7 @@ def test_the_first_push_writes_everything(first_push: PushResult, live_graph: Gr
     totals = plan.totals()
     assert totals["nodes"].created == len(live_graph.nodes) > 20_000
     assert totals["relationships"].created == len(live_graph.rels) > 50_000
-    assert same(remote_of(neo4j), held(live_graph))
+    assert remote_state(neo4j) == held_state(live_graph)
 
 
 def test_counts_per_label_and_type_equal_the_store(first_push: PushResult, live_graph: GraphRows,
@@ -128,6 +113,15 @@ def test_constraints_and_indexes_are_what_the_push_promises(first_push: PushResu
                 index["properties"]) == ("RANGE", "RELATIONSHIP", [rel_type], ["id"])
     for space in (ENTITY, PROGRAM, COUNTRY):
         assert indexes[f"{space.lower()}_id"]["owningConstraint"] == f"{space.lower()}_id"
+    for name, label, prop in NODE_INDEXES:
+        assert (indexes[name]["type"], indexes[name]["entityType"],
+                indexes[name]["labelsOrTypes"], indexes[name]["properties"]) == (
+            "RANGE", "NODE", [label], [prop])
+    # nothing more: no index the push does not promise
+    expected = ({f"{s.lower()}_id" for s in (ENTITY, PROGRAM, COUNTRY)} | {FULLTEXT_INDEX}
+                | {f"rel_{t.lower()}_id" for t in relationship_types()}
+                | {name for name, _, _ in NODE_INDEXES})
+    assert {n for n, i in indexes.items() if i["type"] != "LOOKUP"} == expected
 
 
 def test_a_second_push_changes_nothing(first_push: PushResult, live_graph: GraphRows,
@@ -144,13 +138,13 @@ def test_a_newer_list_version_sends_exactly_its_difference(
     with copy_store(live_store, str(tmp_path / "newer.db")) as store:
         load_file(store, newer_sdn(tmp_path / "newer"), list_date="2024-05-10")
         after = build_graph(store)
-    expected = plan_sync(after, held(live_graph))
+    expected = plan_sync(after, held_state(live_graph))
     result = push(after, neo4j)
     try:
         assert result.plan.nodes == expected.nodes and result.plan.rels == expected.rels
         assert [(b.action, b.target, len(b.rows)) for b in result.plan.batches] == [
             (b.action, b.target, len(b.rows)) for b in expected.batches]
-        assert same(remote_of(neo4j), held(after))
+        assert remote_state(neo4j) == held_state(after)
         # the delisted person is gone, with every relationship of theirs
         assert result.plan.nodes[ENTITY].deleted == 1
         assert run(neo4j, "MATCH (n:Entity {id: $id}) RETURN n", id=DELISTED_NODE) == []

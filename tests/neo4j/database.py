@@ -9,8 +9,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from graph.neo4j.shape import content_hash
-from graph.neo4j.sync import Connection, open_driver
+from graph.neo4j.shape import GraphRows, content_hash
+from graph.neo4j.sync import Connection, RemoteState, open_driver, read_remote
 
 
 @contextmanager
@@ -74,3 +74,24 @@ def read_rels(conn: Connection) -> dict[str, tuple[str, str, str, Held]]:
                      "properties(r) AS props")
     return {r["props"]["id"]: (r["type"], r["start"], r["end"], Held((r["type"],), r["props"]))
             for r in rows}
+
+
+def _without_empty(state: RemoteState) -> RemoteState:
+    return RemoteState({k: v for k, v in state.nodes.items() if v},
+                       {k: v for k, v in state.rels.items() if v})
+
+
+def remote_state(conn: Connection) -> RemoteState:
+    """What the database holds: id -> content hash per id space and relationship type."""
+    with session(conn) as s:
+        return _without_empty(read_remote(s))
+
+
+def held_state(graph: GraphRows) -> RemoteState:
+    """What a database holding exactly `graph` reads back (compare with `remote_state`)."""
+    state = RemoteState()
+    for node in graph.nodes:
+        state.nodes.setdefault(node.space, {})[node.id] = node.props["content_hash"]
+    for rel in graph.rels:
+        state.rels.setdefault(rel.type, {})[rel.id] = rel.props["content_hash"]
+    return _without_empty(state)
