@@ -438,9 +438,7 @@ def _unreachable(exc: BaseException, conn: Connection) -> str:
         return "unknown host"
     if any(isinstance(c, ConnectionRefusedError) for c in causes):
         return "connection refused: no Neo4j listens there"
-    text = " ".join(str(c) for c in causes).lower()
-    if "timed out" in text or "timeout" in text or "deadline" in text or (
-            "routing information" in text and len(causes) <= 2):
+    if any(isinstance(c, TimeoutError) or "timed out" in str(c).lower() for c in causes):
         return f"no answer within {ACQUIRE_SECONDS:.0f} s"
     return _first_line(exc, conn)
 
