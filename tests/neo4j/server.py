@@ -23,7 +23,7 @@ import socket
 import subprocess
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final, TextIO
@@ -192,15 +192,6 @@ def start_server(home: Path, *, heap: str = "1g", password: str | None = None,
     server = Neo4jServer(home=home, port=free_port(), heap=heap,
                          password=password or secrets.token_urlsafe(18))
     return server.start(timeout)
-
-
-@contextlib.contextmanager
-def running_server(home: Path, **options: str) -> Iterator[Neo4jServer]:
-    server = start_server(home, **options)
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def neo4j_admin(home: Path, args: Sequence[str], *, cwd: Path | None = None,
