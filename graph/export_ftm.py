@@ -271,7 +271,12 @@ def _sanctions(store: Store, ids: dict[str, str], result: ExportResult) -> Itera
 
 def export_ftm(store: Store, out: Path | str | IO[str]) -> ExportResult:
     """Write the graph as FtM JSON lines to a file (written whole, then renamed into place)
-    or an open text stream."""
+    or an open text stream, from one snapshot of the store."""
+    with store.reading():
+        return _export_ftm(store, out)
+
+
+def _export_ftm(store: Store, out: Path | str | IO[str]) -> ExportResult:
     if not store.counts()["nodes"]:
         raise QueryError("the store is empty: load a source first")
     if not isinstance(out, Path | str):

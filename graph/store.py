@@ -11,8 +11,10 @@ Every value reaches SQL as a parameter.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import secrets
 import sqlite3
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -50,6 +52,9 @@ NAME_PROPERTIES: Final = ("name", "alias", "previousName", "weakAlias")
 
 #: Rows written per executemany call: large enough to amortise the call, small enough for memory.
 BATCH_ROWS: Final = 5000
+
+#: How long a write waits for another command's write to finish before it gives up.
+BUSY_SECONDS: Final = 30.0
 
 #: How many sample messages of each problem kind a load keeps for its report.
 PROBLEM_SAMPLES: Final = 5
@@ -195,26 +200,79 @@ def default_db_path() -> Path:
     return Path(base) / "sanctions-graph" / "sanctions-graph.db"
 
 
+def _writable(path: Path) -> bool:
+    """Whether this process can write a store file and create its journal beside it."""
+    folder = path if path.is_dir() else path.parent
+    return os.access(folder, os.W_OK) and (path.is_dir() or os.access(path, os.W_OK))
+
+
+def _connect_readonly(path: Path) -> sqlite3.Connection:
+    """A connection that never writes. A store in write-ahead-log mode needs its shared-memory
+    file to be read; where none exists and none can be made (no writer has it open and the
+    directory is read-only), the file is read as immutable: nothing can be writing it then."""
+    uri = f"{path.resolve().as_uri()}?mode=ro"
+    conn = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=BUSY_SECONDS)
+    try:
+        conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+        return conn
+    except sqlite3.OperationalError:
+        conn.close()
+    return sqlite3.connect(uri + "&immutable=1", uri=True, isolation_level=None)
+
+
 def _now() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
 class Store:
-    """A sanctions graph in one SQLite file."""
+    """A sanctions graph in one SQLite file.
+
+    The file is in write-ahead-log mode: a reader's transaction (`reading`) sees one snapshot
+    while a load commits beside it, and never blocks it. A store the process cannot write (a
+    read-only directory or mount) is opened read-only: every read works, every write ends with
+    one `StoreError`. A file that is not a store of ours (another SQLite database, another
+    layout) is refused before anything is written to it.
+    """
 
     def __init__(self, path: Path | str, *, create: bool = True) -> None:
         self.path = Path(path)
         self._choices: dict[str, list[str]] = {}
-        if not create and not self.path.exists():
+        exists = self.path.exists()
+        if not create and not exists:
             raise StoreError(f"{self.path}: no store here (load a source first)")
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if exists and not self.path.is_file():
+            raise StoreError(f"{self.path}: not a sanctions-graph store (not a file)")
+        self.readonly = exists and not _writable(self.path)
         try:
-            self.conn = sqlite3.connect(self.path, isolation_level=None)
+            if self.readonly:
+                self.conn = _connect_readonly(self.path)
+            else:
+                if not exists:
+                    self._make_room()
+                self.conn = sqlite3.connect(self.path, isolation_level=None,
+                                            timeout=BUSY_SECONDS)
+            self._check_layout()
+            if not self.readonly:
+                self.conn.execute("PRAGMA journal_mode = WAL")
+                self.conn.execute("PRAGMA synchronous = NORMAL")
+                self._init_layout()
             self.conn.execute("PRAGMA foreign_keys = ON")
-            self.conn.execute("PRAGMA synchronous = NORMAL")
-            self._init_layout()
         except sqlite3.DatabaseError as exc:
+            with contextlib.suppress(AttributeError, sqlite3.Error):
+                self.conn.close()
+            if not exists:
+                raise StoreError(f"{self.path}: cannot create a store here ({exc})") from exc
             raise StoreError(f"{self.path}: not a sanctions-graph store ({exc})") from exc
+
+    def _make_room(self) -> None:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(
+                f"{self.path}: cannot create a store here ({exc.strerror or exc})") from exc
+        if not _writable(self.path.parent):
+            raise StoreError(f"{self.path}: cannot create a store here (the directory "
+                             f"{self.path.parent} is not writable)")
 
     def close(self) -> None:
         self.conn.close()
@@ -225,18 +283,48 @@ class Store:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _init_layout(self) -> None:
-        row = None
-        tables = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master")}
-        if "meta" in tables:
+    def _layout(self) -> int | None:
+        """The layout the file states; None for an empty file (a new store). Refuses, before
+        any write, a database that is not ours or whose layout is not a number."""
+        tables = {r[0] for r in self.conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if not tables:
+            return None
+        if "meta" not in tables:
+            raise StoreError(f"{self.path}: not a sanctions-graph store (a SQLite database "
+                             f"with other tables: {', '.join(sorted(tables)[:5])})")
+        try:
             row = self.conn.execute("SELECT value FROM meta WHERE key = 'layout'").fetchone()
-            if row is not None and int(row[0]) > LAYOUT_VERSION:
-                raise StoreError(
-                    f"{self.path}: store layout {row[0]} is newer than this version knows "
-                    f"({LAYOUT_VERSION}); upgrade sanctions-graph"
-                )
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path}: not a sanctions-graph store ({exc})") from exc
+        if row is None:
+            raise StoreError(f"{self.path}: not a sanctions-graph store (no layout stated)")
+        try:
+            return int(row[0])
+        except (TypeError, ValueError):
+            raise StoreError(f"{self.path}: unknown store layout {str(row[0])[:40]!r} "
+                             "(not a number); not a store this version can read") from None
+
+    def _check_layout(self) -> None:
+        layout = self._layout()
+        if layout is not None and layout > LAYOUT_VERSION:
+            raise StoreError(
+                f"{self.path}: store layout {layout} is newer than this version knows "
+                f"({LAYOUT_VERSION}); upgrade sanctions-graph"
+            )
+        if layout is not None and layout < 1:
+            raise StoreError(f"{self.path}: unknown store layout {layout}")
+        if self.readonly and layout is None:
+            raise StoreError(f"{self.path}: not a sanctions-graph store (an empty file, and "
+                             "read-only here)")
+        if self.readonly and layout is not None and layout < LAYOUT_VERSION:
+            raise StoreError(f"{self.path}: the store is read-only here and of an older "
+                             f"layout ({layout}); open it once where it can be written")
+
+    def _init_layout(self) -> None:
+        layout = self._layout()
         # Every statement is CREATE ... IF NOT EXISTS: an older layout gains the new tables.
-        if row is None or int(row[0]) < LAYOUT_VERSION:
+        if layout is None or layout < LAYOUT_VERSION:
             with self.transaction():
                 for statement in _DDL.split(";"):
                     if statement.strip():
@@ -249,7 +337,17 @@ class Store:
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One write transaction: everything inside commits together or not at all."""
-        self.conn.execute("BEGIN IMMEDIATE")
+        if self.readonly:
+            raise StoreError(f"{self.path}: the store is read-only here (the file or its "
+                             "directory cannot be written); this command writes to it")
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise StoreError(f"{self.path}: another command is writing this store (waited "
+                                 f"{BUSY_SECONDS:.0f} s); try again when it has finished"
+                                 ) from exc
+            raise StoreError(f"{self.path}: cannot write the store ({exc})") from exc
         try:
             yield self.conn
         except BaseException:
@@ -257,6 +355,24 @@ class Store:
             raise
         else:
             self.conn.execute("COMMIT")
+
+    @contextmanager
+    def reading(self) -> Iterator[Store]:
+        """One read snapshot: every read inside sees the store as it was at the first one, while
+        loads commit beside it. What is derived from the store (indexes, exports) is built
+        inside one and stamped with the `generation()` read inside it. Inside a write
+        transaction (or another snapshot) it adds nothing: that already is one."""
+        if self.conn.in_transaction:
+            yield self
+            return
+        self.conn.execute("BEGIN DEFERRED")
+        try:
+            # The snapshot starts at the first read, not at BEGIN.
+            self.conn.execute("SELECT 1 FROM meta LIMIT 1").fetchall()
+            yield self
+        finally:
+            if self.conn.in_transaction:
+                self.conn.execute("COMMIT")
 
     # -- writing -------------------------------------------------------------------------------
 
@@ -504,6 +620,22 @@ class Store:
         return True
 
     # -- reading -------------------------------------------------------------------------------
+
+    def index_key(self) -> bytes | None:
+        """The store's own secret for signing the files derived from it (the screening index):
+        made once, kept in the store, so a file signed by another store or altered beside this
+        one is never used. None where it cannot be made (a read-only store without one)."""
+        query = "SELECT value FROM meta WHERE key = 'index_key'"
+        row = self.conn.execute(query).fetchone()
+        if row is None and not self.readonly and not self.conn.in_transaction:
+            with self.transaction() as conn:
+                conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('index_key', ?)",
+                             (secrets.token_hex(32),))
+            row = self.conn.execute(query).fetchone()
+        try:
+            return bytes.fromhex(row[0]) if row else None
+        except ValueError:
+            return None
 
     def generation(self) -> int:
         """A number that changes whenever the merged view does (after each load or resolve):

@@ -335,18 +335,20 @@ def _index_key(store: Store) -> str:
 
 def store_index(store: Store) -> PathIndex:
     """The path index of a store: from memory, else from its index file when that is current,
-    else built from the store (and written to the file for the next command)."""
-    key = _index_key(store)
-    place = str(store.path.resolve())
-    cached = _CACHE.get(place)
-    if cached is not None and cached.key == key:
-        return cached
-    loaded = _read_index(index_path(store), key)
-    if loaded is None:
-        arrays, details = _arrays_from_store(store)
-        _write_index(index_path(store), key, arrays, details)
-    else:
-        arrays, details = loaded
+    else built from the store (and written to the file for the next command). The key and the
+    arrays are read in one snapshot, so an index is never stamped newer than what it holds."""
+    with store.reading():
+        key = _index_key(store)
+        place = str(store.path.resolve())
+        cached = _CACHE.get(place)
+        if cached is not None and cached.key == key:
+            return cached
+        loaded = _read_index(index_path(store), key)
+        if loaded is None:
+            arrays, details = _arrays_from_store(store)
+            _write_index(index_path(store), key, arrays, details)
+        else:
+            arrays, details = loaded
     built = build_index(ids=details.ids, n=len(details.ids), subject=arrays["subject"],
                         obj=arrays["object"], kind=arrays["kind"], evidence=arrays["evidence"],
                         pct=arrays["pct"], pct_high=arrays["pct_high"],

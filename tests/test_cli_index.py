@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from graph.cli import app
 from graph.store import Store
-from queries.screening.index import INDEX_SUFFIX, is_fresh, read_index
+from queries.screening.index import INDEX_SUFFIX, ScreenIndex, is_fresh, read_index
 from tests.conftest import DEMO, GUR, raw
 
 runner = CliRunner()
@@ -21,8 +21,16 @@ def _index_file(db: Path) -> Path:
     return db.with_name(db.name + INDEX_SUFFIX)
 
 
+def _read(db: Path) -> ScreenIndex | None:
+    """The saved index, read as screening reads it: with the store's own key."""
+    with Store(db) as store:
+        key = store.index_key()
+    assert key is not None
+    return read_index(_index_file(db), key)
+
+
 def _fresh(db: Path) -> bool:
-    index = read_index(_index_file(db))
+    index = _read(db)
     assert index is not None, "no readable index beside the store"
     with Store(db) as store:
         return is_fresh(index, store)
@@ -75,14 +83,14 @@ def test_resolve_and_judge_rebuild_it_only_after_a_change(tmp_path: Path) -> Non
     assert loaded.exit_code == 0, loaded.output
     with Store(db) as store:
         before = store.generation()
-    assert read_index(_index_file(db)) is not None
+    assert _read(db) is not None
     resolved = runner.invoke(app, ["resolve", "--db", str(db), "--json"])
     assert resolved.exit_code == 0, resolved.output
     # Its merges are the ships the IMO numbers already merged on load: the merged view is
     # unchanged, so the index is not rebuilt, and is still fresh.
     assert json.loads(resolved.stdout)["merges"] > 0
     assert _index_lines(resolved.stderr) == []
-    index = read_index(_index_file(db))
+    index = _read(db)
     assert index is not None and index.generation == before
     assert _fresh(db)
     # A judgement that parts two merged records changes the merged view: fresh again after it.
@@ -99,7 +107,7 @@ def test_resolve_and_judge_rebuild_it_only_after_a_change(tmp_path: Path) -> Non
     with Store(db) as store:
         parted = {store.canonical_of(a), store.canonical_of(b)}
         assert len(parted) == 2 and sum(1 for _ in store.iter_nodes()) == nodes + 1
-    index = read_index(_index_file(db))
+    index = _read(db)
     assert index is not None
     assert parted <= {e.id for e in index.entities}  # the new node is in the index already
 

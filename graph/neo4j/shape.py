@@ -218,7 +218,13 @@ class _Sources:
 
 
 def build_graph(store: Store) -> GraphRows:
-    """Every node and relationship of the merged view, as Neo4j will hold them."""
+    """Every node and relationship of the merged view, as Neo4j will hold them, read in one
+    snapshot of the store (a load committing meanwhile is in the next push, not half in this)."""
+    with store.reading():
+        return _build_graph(store)
+
+
+def _build_graph(store: Store) -> GraphRows:
     graph = GraphRows()
     countries: dict[tuple[str, str, str, bool, str], _Sources] = defaultdict(_Sources)
     country_ids: set[str] = set()

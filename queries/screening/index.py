@@ -1,36 +1,37 @@
 """The screening index: every canonical node's names, identifiers, countries, dates and listings,
 with postings for blocking, built once from the store and saved beside it.
 
-File: `<store>.screen-index` (a pickle of `ScreenIndex`, written to a temporary name and renamed
-so a reader never sees half a file). It records the store's `generation()` and a fingerprint of
-the current loads; `ensure_index` rebuilds it whenever either differs, so a library user who
-loads or resolves still screens against a current index. The CLI does not wait for the next
-screen: a command that changed the merged view (load, resolve, judge) calls `refresh_index` at
-its end, so the next screen only reads the file. The pickle is read only from beside the
-store it was built from: it is trusted as much as the store file itself.
+File: `<store>.screen-index`, flat arrays and JSON text signed with a key kept in the store
+(`queries.screening.container`): reading it can run no code, and a file another store wrote, one
+altered or one cut short is rejected and the index rebuilt. It is written to a temporary name and
+renamed, so a reader never sees half a file. It records the `generation()` and a fingerprint of
+the current loads read in the same snapshot as everything it holds (`Store.reading`), so a load
+that commits while it is built leaves it stale, never stamped fresh; `ensure_index` rebuilds it
+whenever either differs, so a library user who loads or resolves still screens against a current
+index. The CLI does not wait for the next screen: a command that changed the merged view (load,
+resolve, judge) calls `refresh_index` at its end, so the next screen only reads the file.
 
 Blocking: each distinct name of each node is one *entry*. Postings map every token, every
 token's consonant skeleton and every token trigram to the entries that contain it
 (compressed-row arrays). A query gathers the postings of its rarest features, weights them by
 inverse document frequency and keeps the best entries: a query is compared with a few dozen
 names, never with every name. The entries' keys are flat lists of strings; the nodes themselves
-are pickled one by one and read when first compared (`Lazy`), so the whole file loads in about
-a tenth of a second.
+are kept as JSON text one by one and read when first compared (`Lazy`), so the whole file loads
+in a fraction of a second.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import math
-import os
-import pickle
 import re
 import time
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final, NamedTuple, TypeVar, overload
+from typing import Any, Final, NamedTuple, Self, TypeVar, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -38,6 +39,7 @@ import numpy.typing as npt
 from graph.identifiers import clean_imo_company, clean_imo_ship, clean_mmsi
 from graph.store import NAME_PROPERTIES, Store
 from loaders._io import iso_date
+from queries.screening.container import part_text, read_parts, text_part, write_parts
 from queries.screening.text import (
     ABJAD_FEATURE,
     ORG_SCHEMATA,
@@ -56,7 +58,7 @@ from queries.screening.text import (
 )
 
 #: Bump when the layout of `ScreenIndex` changes: older files are rebuilt, never misread.
-INDEX_VERSION: Final = 17
+INDEX_VERSION: Final = 18
 INDEX_SUFFIX: Final = ".screen-index"
 
 #: Properties that hold a strong identifier besides IMO and MMSI (tax, registration, passport...).
@@ -107,8 +109,7 @@ def iso_dates(text: str) -> list[str]:
 
 class IndexedEntity(NamedTuple):
     """One canonical node as the matcher sees it. Names are parallel tuples. A named tuple, not
-    a dataclass: each is unpickled when a screen first reads it, and a tuple unpickles in half
-    the time."""
+    a dataclass: each is decoded when a screen first reads it, and a tuple is made fastest."""
 
     id: str
     schema: str
@@ -119,8 +120,8 @@ class IndexedEntity(NamedTuple):
     plains: tuple[str, ...]
     #: Each name's tokens' consonant skeletons (`text.skeleton`), sorted and space-joined.
     skeletons: tuple[str, ...]
-    #: Sorted tuples, not sets: a node is unpickled each time a screen first reads it, and
-    #: tuples unpickle several times faster (each set has a few members at most).
+    #: Sorted tuples, not sets: a node is decoded each time a screen first reads it, and
+    #: tuples are made several times faster (each set has a few members at most).
     imos: tuple[str, ...]
     mmsis: tuple[str, ...]
     identifiers: tuple[str, ...]
@@ -131,28 +132,42 @@ class IndexedEntity(NamedTuple):
 
 
 class Lazy(Sequence[T]):
-    """Values kept pickled one by one and read when first asked for: reading the index file
-    costs milliseconds, not the second that rebuilding every node object would take, and a
-    screen of a few rows only ever reads the few hundred nodes it compares."""
+    """Values kept as JSON text one by one (one buffer, offsets) and read when first asked for:
+    reading the index file costs milliseconds, not the second that rebuilding every node object
+    would take, and a screen of a few rows only ever reads the few hundred nodes it compares."""
 
-    __slots__ = ("_blobs", "_values")
+    __slots__ = ("_blob", "_offsets", "_values")
 
-    def __init__(self, blobs: list[bytes]) -> None:
-        self._blobs = blobs
-        self._values: list[T | None] = [None] * len(blobs)
+    def __init__(self, blob: bytes, offsets: npt.NDArray[np.int64]) -> None:
+        self._blob = blob
+        self._offsets = offsets
+        self._values: list[T | None] = [None] * (len(offsets) - 1)
 
     @classmethod
-    def of(cls, values: Iterable[T]) -> Lazy[T]:
-        return cls([pickle.dumps(v, protocol=pickle.HIGHEST_PROTOCOL) for v in values])
+    def encode(cls, values: Iterable[object]) -> tuple[bytes, npt.NDArray[np.int64]]:
+        chunks = [json.dumps(v, ensure_ascii=False, separators=(",", ":")).encode()
+                  for v in values]
+        offsets = np.zeros(len(chunks) + 1, dtype=np.int64)
+        np.cumsum([len(c) for c in chunks], out=offsets[1:])
+        return b"".join(chunks), offsets
+
+    @classmethod
+    def of(cls, values: Iterable[Any]) -> Self:
+        return cls(*cls.encode(values))
+
+    def parts(self, name: str) -> dict[str, npt.NDArray[np.generic]]:
+        """The two parts the index file stores this sequence in."""
+        return {f"{name}.blob": np.frombuffer(self._blob, dtype=np.uint8),
+                f"{name}.offsets": self._offsets}
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (self._blobs,))
+        return (type(self), (self._blob, self._offsets))
 
     def _make(self, value: Any) -> T:
         return value  # type: ignore[no-any-return]
 
     def __len__(self) -> int:
-        return len(self._blobs)
+        return len(self._values)
 
     @overload
     def __getitem__(self, number: int) -> T: ...
@@ -165,22 +180,31 @@ class Lazy(Sequence[T]):
             return [self[i] for i in range(*number.indices(len(self)))]
         value = self._values[number]
         if value is None:
-            value = self._values[number] = self._make(pickle.loads(self._blobs[number]))
+            if number < 0:
+                number += len(self._values)
+            begin, end = int(self._offsets[number]), int(self._offsets[number + 1])
+            value = self._values[number] = self._make(json.loads(self._blob[begin:end]))
         return value
 
 
-class LazyEntities(Lazy[IndexedEntity]):
-    """The nodes, each pickled as a plain tuple (the fastest thing to unpickle) and made an
-    `IndexedEntity` again without a Python-level constructor call."""
+class LazyProps(Lazy[dict[str, tuple[str, ...]]]):
+    """Each node's stated properties (lists in JSON, tuples again when read)."""
 
     __slots__ = ()
 
-    @classmethod
-    def of(cls, values: Iterable[IndexedEntity]) -> LazyEntities:
-        return cls([pickle.dumps(tuple(v), protocol=pickle.HIGHEST_PROTOCOL) for v in values])
+    def _make(self, value: Any) -> dict[str, tuple[str, ...]]:
+        return {k: tuple(v) for k, v in value.items()}
+
+
+class LazyEntities(Lazy[IndexedEntity]):
+    """The nodes, each stored as a JSON array of its fields and made an `IndexedEntity` again
+    (its tuple fields tuples again) without a Python-level constructor call."""
+
+    __slots__ = ()
 
     def _make(self, value: Any) -> IndexedEntity:
-        return tuple.__new__(IndexedEntity, value)
+        return tuple.__new__(IndexedEntity, [v if isinstance(v, str) else tuple(v)
+                                             for v in value])
 
 
 @dataclass(slots=True)
@@ -221,7 +245,7 @@ class ScreenIndex:
     entities: LazyEntities
     #: Each entity's properties as stated, FtM-named (names, identifiers, countries, dates):
     #: the benchmark builds the anchors' FtM entities from them; screening never reads them.
-    entity_props: Lazy[dict[str, tuple[str, ...]]]
+    entity_props: LazyProps
     #: Each entity's id and sources, beside the lazy nodes: ranking by score and id, and the
     #: screen's `--sources` filter, read them for every candidate.
     entity_ids: list[str]
@@ -289,12 +313,26 @@ def build_index(
     exclude: Callable[[str, str], bool] | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> ScreenIndex:
-    """Build the index from the store's merged view.
+    """Build the index from the store's merged view, read in one snapshot and stamped with that
+    snapshot's generation: a load that commits meanwhile makes the index stale, never wrong.
 
     `sources` keeps only facts and listings stated by those sources (a node none of them states
     is left out); `exclude(entity_id, name)` drops single names (the benchmark's alias
     hold-out). Both default to everything.
     """
+    with store.reading():
+        stamp = (store.generation(), store_fingerprint(store))
+        return _build_index(store, stamp, sources=sources, exclude=exclude, progress=progress)
+
+
+def _build_index(
+    store: Store,
+    stamp: tuple[int, str],
+    *,
+    sources: Collection[str] | None,
+    exclude: Callable[[str, str], bool] | None,
+    progress: Callable[[int], None] | None,
+) -> ScreenIndex:
     allowed = set(sources) if sources is not None else None
     node_meta: dict[str, tuple[str, str, tuple[str, ...]]] = {}
     for node in store.iter_nodes():
@@ -433,10 +471,10 @@ def build_index(
     owners = np.fromiter((r for _, r in spelled), dtype=np.int32, count=len(spelled))
     order = np.argsort(hashes, kind="stable")
     return ScreenIndex(
-        generation=store.generation(),
-        fingerprint=store_fingerprint(store),
+        generation=stamp[0],
+        fingerprint=stamp[1],
         entities=LazyEntities.of(entities),
-        entity_props=Lazy.of(props_of),
+        entity_props=LazyProps.of(props_of),
         entity_ids=[e.id for e in entities],
         entity_sources=[e.sources for e in entities],
         entry_entity=np.asarray(entry_entity, dtype=np.int32),
@@ -462,29 +500,76 @@ def build_index(
     )
 
 
-def save_index(index: ScreenIndex, path: Path) -> None:
-    """Write atomically: a temporary file beside the target, then a rename."""
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    with tmp.open("wb") as handle:
-        pickle.dump(index, handle, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(tmp, path)
+#: Fields of `ScreenIndex` kept as JSON text in the index file, and what they are made into.
+_JSON_FIELDS: Final = ("entity_ids", "entity_sources", "schemata", "entry_keys",
+                       "entry_plains", "entry_skeletons", "entry_given_first", "entry_abjad",
+                       "entry_acronyms", "by_identifier", "sources")
+_ARRAY_FIELDS: Final = ("entry_entity", "entity_first_entry", "entry_norm", "entry_schema",
+                        "entry_abjad_script", "spelling_hashes", "spelling_tokens")
+_POSTINGS_FIELDS: Final = ("tokens", "grams", "sounds")
 
 
-def read_index(path: Path) -> ScreenIndex | None:
-    """The saved index, or None when missing, unreadable or of another layout version."""
+def save_index(index: ScreenIndex, path: Path, key: bytes) -> None:
+    """Write the index as flat parts signed with the store's key (`container`): no object in
+    it can run code when read, and a file not written with this store's key is never used."""
+    parts: dict[str, npt.NDArray[np.generic]] = {
+        "meta": text_part({"version": index.version, "generation": index.generation,
+                           "fingerprint": index.fingerprint, "log_n": index.log_n}),
+        **index.entities.parts("entities"),
+        **index.entity_props.parts("entity_props"),
+    }
+    for name in _JSON_FIELDS:
+        parts[name] = text_part(getattr(index, name))
+    for name in _ARRAY_FIELDS:
+        parts[name] = getattr(index, name)
+    for name in _POSTINGS_FIELDS:
+        postings: Postings = getattr(index, name)
+        parts[f"{name}.ids"] = text_part(list(postings.ids))
+        parts[f"{name}.offsets"] = postings.offsets
+        parts[f"{name}.data"] = postings.data
+    write_parts(path, parts, key)
+
+
+def read_index(path: Path, key: bytes) -> ScreenIndex | None:
+    """The saved index; None when it is missing, unreadable, of another layout version, or not
+    signed with this store's key (written by another store, altered, cut short)."""
+    parts: dict[str, Any] | None = read_parts(path, key)
+    if parts is None:
+        return None
     try:
-        with path.open("rb") as handle:
-            index: Any = pickle.load(handle)
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
+        meta: Any = part_text(parts["meta"])
+        if meta.get("version") != INDEX_VERSION:
+            return None
+        values: dict[str, Any] = {name: part_text(parts[name]) for name in _JSON_FIELDS}
+        values.update({name: parts[name] for name in _ARRAY_FIELDS})
+        for name in _POSTINGS_FIELDS:
+            ids: list[str] = part_text(parts[f"{name}.ids"])  # type: ignore[assignment]
+            values[name] = Postings({f: i for i, f in enumerate(ids)},
+                                    parts[f"{name}.offsets"], parts[f"{name}.data"])
+        values["entity_sources"] = [tuple(v) for v in values["entity_sources"]]
+        values["schemata"] = tuple(values["schemata"])
+        values["sources"] = tuple(values["sources"])
+        return ScreenIndex(
+            generation=int(meta["generation"]), fingerprint=str(meta["fingerprint"]),
+            log_n=float(meta["log_n"]),
+            entities=LazyEntities(parts["entities.blob"].tobytes(), parts["entities.offsets"]),
+            entity_props=LazyProps(parts["entity_props.blob"].tobytes(),
+                                   parts["entity_props.offsets"]),
+            **values,
+        )
+    except (KeyError, TypeError, ValueError, AttributeError):
         return None
-    if not isinstance(index, ScreenIndex) or getattr(index, "version", None) != INDEX_VERSION:
-        return None
-    return index
+
+
+def store_stamp(store: Store) -> tuple[int, str]:
+    """The store's generation and the fingerprint of its current loads, read together."""
+    with store.reading():
+        return store.generation(), store_fingerprint(store)
 
 
 def is_fresh(index: ScreenIndex, store: Store) -> bool:
-    return (index.generation == store.generation()
-            and index.fingerprint == store_fingerprint(store))
+    """Whether an index was built from the store as it is now."""
+    return (index.generation, index.fingerprint) == store_stamp(store)
 
 
 def ensure_index(
@@ -496,13 +581,17 @@ def ensure_index(
     """The store's saved index, rebuilt (and saved) when stale or missing. Returns the index and
     whether it was built now. A read-only location only costs the saving, never the screen."""
     path = index_path(store)
-    if not rebuild:
-        index = read_index(path)
+    key = store.index_key()
+    if not rebuild and key is not None:
+        index = read_index(path, key)
         if index is not None and is_fresh(index, store):
             return index, False
     index = build_index(store, progress=progress)
-    with contextlib.suppress(OSError):
-        save_index(index, path)
+    # A load that committed while this one was built makes it stale already: left unsaved, it
+    # cannot replace a newer one another command saved meanwhile.
+    if key is not None and is_fresh(index, store):
+        with contextlib.suppress(OSError):
+            save_index(index, path, key)
     return index, True
 
 

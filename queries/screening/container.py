@@ -1,0 +1,111 @@
+"""A file of named flat arrays, authenticated: the screening index's format on disk.
+
+Nothing in it can run code when read: each part is raw numbers of a fixed, listed dtype (JSON text
+travels as bytes, `uint8`), described by a JSON header. The whole file after its first line is
+signed with HMAC-SHA256 under a key kept in the store (`Store.index_key`), so a file another
+store wrote, one edited beside the store or one cut short is rejected before any part is read,
+and the index is rebuilt from the store.
+
+Layout: `MAGIC`, the 32-byte MAC, the header's length (8 bytes, little-endian), the header
+(JSON: each part's dtype, length and offset), then the parts, each at an offset that is a
+multiple of 8. Reading maps every part onto the file's bytes without a copy.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
+
+MAGIC: Final = b"SGINDEX1"
+MAC_BYTES: Final = 32
+#: The only element types a part may have: numbers and booleans, never Python objects.
+DTYPES: Final = frozenset({"|u1", "|b1", "<i4", "<i8", "<u4", "<f4", "<f8"})
+
+Part = npt.NDArray[np.generic]
+
+
+def _mac(key: bytes, *chunks: bytes | memoryview) -> bytes:
+    digest = hmac.new(key, digestmod=hashlib.sha256)
+    for chunk in chunks:
+        digest.update(chunk)
+    return digest.digest()
+
+
+def write_parts(path: Path, parts: Mapping[str, Part], key: bytes) -> None:
+    """Write the parts to `path` atomically (a temporary file beside it, then a rename)."""
+    layout: dict[str, list[object]] = {}
+    offset = 0
+    blobs: list[bytes] = []
+    for name, array in parts.items():
+        flat = np.ascontiguousarray(array).reshape(-1)
+        dtype = flat.dtype.newbyteorder("<") if flat.dtype.byteorder == ">" else flat.dtype
+        if dtype.str not in DTYPES:
+            raise TypeError(f"part {name}: dtype {dtype.str} cannot be stored")
+        data = flat.astype(dtype, copy=False).tobytes()
+        layout[name] = [dtype.str, len(flat), offset]
+        pad = -len(data) % 8
+        blobs.append(data + b"\0" * pad)
+        offset += len(data) + pad
+    header = json.dumps({"parts": layout}).encode()
+    header += b" " * (-(len(MAGIC) + MAC_BYTES + 8 + len(header)) % 8)
+    body = [len(header).to_bytes(8, "little"), header, *blobs]
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        with tmp.open("wb") as handle:
+            handle.write(MAGIC)
+            handle.write(_mac(key, *body))
+            for chunk in body:
+                handle.write(chunk)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def read_parts(path: Path, key: bytes) -> dict[str, Part] | None:
+    """The parts of a file written with the same key; None when the file is missing, not of
+    this format, cut short, altered, or signed with another key."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    start = len(MAGIC) + MAC_BYTES
+    if len(data) < start + 8 or data[: len(MAGIC)] != MAGIC:
+        return None
+    view = memoryview(data)
+    if not hmac.compare_digest(bytes(view[len(MAGIC):start]), _mac(key, view[start:])):
+        return None
+    size = int.from_bytes(view[start : start + 8], "little")
+    begin = start + 8 + size
+    try:
+        layout = json.loads(bytes(view[start + 8 : begin]))["parts"]
+        parts: dict[str, Part] = {}
+        for name, (dtype, count, offset) in layout.items():
+            if dtype not in DTYPES:
+                return None
+            parts[name] = np.frombuffer(data, dtype=np.dtype(dtype), count=int(count),
+                                        offset=begin + int(offset))
+    except (ValueError, KeyError, TypeError):
+        return None
+    return parts
+
+
+def text_part(value: object) -> Part:
+    """A JSON-able value as a part (its UTF-8 JSON text)."""
+    encoded = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+    return np.frombuffer(encoded, dtype=np.uint8)
+
+
+def part_text(part: Part) -> object:
+    """The value `text_part` stored."""
+    return json.loads(part.tobytes())
+
+
+__all__ = ["part_text", "read_parts", "text_part", "write_parts"]
