@@ -1,18 +1,29 @@
-"""What the CLI writes for people is safe to open (issue 13, "never a wrong clear"): screening
-results in CSV and XLSX hold no formula a spreadsheet would run."""
+"""What the CLI writes for people is safe to open and to print (issue 13, "never a wrong clear"):
+screening results in CSV and XLSX hold no formula a spreadsheet would run, and terminal output
+holds no control character from the data, while `--json` keeps every value exactly."""
 
 from __future__ import annotations
 
 import csv
+import json
+import unicodedata
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from graph.cli import app
+from graph.ingest import load_file
 from graph.safe_text import FORMULA_LEADS
 from graph.store import Store
+from tests.conftest import FIXTURES
+
+CONTROLS = FIXTURES / "terminal_control_names.yaml"
+SHIP = "evidence_terminal_control_names:entity:ship"
+HOLDER = "evidence_terminal_control_names:entity:holder"
 
 #: A screening file as a hostile or unlucky user could send it (written by the test; the
 #: formulas are the textbook CSV-injection examples, the names two ships of the shared data).
@@ -24,6 +35,12 @@ HOSTILE_ROWS: list[dict[str, str]] = [
      "@note": "-2+3+cmd|' /C calc'!A0"},
     {"ref": "r4", "name": "@ANGARA", "desk": "ops\x1b[2J", "amount": "", "@note": "plain"},
 ]
+
+
+def _control_chars(text: str) -> list[str]:
+    """Characters of `text` a terminal acts on rather than shows (line ends aside)."""
+    return [c for c in text if c != "\n" and (unicodedata.category(c) == "Cc" or
+            "\u202a" <= c <= "\u202e" or "\u2066" <= c <= "\u2069")]
 
 
 def _expected(value: str) -> str:
@@ -91,3 +108,78 @@ def test_screening_xlsx_cells_are_text_never_formulas(ship_store: Store, tmp_pat
     # Passed-through numbers are text like every input value; the computed score is a number.
     scores = [row[header.index("score")] for row in rows[1:] if row[header.index("rank")].value]
     assert scores and all(c.data_type == "n" for c in scores)
+
+
+def test_json_lines_lists_pass_through_to_xlsx_as_json_text(ship_store: Store,
+                                                            tmp_path: Path) -> None:
+    # Written here: JSON-lines rows whose extra columns hold a list and an object.
+    source = tmp_path / "rows.jsonl"
+    rows = [{"name": "MARIA", "tags": ["=1+1", "ops"], "meta": {"desk": "@ops"}}]
+    source.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    out = tmp_path / "screened.xlsx"
+    result = CliRunner().invoke(app, ["screen", str(source), "-o", str(out),
+                                      "--db", str(ship_store.path)])
+    assert result.exit_code == 0, result.output
+    header, first, *_ = list(load_workbook(out).worksheets[0].iter_rows(values_only=True))
+    line = dict(zip(header, first, strict=True))
+    assert line["tags"] == '["=1+1", "ops"]' and line["meta"] == '{"desk": "@ops"}'
+
+
+@pytest.fixture
+def control_store(tmp_path: Path) -> Iterator[Path]:
+    """A store of the hand-made fixture whose names hold control sequences."""
+    path = tmp_path / "controls.db"
+    with Store(path) as store:
+        load_file(store, CONTROLS)
+    yield path
+
+
+@pytest.mark.parametrize("args", [["owner", "NOWHERE STAR"], ["path", SHIP, HOLDER],
+                                  ["exposure", SHIP]])
+def test_terminal_output_holds_no_control_characters(control_store: Path,
+                                                     args: list[str]) -> None:
+    result = CliRunner().invoke(app, [*args, "--db", str(control_store)])
+    assert result.exit_code == 0, result.output
+    assert _control_chars(result.stdout) == []
+    assert "NOWHERE[2J[H STAR" in result.stdout  # the rest of the name is shown
+
+
+def test_owner_output_shows_every_value_on_one_line(control_store: Path) -> None:
+    result = CliRunner().invoke(app, ["owner", "NOWHERE STAR", "--db", str(control_store)])
+    assert _control_chars(result.stdout) == []
+    assert "NOWHERE RATS" in result.stdout  # the override is gone, the name reads as written
+    assert "sanctions-graph31m tests" in result.stdout  # an 8-bit CSI is a control too
+
+
+def _strings(data: Any) -> Iterator[str]:
+    if isinstance(data, str):
+        yield data
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            yield key
+            yield from _strings(value)
+    elif isinstance(data, list):
+        for value in data:
+            yield from _strings(value)
+
+
+def test_json_output_keeps_every_value_exactly_and_nothing_raw(control_store: Path) -> None:
+    result = CliRunner().invoke(app, ["owner", "NOWHERE STAR", "--json", "--db",
+                                      str(control_store)])
+    assert result.exit_code == 0, result.output
+    assert _control_chars(result.stdout) == []
+    strings = set(_strings(json.loads(result.stdout)))
+    assert "NOWHERE\x1b[2J\x1b[H STAR" in strings
+    assert "NOWHERE \u202eRATS" in strings
+    assert any("sanctions-graph\x9b31m tests" in s for s in strings)
+
+
+def test_an_error_quoting_the_file_prints_no_control_characters(ship_store: Store,
+                                                                tmp_path: Path) -> None:
+    # Written here: a screening file without a name column, a column name holding ESC.
+    bad = tmp_path / "no_names.csv"
+    bad.write_text("ref,x\x1b[2Jy\nr1,a\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["screen", str(bad), "--db", str(ship_store.path)])
+    assert result.exit_code == 2, result.output
+    assert "no name column; found ref, x[2Jy" in result.stderr
+    assert _control_chars(result.stderr) == []
