@@ -4,13 +4,14 @@ returns."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -18,7 +19,10 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from typer.core import TyperGroup
 
 from graph.errors import SanctionsGraphError
+from graph.safe_text import json_safe, terminal_text
 from graph.store import Store, default_db_path
+
+T = TypeVar("T")
 
 
 class _ErrorMappingGroup(TyperGroup):
@@ -28,7 +32,9 @@ class _ErrorMappingGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except SanctionsGraphError as exc:
-            err_console.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+            # The message can quote the file it is about: shown safe, as source text is.
+            err_console.print(f"error: {terminal_text(str(exc))}", markup=False,
+                              highlight=False, soft_wrap=True)
             raise typer.Exit(exc.exit_code) from None
 
 
@@ -66,7 +72,32 @@ def open_store(db: Path | None, *, create: bool = False) -> Store:
 
 
 def print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+    """The exact data as JSON; what JSON leaves raw and a terminal would act on is escaped."""
+    sys.stdout.write(json_safe(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+                     + "\n")
+
+
+def for_terminal(data: T) -> T:
+    """A copy of a query answer (dataclasses, lists, tuples, dicts, strings, as deep as they
+    go) with every string made safe to print (`terminal_text`). Commands pass what they are
+    about to render through it once, so no table or tree shows source text raw; `--json` output
+    does not (it is exact)."""
+    value: Any = data
+    if type(value) is str:
+        return terminal_text(value)  # type: ignore[return-value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {f.name: for_terminal(getattr(value, f.name))
+                   for f in dataclasses.fields(value) if f.init}
+        return dataclasses.replace(value, **changes)  # type: ignore[return-value]
+    if isinstance(value, list):
+        return [for_terminal(v) for v in value]  # type: ignore[return-value]
+    if isinstance(value, tuple):
+        make: Any = getattr(type(value), "_make", tuple)  # a NamedTuple stays one
+        return make(for_terminal(v) for v in value)  # type: ignore[no-any-return]
+    if isinstance(value, dict):
+        return {for_terminal(k): for_terminal(v)  # type: ignore[return-value]
+                for k, v in value.items()}
+    return data
 
 
 def show_progress() -> bool:

@@ -17,6 +17,7 @@ from graph.cli.app import (
     app,
     console,
     err_console,
+    for_terminal,
     open_store,
     print_json,
     progress_bar,
@@ -61,6 +62,7 @@ def _load_summary(result: LoadResult) -> dict[str, Any]:
 
 
 def _print_load(result: LoadResult) -> None:
+    result = for_terminal(result)  # names, notes and samples quote the file
     info = result.info
     if result.unchanged:
         console.print(f"{info.source}: {Path(info.path).name} is already loaded "
@@ -146,6 +148,7 @@ def sources(
     if not loads:
         err_console.print("the store is empty: load a source first (sanctions-graph load FILE)")
         return
+    loads = for_terminal(loads)
     # On a narrow terminal the format and the load time give way, so that source names, list
     # dates and counts stay whole (`--json` has everything).
     wide = console.width >= 110
@@ -190,7 +193,7 @@ def owner(
     if as_json:
         print_json(answer.to_dict())
     else:
-        render_owner(console, answer)
+        render_owner(console, for_terminal(answer))
 
 
 DEMO_QUERY = "ANGARA"
@@ -243,7 +246,7 @@ def demo(
         print_json(answer.to_dict())
         return
     err_console.print(f"demo store: {path}\n", markup=False)
-    render_owner(console, answer)
+    render_owner(console, for_terminal(answer))
 
 
 def _fresh_demo_path() -> Path:

@@ -15,6 +15,7 @@ from graph.cli.app import (
     app,
     console,
     err_console,
+    for_terminal,
     open_store,
     print_json,
     progress_bar,
@@ -125,7 +126,7 @@ def diff_command(
     if as_json:
         print_json(result.to_dict())
     else:
-        _render_diff(result, limit)
+        _render_diff(for_terminal(result), limit)
 
 
 def _is_date(value: str) -> bool:

@@ -17,6 +17,7 @@ from graph.cli.app import (
     app,
     console,
     err_console,
+    for_terminal,
     open_store,
     print_json,
     progress_bar,
@@ -234,6 +235,7 @@ def query_command(
     if not rows:
         err_console.print(f"{name}: no rows", markup=False)
         return
+    keys, rows = for_terminal((keys, rows))
     table = Table()
     for key in keys:
         table.add_column(key, overflow="fold")

@@ -8,7 +8,15 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from graph.cli.app import DbOption, JsonOption, app, console, open_store, print_json
+from graph.cli.app import (
+    DbOption,
+    JsonOption,
+    app,
+    console,
+    for_terminal,
+    open_store,
+    print_json,
+)
 from graph.cli.render import blocked_lines, node_text, path_text
 from graph.errors import QueryError
 from queries.blocked import blocked_by_ownership
@@ -58,6 +66,7 @@ def path(
             if as_json:
                 print_json({"source": asdict(start), "to_state": [p.to_dict() for p in paths]})
                 return
+            start, paths = for_terminal((start, paths))
             if not paths:
                 console.print(Text("no state actor within ") + Text(f"{max_hops} steps of ")
                               + node_text(start))
@@ -75,6 +84,7 @@ def path(
     if as_json:
         print_json(answer.to_dict())
         return
+    answer = for_terminal(answer)
     if answer.hops is None:
         console.print(Text("no path within ") + Text(f"{max_hops} steps between ")
                       + node_text(answer.source) + Text(" and ") + node_text(answer.target))
@@ -108,6 +118,7 @@ def exposure_command(
     if as_json:
         print_json(answer.to_dict())
         return
+    answer = for_terminal(answer)
     head = Text(f"{answer.total} sanctioned within {hops} step{'s' * (hops != 1)} of ")
     console.print(head + node_text(answer.source))
     console.print("(nearest first by weight: an ownership or control step weighs 1, a looser tie "
@@ -146,6 +157,7 @@ def blocked(
     if as_json:
         print_json([b.to_dict() for b in found])
         return
+    found = for_terminal(found)
     sure = sum(1 for b in found if b.status == "blocked")
     console.print(f"{sure} entit{'ies' if sure != 1 else 'y'} blocked by ownership"
                   + ("" if certain else f", {len(found) - sure} possibly (percentages unknown)"),

@@ -13,6 +13,7 @@ from graph.cli.app import (
     app,
     console,
     err_console,
+    for_terminal,
     open_store,
     print_json,
     progress_bar,
@@ -104,6 +105,7 @@ def _print_judge(result: JudgeResult, as_json: bool) -> None:
     if as_json:
         print_json(result.to_dict())
         return
+    result = for_terminal(result)
     j = result.judgement
     console.print(f"{j.a} and {j.b}: {j.verdict} (by {j.who}, {j.at})", markup=False)
     if result.canonical_a == result.canonical_b:
@@ -141,6 +143,7 @@ def explain_command(
     if as_json:
         print_json(result.to_dict())
         return
+    result = for_terminal(result)
     s = result.score
     console.print(f"{s.a}  vs  {s.b}", markup=False)
     console.print(f"score {s.score:.2f}: {result.decision}"
@@ -198,10 +201,11 @@ def review_command(
         since = store.generation()
         done = 0
         for n, item in enumerate(queue, 1):
-            console.print(f"\n[{n}/{len(queue)}] score {item.score:.2f}: {item.a.gid}  vs  "
-                          f"{item.b.gid}", markup=False, soft_wrap=True)
-            console.print(_side_by_side(item))
-            console.print(_explanation_table(item.features))
+            shown = for_terminal(item)
+            console.print(f"\n[{n}/{len(queue)}] score {item.score:.2f}: {shown.a.gid}  vs  "
+                          f"{shown.b.gid}", markup=False, soft_wrap=True)
+            console.print(_side_by_side(shown))
+            console.print(_explanation_table(shown.features))
             answer = typer.prompt("same, different, unsure, skip or quit? [s/d/u/k/q]",
                                   default="k", show_default=False).strip().lower()[:1]
             if answer == "q":

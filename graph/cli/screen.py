@@ -17,6 +17,7 @@ from graph.cli.app import (
     app,
     console,
     err_console,
+    for_terminal,
     open_store,
     print_json,
     progress_bar,
@@ -153,6 +154,7 @@ def _screen_file(path: Path, output: str, matcher: Matcher, workers: int | None)
 
 
 def _render_explain(query: Query, result: Result, threshold: float, review: float) -> None:
+    query, result = for_terminal((query, result))
     facts = [f for f in (query.schema, query.imo and f"IMO {query.imo}",
                          query.mmsi and f"MMSI {query.mmsi}", "/".join(query.countries),
                          query.date and f"date {query.date}") if f]

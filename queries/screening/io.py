@@ -2,7 +2,8 @@
 writing results (JSON lines; CSV and XLSX flattened to one line per input row and match).
 
 Columns are found by name, case-insensitively, with common synonyms (`COLUMNS`); every other
-column passes through to the output unchanged. A row that cannot be read (no name, an IMO whose
+column passes through to the output unchanged (in CSV and XLSX as text no spreadsheet runs as a
+formula: `graph.safe_text.spreadsheet_text`). A row that cannot be read (no name, an IMO whose
 check digit fails) still becomes a result, carrying the reason in `error`.
 """
 
@@ -24,6 +25,7 @@ from graph.identifiers import (
     imo_ship_check_digit,
     looks_like_imo,
 )
+from graph.safe_text import json_safe, spreadsheet_text
 from loaders._io import clean, csv_rows, iso_date, read_bytes, read_text
 from queries.screening.index import identifier_key
 from queries.screening.matcher import SCHEMATA, Query, Result
@@ -241,7 +243,7 @@ def parse_row(row: Mapping[str, Any], number: int, columns: Mapping[str, str],
 def write_jsonl(handle: IO[str], results: Iterable[Result]) -> Iterator[Result]:
     """Write each result as one JSON line, passing it on (so counting can follow)."""
     for result in results:
-        handle.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
+        handle.write(json_safe(json.dumps(result.to_dict(), ensure_ascii=False)) + "\n")
         yield result
 
 
@@ -268,34 +270,55 @@ def flat_columns(columns: Sequence[str]) -> list[str]:
     return out
 
 
+#: Columns the screening computes as numbers; they stay numbers (sortable) in an XLSX file.
+_NUMBERS: Final = frozenset({"rank", "score"})
+
+
 class TableWriter:
-    """CSV or XLSX output, one line per input row and match."""
+    """CSV or XLSX output, one line per input row and match, for people to open in a
+    spreadsheet: every cell is text that cannot run as a formula (`spreadsheet_text`), except
+    the rank and score the screening computed, which are numbers; CSV fields are all quoted (a
+    spreadsheet that splits on `;` still sees one field)."""
 
     def __init__(self, path: Path, columns: Sequence[str]) -> None:
         self.path = path
         self.columns = list(columns)
-        self.header = flat_columns(columns)
-        self.rows: list[list[Any]] = []
+        self.header = [spreadsheet_text(h) for h in flat_columns(columns)]
+        self._keys = flat_columns(columns)
+        self.rows: list[list[str | int | float]] = []
 
     def write(self, results: Iterable[Result]) -> Iterator[Result]:
         for result in results:
             for flat in flatten(result, self.columns):
-                self.rows.append([flat.get(h, "") for h in self.header])
+                self.rows.append([self._cell(key, flat.get(key, "")) for key in self._keys])
             yield result
+
+    @staticmethod
+    def _cell(key: str, value: Any) -> str | int | float:
+        if key in _NUMBERS and isinstance(value, int | float) and not isinstance(value, bool):
+            return value
+        return spreadsheet_text(value)
 
     def close(self) -> None:
         if self.path.suffix.lower() == ".xlsx":
             from openpyxl import Workbook
+            from openpyxl.cell import WriteOnlyCell
 
             book = Workbook(write_only=True)
             sheet = book.create_sheet("screening")
-            sheet.append(self.header)
-            for row in self.rows:
-                sheet.append(row)
+            table: list[Sequence[str | int | float]] = [self.header, *self.rows]
+            for row in table:
+                cells = []
+                for value in row:
+                    cell = WriteOnlyCell(sheet, value=value)
+                    if isinstance(value, str):
+                        cell.data_type = "s"  # text, whatever it looks like: never a formula
+                    cells.append(cell)
+                sheet.append(cells)
             book.save(self.path)
             return
         buffer = io.StringIO()
-        writer = csv.writer(buffer)
+        writer = csv.writer(buffer, quoting=csv.QUOTE_ALL)
         writer.writerow(self.header)
         writer.writerows(self.rows)
         self.path.write_text(buffer.getvalue(), encoding="utf-8")
