@@ -89,9 +89,25 @@ def transliterate(text: str) -> str:
     return text
 
 
+#: Bounds on the name a normaliser returns, so that every later cost per name and per word
+#: (one-letter deletions for typos, which grow with the square of a word's length; trigrams;
+#: rapidfuzz comparisons of two names; word-by-word grids) stays that of a normal name, however
+#: long the value a file holds. Far beyond any real name: of the shared lists (OFAC, UN, UK,
+#: EU, the ship tables) the longest name has 324 characters and 56 words, the longest word 31
+#: letters (KONSTRUKTORSKOTEKHNOLOGICHESKIY, JOSEONLEUNGLADOMUYEOGCHONGHOESA). A longer value is
+#: compared on its bounded form: its first MAX_NAME_CHARS characters (before and after
+#: normalising), its first MAX_NAME_WORDS words, each cut to MAX_WORD_CHARS letters;
+#: `name_is_bounded` says when that happened, so a match on such a name can say so.
+MAX_NAME_CHARS: Final = 2000
+MAX_NAME_WORDS: Final = 200
+MAX_WORD_CHARS: Final = 64
+
+
 @lru_cache(maxsize=65536)
-def normalize_name(text: str) -> str:
-    """Lower case, Latin script, letters and digits separated by single spaces."""
+def _bounded_normal(text: str) -> tuple[str, bool]:
+    """`normalize_name` and whether the name was cut to its bounded form."""
+    cut = len(text) > MAX_NAME_CHARS
+    text = text[:MAX_NAME_CHARS]
     try:
         name = normalize(transliterate(text), lowercase=True, latinize=True) or ""
         # A few letters come out of ICU in another script (µ -> Greek μ): fold to a fixpoint.
@@ -102,9 +118,34 @@ def normalize_name(text: str) -> str:
             if again == name:
                 break
             name = again
-        return name
     except Exception:  # a cleaner never raises; an unreadable name is no name
-        return ""
+        return "", False
+    bounded = _bound(name)
+    return bounded, cut or bounded != name
+
+
+def _bound(name: str) -> str:
+    """A normalised name cut to its first MAX_NAME_WORDS words, each of MAX_WORD_CHARS letters
+    at most, and to MAX_NAME_CHARS characters."""
+    words = name.split(" ")
+    if (len(name) > MAX_NAME_CHARS or len(words) > MAX_NAME_WORDS
+            or any(len(w) > MAX_WORD_CHARS for w in words)):
+        name = " ".join(w[:MAX_WORD_CHARS] for w in words[:MAX_NAME_WORDS])
+        name = name[:MAX_NAME_CHARS].rstrip()
+    return name
+
+
+def normalize_name(text: str) -> str:
+    """Lower case, Latin script, letters and digits separated by single spaces; an overlong
+    name bounded (`MAX_NAME_CHARS`, `MAX_NAME_WORDS`, `MAX_WORD_CHARS`)."""
+    return _bounded_normal(text)[0]
+
+
+def name_is_bounded(text: str) -> bool:
+    """Whether `normalize_name` (and so every normaliser here) cut this name to its bounded
+    form: a name longer than MAX_NAME_CHARS, of more than MAX_NAME_WORDS words, or with a word
+    of more than MAX_WORD_CHARS letters."""
+    return _bounded_normal(text)[1]
 
 
 @lru_cache(maxsize=65536)
@@ -129,7 +170,8 @@ def normalize_org_name(text: str) -> str:
     core = _ABBREVIATION_RE.sub(lambda m: _ABBREVIATIONS[m.group(0)], core)
     if not core:  # the whole name is a legal form ("Co., Ltd."): keep it as written
         return name
-    return " ".join([core, *dict.fromkeys(forms)])
+    # Written-out abbreviations are longer: bounded again, so that this stays idempotent.
+    return _bound(" ".join([core, *dict.fromkeys(forms)]))
 
 
 def split_legal_form(norm: str) -> tuple[str, str | None]:

@@ -3,8 +3,10 @@ writing results (JSON lines; CSV and XLSX flattened to one line per input row an
 
 Columns are found by name, case-insensitively, with common synonyms (`COLUMNS`); every other
 column passes through to the output unchanged (in CSV and XLSX as text no spreadsheet runs as a
-formula: `graph.safe_text.spreadsheet_text`). A row that cannot be read (no name, an IMO whose
-check digit fails) still becomes a result, carrying the reason in `error`.
+formula: `graph.safe_text.spreadsheet_text`). A row that cannot be read (no name, a name of no
+letters or digits, an IMO whose check digit fails) still becomes a result, carrying the reason
+in `error`; a name of no letters or digits beside an IMO, MMSI or other identifier is screened by
+that alone, with a warning.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from graph.identifiers import (
     imo_ship_check_digit,
     looks_like_imo,
 )
+from graph.normalize import normalize_name
 from graph.safe_text import json_safe, spreadsheet_text
 from loaders._io import clean, csv_rows, iso_date, read_bytes, read_text
 from queries.screening.index import identifier_key
@@ -59,6 +62,14 @@ _SCHEMA_WORDS: Final = {
 _SPLIT: Final = re.compile(r"\s*[;|]\s*")
 _FLAT_MATCH: Final = ("rank", "entity_id", "caption", "schema", "score", "matched_name", "imo",
                       "sources", "programs", "explanation")
+
+
+#: Characters of an unreadable value an error message quotes.
+QUOTED_CHARS: Final = 40
+
+
+def _quoted(value: str) -> str:
+    return repr(value if len(value) <= QUOTED_CHARS else value[:QUOTED_CHARS] + "…")
 
 
 def _column_key(name: str) -> str:
@@ -232,6 +243,15 @@ def parse_row(row: Mapping[str, Any], number: int, columns: Mapping[str, str],
             warnings.append(f"unreadable date {raw_date!r} ignored")
     identifiers = tuple(k for part in _SPLIT.split(get("identifier") or "")
                         if part and (k := identifier_key(part)))
+    if name and not normalize_name(name):
+        # Punctuation, emoji, symbols only: no word to compare, and no match is no clear.
+        unreadable = f"name {_quoted(name)} has no letters or digits"
+        held = [kind for kind, value in (("IMO", imo), ("MMSI", mmsi),
+                                         ("identifier", identifiers)) if value]
+        if held:
+            warnings.append(f"{unreadable}; screened by its {' and '.join(held)} only")
+        else:
+            errors.append(unreadable)
     return Query(row=number, id=row_id, name=name or "", schema=schema,
                  countries=tuple(dict.fromkeys(countries)), date=date, imo=imo, mmsi=mmsi,
                  identifiers=identifiers, error="; ".join(errors) or None,

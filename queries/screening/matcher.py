@@ -38,6 +38,7 @@ from rapidfuzz.distance import OSA
 from rapidfuzz.process import cpdist
 from rigour.names import remove_person_prefixes
 
+from graph.normalize import MAX_NAME_CHARS, MAX_NAME_WORDS, MAX_WORD_CHARS, name_is_bounded
 from queries.screening.index import IndexedEntity, ScreenIndex
 from queries.screening.text import (
     ABJAD_FEATURE,
@@ -418,6 +419,14 @@ class _Rarity(dict[str, float]):
 
     def __missing__(self, word: str) -> float:
         return self.unknown
+
+
+def _quoted(name: str) -> str:
+    """A name as an explanation quotes it: an overlong one (`name_is_bounded`) by the part
+    compared, so that one row's explanation stays a line."""
+    if len(name) <= MAX_NAME_CHARS:
+        return repr(name)
+    return repr(name[:MAX_NAME_CHARS] + "…")
 
 
 def _year(date: str) -> str:
@@ -1058,8 +1067,13 @@ class Matcher:
         notes = [text for code, text in HOW_NOTES if how & code] if how > HOW_EXACT else []
         if how & HOW_SHORT:
             notes.append(f"short name {-SHORT_NAME_PENALTY:+.2f}")
-        reasons = [f"{label} {entity.names[best_i]!r} {'=' if how == HOW_EXACT else '~'} "
-                   f"{query.name!r} ({features['name']:.2f}"
+        listed = entity.names[best_i]
+        notes.extend(f"{whose} compared on its first {MAX_NAME_CHARS:,} characters and "
+                     f"{MAX_NAME_WORDS} words, each of {MAX_WORD_CHARS} letters at most"
+                     for whose, name in (("listed name", listed), ("query", query.name))
+                     if name_is_bounded(name))
+        reasons = [f"{label} {_quoted(listed)} {'=' if how == HOW_EXACT else '~'} "
+                   f"{_quoted(query.name)} ({features['name']:.2f}"
                    f"{''.join(', ' + n for n in notes)})"]
         if decisive:
             reasons.insert(0, decisive + " (decides)")

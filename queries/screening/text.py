@@ -18,7 +18,7 @@ from typing import Final
 
 from rigour.names.org_types import remove_org_types
 
-from graph.normalize import normalize_name, normalize_vessel_name
+from graph.normalize import MAX_WORD_CHARS, normalize_name, normalize_vessel_name
 
 #: Schemata whose names carry legal forms worth dropping.
 ORG_SCHEMATA: Final = frozenset({"Company", "Organization", "PublicBody", "LegalEntity"})
@@ -225,7 +225,9 @@ SPELLING_MIN: Final = 5
 def deletions(word: str) -> list[str]:
     """A word and each spelling of it with one letter left out: two words one typo apart (a
     letter left out, added, changed, or two swapped) share one of these (SymSpell's way of
-    finding them without comparing every pair)."""
+    finding them without comparing every pair). Their size grows with the square of the word's
+    length: a word is taken at most MAX_WORD_CHARS letters long, as normalising bounds it."""
+    word = word[:MAX_WORD_CHARS]
     return [word, *(word[:i] + word[i + 1 :] for i in range(len(word)))]
 
 

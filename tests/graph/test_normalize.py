@@ -7,6 +7,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from graph.normalize import (
+    MAX_NAME_CHARS,
+    MAX_NAME_WORDS,
+    MAX_WORD_CHARS,
+    name_is_bounded,
     normalize_name,
     normalize_org_name,
     normalize_person_name,
@@ -14,6 +18,7 @@ from graph.normalize import (
     split_legal_form,
     transliterate,
 )
+from graph.store import Store
 
 ORG_CASES = [
     ("M LEASING LLC", "m leasing llc"),
@@ -85,3 +90,43 @@ def test_normalisers_are_idempotent_and_never_raise(normalise: object, text: str
     once = normalise(text)
     assert isinstance(once, str)
     assert normalise(once) == once
+
+
+# -- overlong names ----------------------------------------------------------------------------
+# Made-up values (no real name is this long: see `graph.normalize.MAX_NAME_CHARS`).
+OVERLONG = {
+    "one word of 100,000 letters": "EXAMPLE" * 14_286,
+    "20,000 words": " ".join(f"W{i}" for i in range(20_000)),
+    "Chinese characters, longer in pinyin": "中国远洋海运集团有限公司" * 300,
+    "Cyrillic letters, longer in Latin": "Щ" * 3_000,
+    "abbreviations, longer written out": "SHPG " * 450 + "LLC",
+    "a listed name and then punctuation": "M LEASING" + "!" * 5_000,
+}
+
+
+@pytest.mark.parametrize("raw", OVERLONG.values(), ids=OVERLONG)
+@pytest.mark.parametrize("normalise", NORMALISERS, ids=lambda f: f.__name__)
+def test_an_overlong_name_normalises_to_a_bounded_form(normalise: object, raw: str) -> None:
+    assert callable(normalise)
+    norm = normalise(raw)
+    words = norm.split()
+    assert 0 < len(norm) <= MAX_NAME_CHARS and len(words) <= MAX_NAME_WORDS
+    assert max(len(w) for w in words) <= MAX_WORD_CHARS
+    assert normalise(norm) == norm
+    assert name_is_bounded(raw)
+
+
+def test_the_bounded_form_is_the_start_of_the_name() -> None:
+    assert normalize_name("EXAMPLE" * 14_286) == "example" * 9 + "e"
+    assert normalize_name(" ".join(f"W{i}" for i in range(20_000))).split() == [
+        f"w{i}" for i in range(MAX_NAME_WORDS)]
+    assert normalize_name("M LEASING" + "!" * 5_000) == "m leasing"
+
+
+def test_no_name_of_the_shared_lists_is_bounded(full_store: Store) -> None:
+    """The bounds are far beyond any real name (the longest has 324 characters, 56 words)."""
+    names = {name for _, name in full_store.conn.execute(
+        "SELECT DISTINCT prop, value FROM props WHERE prop IN ('name', 'alias', "
+        "'previousName', 'weakAlias')")}
+    assert len(names) > 50_000
+    assert not [name for name in names if name_is_bounded(name)]

@@ -176,6 +176,39 @@ def test_unreadable_rows_are_reported_in_order_never_dropped(ship_store: Store,
     assert results[0].error is None and results[3].matches
 
 
+def test_names_without_letters_or_digits_are_unreadable_never_clear(ship_store: Store,
+                                                                    tmp_path: Path) -> None:
+    """Punctuation, emoji, symbols or invisible characters only: no word to compare. Such a row
+    is reported unreadable with the reason (it was screened to `clear`); one with an IMO is
+    screened by it, with a warning."""
+    names = ["!!!", "🚢🚢", "★ ★", "\u200b\u200b", "-- / --", "   "]
+    rows = [{"ref": f"r{i}", "name": name} for i, name in enumerate(names)]
+    rows.append({"ref": "with-imo", "name": "...", "imo": "9179842"})
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    result = CliRunner().invoke(app, ["screen", str(source), "-o", str(out),
+                                      "--db", str(ship_store.path)])
+    assert result.exit_code == 0, result.output
+    lines = {line["ref"]: line for line in map(json.loads, out.read_text().splitlines())}
+    for i, name in enumerate(names[:-1]):
+        line = lines[f"r{i}"]
+        assert (line["decision"], line["matches"]) == ("review", [])
+        assert line["error"] == f"name {name!r} has no letters or digits"
+    assert lines[f"r{len(names) - 1}"]["error"] == "no name"  # whitespace is no name at all
+    assert f"{len(names)} unreadable" in result.stderr
+    by_imo = lines["with-imo"]
+    assert by_imo["decision"] == "match" and by_imo["matches"][0]["entity_id"] == ANGARA
+    assert "error" not in by_imo
+    assert by_imo["warnings"] == ["name '...' has no letters or digits; screened by its IMO "
+                                  "only"]
+    # The library's paths read rows the same way.
+    [one_row] = screen(ship_store, [{"name": "!!!"}], index=ensure_index(ship_store)[0])
+    assert one_row.decision == "review" and one_row.error
+    query, explained = explain(ship_store, "🚢", index=ensure_index(ship_store)[0])
+    assert query.error and explained.decision == "review"
+
+
 @pytest.mark.parametrize(("columns", "field", "column"), [
     (["Full Name", "DOB"], "name", "Full Name"),
     (["Full Name", "DOB"], "birth_date", "DOB"),
