@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import sqlite3
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -18,24 +19,39 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from typer.core import TyperGroup
 
-from graph.errors import SanctionsGraphError
+from graph.errors import SanctionsGraphError, StoreError
 from graph.safe_text import json_safe, terminal_text
 from graph.store import Store, default_db_path
 
 T = TypeVar("T")
 
 
+def _say_error(message: str) -> None:
+    # The message can quote the file it is about: shown safe, as source text is.
+    err_console.print(f"error: {terminal_text(' '.join(message.split()))}", markup=False,
+                      highlight=False, soft_wrap=True)
+
+
 class _ErrorMappingGroup(TyperGroup):
-    """Turns the project's errors into one line on stderr and the error's exit code."""
+    """Turns the project's errors into one line on stderr and the error's exit code. What the
+    operating system or SQLite refuse midway (a disk that fills, a store file damaged under a
+    command) ends the same way: one line, never a traceback."""
 
     def invoke(self, ctx: Any) -> Any:  # typer vendors click: its Context type moves
         try:
             return super().invoke(ctx)
         except SanctionsGraphError as exc:
-            # The message can quote the file it is about: shown safe, as source text is.
-            err_console.print(f"error: {terminal_text(str(exc))}", markup=False,
-                              highlight=False, soft_wrap=True)
+            _say_error(str(exc))
             raise typer.Exit(exc.exit_code) from None
+        except sqlite3.DatabaseError as exc:
+            _say_error(f"the store could not be read or written ({exc})")
+            raise typer.Exit(StoreError.exit_code) from None
+        except BrokenPipeError:
+            raise  # the reader went away (`| head`): not an error of this command
+        except OSError as exc:
+            where = f"{exc.filename}: " if exc.filename else ""
+            _say_error(f"{where}{exc.strerror or exc}")
+            raise typer.Exit(1) from None
 
 
 app = typer.Typer(
