@@ -83,3 +83,6 @@ class LoadInfo:
     problems: dict[str, int]
     problem_samples: dict[str, list[str]]
     current: bool
+    #: Entities this version dropped against the one it replaced, beyond the share a load allows
+    #: (`graph.store.MAX_SHRINK`), accepted with `allow_shrink`; None when it dropped no more.
+    shrink_accepted: int | None = None
