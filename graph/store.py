@@ -443,8 +443,9 @@ class Store:
         conn: sqlite3.Connection, path: str, source: str, entities: int,
         list_date: str | None, *, max_shrink: float, allow_shrink: bool,
     ) -> int | None:
-        """The entities a version that becomes current drops beyond `max_shrink` of the current
-        one's (None: within it, or it replaces nothing); refused unless `allow_shrink`."""
+        """How many of the current version's entities a version that replaces it drops, when
+        that is more than `max_shrink` of them: refused unless `allow_shrink`. None when it
+        drops no more, or replaces nothing."""
         row = conn.execute(
             "SELECT l.list_date, l.entities FROM current c JOIN loads l ON l.id = c.load_id"
             " WHERE c.source = ?",
