@@ -29,6 +29,21 @@ class SourceError(SanctionsGraphError):
         super().__init__(f"{place}: {message}")
 
 
+class ShrinkError(SourceError):
+    """A new version of a source would drop more of its current version's entities than a load
+    allows (a cut or filtered file that parses cleanly); nothing is loaded."""
+
+    def __init__(self, path: Path | str, source: str, entities: int, current: int) -> None:
+        self.source, self.entities, self.current = source, entities, current
+        dropped = current - entities
+        super().__init__(
+            path,
+            f"{source}: this version has {entities:,} entities, the current one {current:,}: "
+            f"it would drop {dropped:,} ({round(100 * dropped / current)} %); "
+            "pass --allow-shrink to accept",
+        )
+
+
 class UnknownFormatError(SourceError):
     """No loader recognises the file, or the named format does not exist."""
 

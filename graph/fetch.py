@@ -130,7 +130,9 @@ def downloaded(source: str, *, workdir: Path | None = None) -> Iterator[tuple[Lo
 
 
 def fetch(store: Store, source: str, *, progress: Callable[[int], None] | None = None,
-          workdir: Path | None = None) -> LoadResult:
-    """Download `source`'s current files, check they parse, and load them as a new version."""
+          workdir: Path | None = None, allow_shrink: bool = False) -> LoadResult:
+    """Download `source`'s current files, check they parse, and load them as a new version
+    (refused when it would drop too much of the current one, unless `allow_shrink`)."""
     with downloaded(source, workdir=workdir) as (spec, main):
-        return load_file(store, main, format=spec.format, source=source, progress=progress)
+        return load_file(store, main, format=spec.format, source=source, progress=progress,
+                         allow_shrink=allow_shrink)

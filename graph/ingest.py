@@ -15,7 +15,7 @@ from graph.identifiers import clean_imo_company, clean_imo_ship, looks_like_imo
 from graph.model import REFERENCE_PREFIX, Entity, Record, Schema
 from graph.normalize import normalize_name, normalize_vessel_name
 from graph.resolve import COMPANY_KEY, SHIP_KEY
-from graph.store import LoadResult, Store
+from graph.store import MAX_SHRINK, LoadResult, Store
 from loaders import LoaderSpec, detect_loader, get_loader
 
 _SOURCE_NAME: Final = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -41,11 +41,15 @@ def load_file(
     list_date: str | None = None,
     options: dict[str, Any] | None = None,
     progress: Callable[[int], None] | None = None,
+    max_shrink: float = MAX_SHRINK,
+    allow_shrink: bool = False,
 ) -> LoadResult:
     """Load one source file (with its companion files) as a new version of its source.
 
     The list date is, in order: the one given; the date the file states about itself; a
     YYYY-MM-DD date in its name; its modification time (said so in the load's record).
+    A version that would replace the current one with more than `max_shrink` fewer entities is
+    refused unless `allow_shrink` (see `Store.write_load`).
     """
     path = Path(path)
     if not path.is_file():
@@ -72,6 +76,8 @@ def load_file(
         list_date=list_date,
         list_date_origin=origin,
         progress=progress,
+        max_shrink=max_shrink,
+        allow_shrink=allow_shrink,
     )
 
 

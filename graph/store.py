@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
-from graph.errors import StoreError
+from graph.errors import ShrinkError, StoreError
 from graph.model import (
     Entity,
     ListMeta,
@@ -45,7 +45,13 @@ from graph.resolve import (
 )
 from graph.view import Edge, Fact, Listing, LoadInfo, Node, Provenance
 
-LAYOUT_VERSION: Final = 2
+LAYOUT_VERSION: Final = 3
+
+#: The share of its current version's entities a new version of a source may lose and still
+#: replace it without `allow_shrink`. Real lists lose a few delistings per release; a download
+#: that stopped at a row boundary, or a file filtered on the way, loses far more and parses
+#: cleanly (an OFAC sdn.csv cut at row 8,077 of 14,965 did).
+MAX_SHRINK: Final = 0.10
 
 #: Properties that hold a name of a node, indexed for lookup.
 NAME_PROPERTIES: Final = ("name", "alias", "previousName", "weakAlias")
@@ -73,7 +79,8 @@ CREATE TABLE IF NOT EXISTS loads (
     entities INTEGER NOT NULL,
     relations INTEGER NOT NULL,
     sanctions INTEGER NOT NULL,
-    problems TEXT NOT NULL
+    problems TEXT NOT NULL,
+    shrink_accepted INTEGER
 );
 CREATE INDEX IF NOT EXISTS loads_source ON loads (source, checksum);
 CREATE TABLE IF NOT EXISTS current (source TEXT PRIMARY KEY, load_id INTEGER NOT NULL);
@@ -329,6 +336,10 @@ class Store:
                 for statement in _DDL.split(";"):
                     if statement.strip():
                         self.conn.execute(statement)
+                # Layout 3: `loads` records a shrink accepted with allow_shrink.
+                if "shrink_accepted" not in {c[1] for c in self.conn.execute(
+                        "PRAGMA table_info(loads)")}:
+                    self.conn.execute("ALTER TABLE loads ADD COLUMN shrink_accepted INTEGER")
                 self.conn.execute(
                     "INSERT OR REPLACE INTO meta (key, value) VALUES ('layout', ?)",
                     (str(LAYOUT_VERSION),),
@@ -394,11 +405,23 @@ class Store:
         list_date: str | None = None,
         list_date_origin: str = "given",
         progress: Callable[[int], None] | None = None,
+        max_shrink: float = MAX_SHRINK,
+        allow_shrink: bool = False,
     ) -> LoadResult:
         """Write one version of a source in one transaction and make it current if it is newest.
 
         The same file (same checksum) loaded again changes nothing. Any exception raised while
         the records are read (a parse error in the loader) rolls the whole load back.
+
+        A version that would become current with more than `max_shrink` fewer entities than the
+        current one is refused (`ShrinkError`, the load rolled back) unless `allow_shrink`; an
+        accepted shrink is recorded on the load (`LoadInfo.shrink_accepted`). The first version
+        of a source, and an older one kept as history, replace nothing and are never refused.
+        The anchor is OpenSanctions' per-dataset `assertions` (zavod's dataset metadata:
+        `min: schema_entities: ...`, minima set about 10 % below the expected count), which are
+        hand-written per dataset and only warn on export. Here the baseline is the version being
+        replaced, so no number is kept per source, and a breach refuses the load: a list that
+        silently lost half its entries would clear the ones it lost.
         """
         existing = self.find_load(source, checksum)
         if existing is not None:
@@ -464,16 +487,21 @@ class Store:
             self._check_references(conn, load_id, problems, samples)
             if file_date and list_date_origin != "given":
                 list_date, list_date_origin = file_date, "file"
+            shrink = self._check_shrink(conn, path, source, counts["entities"], list_date,
+                                        max_shrink=max_shrink, allow_shrink=allow_shrink)
             conn.execute(
                 "UPDATE loads SET entities = ?, relations = ?, sanctions = ?, problems = ?,"
-                " list_date = ?, list_date_origin = ? WHERE id = ?",
+                " list_date = ?, list_date_origin = ?, shrink_accepted = ? WHERE id = ?",
                 (
                     counts["entities"], counts["relations"], counts["sanctions"],
                     json.dumps({"counts": dict(problems), "samples": dict(samples)}),
-                    list_date, list_date_origin, load_id,
+                    list_date, list_date_origin, shrink, load_id,
                 ),
             )
             note = self._make_current(conn, source, load_id, list_date)
+            if shrink is not None:
+                note = (f"{note}; " if note else "") + (
+                    f"has {shrink:,} fewer entities (shrink accepted)")
             self.rebuild_view(conn, changed=True)
         if progress is not None:
             progress(seen)
@@ -527,6 +555,28 @@ class Store:
             problems["dangling sanction"] += orphan
 
     @staticmethod
+    def _check_shrink(
+        conn: sqlite3.Connection, path: str, source: str, entities: int,
+        list_date: str | None, *, max_shrink: float, allow_shrink: bool,
+    ) -> int | None:
+        """How many of the current version's entities a version that replaces it drops, when
+        that is more than `max_shrink` of them: refused unless `allow_shrink`. None when it
+        drops no more, or replaces nothing."""
+        row = conn.execute(
+            "SELECT l.list_date, l.entities FROM current c JOIN loads l ON l.id = c.load_id"
+            " WHERE c.source = ?",
+            (source,),
+        ).fetchone()
+        if row is None or _stays_history(row[0], list_date):
+            return None
+        current = int(row[1])
+        if current - entities <= max_shrink * current:
+            return None
+        if not allow_shrink:
+            raise ShrinkError(path, source, entities, current)
+        return current - entities
+
+    @staticmethod
     def _make_current(
         conn: sqlite3.Connection, source: str, load_id: int, list_date: str | None
     ) -> str | None:
@@ -535,7 +585,7 @@ class Store:
             " WHERE c.source = ?",
             (source,),
         ).fetchone()
-        if row is not None and row[1] and list_date and row[1] > list_date:
+        if row is not None and _stays_history(row[1], list_date):
             return (
                 f"list date {list_date} is older than the current version ({row[1]}): "
                 "kept as history, the current version stays"
@@ -648,7 +698,7 @@ class Store:
         row = self.conn.execute(
             "SELECT l.id, l.source, l.format, l.path, l.checksum, l.list_date, l.list_date_origin,"
             " l.loaded_at, l.entities, l.relations, l.sanctions, l.problems,"
-            " EXISTS (SELECT 1 FROM current c WHERE c.load_id = l.id)"
+            " EXISTS (SELECT 1 FROM current c WHERE c.load_id = l.id), l.shrink_accepted"
             " FROM loads l WHERE l.id = ?",
             (load_id,),
         ).fetchone()
@@ -660,6 +710,7 @@ class Store:
             list_date=row[5], list_date_origin=row[6], loaded_at=row[7], entities=row[8],
             relations=row[9], sanctions=row[10], problems=problems.get("counts", {}),
             problem_samples=problems.get("samples", {}), current=bool(row[12]),
+            shrink_accepted=row[13],
         )
 
     def loads(self, *, current_only: bool = False) -> list[LoadInfo]:
@@ -862,6 +913,11 @@ class Store:
                 for row in self.conn.execute(f"SELECT * FROM {table} ORDER BY 1, 2")
             )
         return out
+
+
+def _stays_history(current_date: str | None, list_date: str | None) -> bool:
+    """A version older than the current one is kept as history and replaces nothing."""
+    return bool(current_date and list_date and current_date > list_date)
 
 
 def latest_judgements(conn: sqlite3.Connection) -> list[tuple[str, str, str]]:

@@ -83,3 +83,6 @@ class LoadInfo:
     problems: dict[str, int]
     problem_samples: dict[str, list[str]]
     current: bool
+    #: How many entities this version dropped against the one it replaced, when that was more
+    #: than a load allows (`graph.store.MAX_SHRINK`) and accepted with `allow_shrink`; else None.
+    shrink_accepted: int | None = None

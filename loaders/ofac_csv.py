@@ -1,6 +1,7 @@
 """OFAC's legacy CSV set: `sdn.csv`, with `add.csv`, `alt.csv` and `sdn_comments.csv` beside it.
 
-Quirks handled (see SOURCES.md): no header; `-0- ` means null; CRLF and a trailing Ctrl-Z row;
+Quirks handled (see SOURCES.md): no header; `-0- ` means null; CRLF and a trailing Ctrl-Z row
+(required: each of the four files ends with it, and one without it was cut short);
 programmes joined by `] [`; remarks that overflow into `sdn_comments.csv`; everything else (IMO,
 MMSI, tax ids, company IMO numbers, build year, aliases, `Linked To:`) lives in the Remarks text.
 A ship IMO number must pass its check digit; "Identification Number IMO" on a company is the IMO
@@ -37,6 +38,8 @@ AUTHORITY: Final = "US OFAC"
 DETAIL_URL: Final = "https://sanctionssearch.ofac.treas.gov/Details.aspx?id={}"
 
 SDN_COLUMNS: Final = 12
+#: OFAC's CSV files (sdn, add, alt, sdn_comments) end with a DOS end-of-file byte, Ctrl-Z.
+END_OF_FILE: Final = "\x1a"
 #: sdn.csv cuts Remarks at this many characters; the rest is in sdn_comments.csv.
 REMARKS_LIMIT: Final = 1000
 _COMPANIONS: Final = {"add": 6, "alt": 5, "comments": 2}
@@ -248,11 +251,18 @@ def _identifier(item: str, props: dict[str, list[str]]) -> bool:
 
 
 def _read_sdn(path: Path) -> Iterator[tuple[int, list[str]]]:
+    """The rows of one file of the set, which must end with OFAC's end-of-file byte."""
     text = read_text(path, "utf-8")
     rows = list(csv_rows(path, text))
     # The file ends with a Ctrl-Z (0x1A) that reads as a one-field last row.
     while rows and [f.strip() for f in rows[-1][1]] in ([], ["\x1a"], [""]):
         rows.pop()
+    if not text.rstrip(" \t\r\n").endswith(END_OF_FILE):
+        # Cut at a row boundary (a download that stopped), the file would parse and quietly
+        # load fewer entries; only the missing marker tells.
+        raise SourceError(path, "expected OFAC's end-of-file byte 0x1A after the last row, "
+                          "found none: the file is cut short (an interrupted download?)",
+                          f"line {rows[-1][0]}" if rows else None)
     yield from rows
 
 

@@ -5,8 +5,9 @@ Names and aliases (`akaList`: a.k.a., f.k.a., weak), addresses, identifiers (`id
 numbers typed "Vessel Registration Identification" with their check digit, company IMO numbers,
 tax and registration numbers...), dates and places of birth, nationalities and citizenships,
 `vesselInfo`, and one sanction per programme. `Linked To:` in remarks and the vessel owner are
-resolved to the party of that name in the same file. Which list it is comes from the file name
-(SDN.XML or CONSOLIDATED.XML); `--source` overrides.
+resolved to the party of that name in the same file. The file must hold as many entries as the
+`Record_Count` it states in `publshInformation` (when it states one). Which list it is comes from
+the file name (SDN.XML or CONSOLIDATED.XML); `--source` overrides.
 """
 
 from __future__ import annotations
@@ -134,17 +135,33 @@ def _entry(path: Path, element: etree._Element, problems: list[Problem]) -> Part
     return party
 
 
+def _record_count(path: Path, info: etree._Element) -> int | None:
+    """The number of entries the file says it holds (`Record_Count`); None when it says none."""
+    element = _child(info, "Record_Count")
+    raw = text(element)
+    if element is None or raw is None:
+        return None
+    if not raw.isdigit():
+        raise SourceError(path, f"publshInformation/Record_Count {raw!r} is not a number",
+                          f"line {element.sourceline}")
+    return int(raw)
+
+
 def load(path: Path) -> Iterator[Record]:
     """Records of one legacy OFAC XML file."""
     problems: list[Problem] = []
     parties: list[Party] = []
     seen: set[str] = set()
+    stated: int | None = None
+    entries = 0
     for element in iter_elements(path, root=_ROOT, tags=frozenset({"publshInformation",
                                                                    "sdnEntry"}),
                                  what="an OFAC legacy XML file (sdnList)"):
         if local(element.tag) == "publshInformation":
             yield ListMeta(us_date(_value(element, "Publish_Date")))
+            stated = _record_count(path, element)
             continue
+        entries += 1
         party = _entry(path, element, problems)
         if party.uid in seen:
             problems.append(Problem("duplicate record", f"uid {party.uid} listed twice",
@@ -154,6 +171,11 @@ def load(path: Path) -> Iterator[Record]:
         parties.append(party)
         yield party.entity()
         yield from program_sanctions(party)
+    if stated is not None and entries != stated:
+        # Well-formed XML missing entries (a file rewritten or filtered on the way) parses
+        # cleanly; the count the file states about itself is the only thing that tells.
+        raise SourceError(path, f"publshInformation/Record_Count states {stated:,} entries, "
+                          f"the file holds {entries:,} sdnEntry")
     if not parties:
         raise SourceError(path, "no sdnEntry in the file (an empty or foreign list)")
     yield from problems

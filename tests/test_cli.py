@@ -136,3 +136,38 @@ def test_load_is_quiet_when_piped(tmp_path: Path) -> None:
     # No progress bar: stderr holds only the one line saying the screening index was built.
     assert re.fullmatch(r"screening index: [\d,]+ entities, built in [\d.]+ s\n", result.stderr)
     assert "ua_gur_shadowfleet: loaded" in result.stdout
+
+
+def _sdn_rows(folder: Path, rows: int | None) -> Path:
+    """The real sdn.csv alone in `folder`, its first `rows` rows (all when None), ending with
+    OFAC's end-of-file byte as the real file does."""
+    folder.mkdir()
+    lines = raw(OFAC_SDN.name).read_bytes().split(b"\r\n")[:-1]
+    path = folder / "sdn.csv"
+    path.write_bytes(b"\r\n".join(lines[:rows]) + b"\r\n\x1a")
+    return path
+
+
+def test_a_shrunk_version_is_refused_unless_allowed_and_sources_shows_it(tmp_path: Path) -> None:
+    db = str(tmp_path / "shrink.db")
+    full, cut = _sdn_rows(tmp_path / "full", None), _sdn_rows(tmp_path / "cut", 8077)
+    load = ["load", "--db", db, "--no-index", "--list-date"]
+    assert runner.invoke(app, [*load, "2024-05-03", str(full)]).exit_code == 0
+    before = _snapshot(Path(db))
+    refused = runner.invoke(app, [*load, "2024-05-04", str(cut)])
+    assert refused.exit_code == 2
+    assert refused.stderr.strip() == (
+        f"error: {cut.resolve()}: us_ofac_sdn: this version has 8,077 entities, the current "
+        "one 14,965: it would drop 6,888 (46 %); pass --allow-shrink to accept")
+    assert _snapshot(Path(db)) == before
+    accepted = runner.invoke(app, [*load, "2024-05-04", "--allow-shrink", str(cut)])
+    assert accepted.exit_code == 0, accepted.output
+    assert "has 6,888 fewer entities (shrink accepted)" in accepted.stdout
+    table = runner.invoke(app, ["sources", "--db", db, "--history"])
+    assert table.exit_code == 0
+    rows = [line for line in table.stdout.splitlines() if "us_ofac_sdn" in line]
+    assert len(rows) == 2
+    assert "accepted" not in rows[0] and "history" in rows[0]
+    assert "-6,888 accepted" in rows[1] and "current" in rows[1]
+    listed = json.loads(runner.invoke(app, ["sources", "--db", db, "--json"]).stdout)
+    assert [(i["entities"], i["shrink_accepted"]) for i in listed] == [(8077, 6888)]

@@ -21,7 +21,7 @@ from typer.core import TyperGroup
 
 from graph.errors import SanctionsGraphError, StoreError
 from graph.safe_text import json_safe, terminal_text
-from graph.store import Store, default_db_path
+from graph.store import MAX_SHRINK, Store, default_db_path
 
 T = TypeVar("T")
 
@@ -81,6 +81,13 @@ DbOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+AllowShrinkOption = Annotated[
+    bool,
+    typer.Option("--allow-shrink", help=f"Accept a new version that drops more than "
+                                        f"{round(100 * MAX_SHRINK)} % of the current version's "
+                                        "entities (refused otherwise; the load records that "
+                                        "it was accepted)."),
+]
 
 
 def open_store(db: Path | None, *, create: bool = False) -> Store:

@@ -12,6 +12,7 @@ import typer
 from rich.table import Table
 
 from graph.cli.app import (
+    AllowShrinkOption,
     DbOption,
     JsonOption,
     app,
@@ -57,6 +58,7 @@ def _load_summary(result: LoadResult) -> dict[str, Any]:
         "sanctions": info.sanctions,
         "problems": info.problems,
         "problem_samples": info.problem_samples,
+        "shrink_accepted": info.shrink_accepted,
         "note": result.note,
     }
 
@@ -110,6 +112,7 @@ def load(
                                         "that load many files in several runs: the next "
                                         "`screen` builds it)."),
     ] = False,
+    allow_shrink: AllowShrinkOption = False,
     as_json: JsonOption = False,
 ) -> None:
     """Load source files into the store, each as a new version of its source (one transaction
@@ -123,7 +126,8 @@ def load(
         since = store.generation()
         for path in files:
             result = load_with_progress(store, path, format=format, source=source,
-                                        list_date=list_date, options=options)
+                                        list_date=list_date, options=options,
+                                        allow_shrink=allow_shrink)
             results.append(result)
             if not as_json:
                 _print_load(result)
@@ -163,6 +167,9 @@ def sources(
             "entities", "relations", "sanctions", "problems") else "left")
     if history:
         table.add_column("version", no_wrap=True)
+    shrinks = any(info.shrink_accepted is not None for info in loads)
+    if shrinks:
+        table.add_column("shrink", no_wrap=True)
     for info in loads:
         when = info.list_date or "?"
         if info.list_date_origin == "file modification time":
@@ -175,6 +182,9 @@ def sources(
         row = [cells[c] for c in columns]
         if history:
             row.append("current" if info.current else "history")
+        if shrinks:
+            dropped = info.shrink_accepted
+            row.append("" if dropped is None else f"-{dropped:,} accepted")
         table.add_row(*row)
     console.print(table)
 

@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from graph.cli.app import (
+    AllowShrinkOption,
     DbOption,
     JsonOption,
     app,
@@ -140,6 +141,7 @@ def fetch_command(
     source: Annotated[str, typer.Argument(
         help=f"Source to download: {', '.join(sorted(PUBLISHED))}.")],
     db: DbOption = None,
+    allow_shrink: AllowShrinkOption = False,
     as_json: JsonOption = False,
 ) -> None:
     """Download a list from its authority's published URL, check that it parses, and load it
@@ -149,7 +151,7 @@ def fetch_command(
         since = store.generation()
         with progress_bar(f"loading {source}") as progress:
             result = load_file(store, path, format=spec.format, source=source,
-                               progress=progress)
+                               progress=progress, allow_shrink=allow_shrink)
         if as_json:
             print_json(_load_summary(result))
         else:

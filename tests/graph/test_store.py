@@ -8,14 +8,15 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from graph.errors import SourceError, StoreError
+from graph.errors import ShrinkError, SourceError, StoreError
 from graph.ingest import load_file
 from graph.model import Entity, Schema
-from graph.store import Store
+from graph.store import MAX_SHRINK, Store
 from tests.conftest import DEMO, GUR, OFAC_SDN, ROOT, TAK, raw
 
 
@@ -163,3 +164,124 @@ def test_unknown_file_is_rejected_before_any_write(store: Store, tmp_path: Path)
     with pytest.raises(SourceError, match="no loader recognises this file"):
         load_file(store, path)
     assert store.snapshot() == before
+
+
+# -- versions that shrink -----------------------------------------------------------------------
+
+#: Where the real sdn.csv was found cut (a download that stopped at a row boundary): the first
+#: 8,077 of its 14,965 entries. ANGARA (37059) is row 10,122, beyond the cut.
+CUT_ROWS = 8077
+
+
+def _sdn(tmp_path: Path, name: str, rows: int | None = None, *, marker: bool = True) -> Path:
+    """A copy of the real sdn.csv, alone in its folder (no companions), with its first `rows`
+    rows (all when None), ending with OFAC's end-of-file byte as the real file does (`marker`)."""
+    folder = tmp_path / name.removesuffix(".csv")
+    folder.mkdir()
+    data = raw(OFAC_SDN.name).read_bytes()
+    lines = data.split(b"\r\n")
+    assert lines[-1] == b"\x1a"
+    kept = lines[:-1] if rows is None else lines[:rows]
+    path = folder / name
+    path.write_bytes(b"\r\n".join(kept) + b"\r\n" + (b"\x1a" if marker else b""))
+    return path
+
+
+@pytest.fixture(scope="module")
+def sdn_store_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("sdn")
+    with Store(folder / "sdn.db") as s:
+        info = load_file(s, _sdn(folder, "sdn.csv"), list_date="2024-05-03").info
+    assert (info.entities, info.current) == (14965, True)
+    return folder / "sdn.db"
+
+
+@pytest.fixture
+def sdn_store(sdn_store_file: Path, tmp_path: Path) -> Iterator[Store]:
+    """A store whose current us_ofac_sdn is the whole real sdn.csv of 2024-05-03 (a copy of
+    one built once for the module)."""
+    shutil.copy(sdn_store_file, tmp_path / "sdn.db")
+    with Store(tmp_path / "sdn.db") as s:
+        yield s
+
+
+def test_a_cut_sdn_csv_is_refused_first_by_its_end_marker(sdn_store: Store,
+                                                          tmp_path: Path) -> None:
+    before = sdn_store.snapshot()
+    cut = _sdn(tmp_path, "sdn_cut.csv", CUT_ROWS, marker=False)
+    with pytest.raises(SourceError) as caught:
+        load_file(sdn_store, cut, list_date="2024-05-04")
+    assert not isinstance(caught.value, ShrinkError)
+    assert str(caught.value) == (
+        f"{cut}:line {CUT_ROWS}: expected OFAC's end-of-file byte 0x1A after the last row, "
+        "found none: the file is cut short (an interrupted download?)")
+    assert sdn_store.snapshot() == before
+
+
+def test_a_new_version_that_drops_too_many_entities_is_refused(sdn_store: Store,
+                                                               tmp_path: Path) -> None:
+    before = sdn_store.snapshot()
+    cut = _sdn(tmp_path, "sdn_cut.csv", CUT_ROWS)  # the marker appended: only the guard stands
+    with pytest.raises(ShrinkError) as caught:
+        load_file(sdn_store, cut, list_date="2024-05-04")
+    assert str(caught.value) == (
+        f"{cut.resolve()}: us_ofac_sdn: this version has 8,077 entities, the current one 14,965: "
+        "it would drop 6,888 (46 %); pass --allow-shrink to accept")
+    assert caught.value.exit_code == 2
+    assert sdn_store.snapshot() == before
+    assert sdn_store.by_key("imo-ship:9179842") == ["us_ofac_sdn:37059"]
+
+
+def test_an_accepted_shrink_loads_and_is_recorded(sdn_store: Store, tmp_path: Path) -> None:
+    cut = _sdn(tmp_path, "sdn_cut.csv", CUT_ROWS)
+    result = load_file(sdn_store, cut, list_date="2024-05-04", allow_shrink=True)
+    assert (result.info.entities, result.info.current) == (8077, True)
+    assert result.info.shrink_accepted == 6888
+    assert result.note == ("replaces version 2024-05-03 (load 1); has 6,888 fewer entities "
+                           "(shrink accepted)")
+    # Accepting it means what it says: the entries beyond the cut are gone from the view.
+    assert sdn_store.by_key("imo-ship:9179842") == []
+    assert [(i.list_date, i.current, i.shrink_accepted) for i in sdn_store.loads()] == [
+        ("2024-05-03", False, None), ("2024-05-04", True, 6888)]
+
+
+def test_the_share_a_version_may_lose_is_a_parameter(sdn_store: Store, tmp_path: Path) -> None:
+    assert MAX_SHRINK == 0.10
+    cut = _sdn(tmp_path, "sdn_cut.csv", CUT_ROWS)
+    result = load_file(sdn_store, cut, list_date="2024-05-04", max_shrink=0.5)
+    assert (result.info.current, result.info.shrink_accepted) == (True, None)
+
+
+def test_a_first_growing_or_same_size_version_loads_as_before(store: Store,
+                                                               tmp_path: Path) -> None:
+    first = load_file(store, _sdn(tmp_path, "sdn_cut.csv", CUT_ROWS), list_date="2024-05-01")
+    grown = load_file(store, _sdn(tmp_path, "sdn.csv"), list_date="2024-05-02")
+    # Same content under another name: another checksum, so another version, of the same size.
+    same = load_file(store, _sdn(tmp_path, "sdn_again.csv"), list_date="2024-05-03")
+    assert [(r.info.entities, r.info.current, r.info.shrink_accepted)
+            for r in (first, grown, same)] == [(8077, True, None), (14965, True, None),
+                                               (14965, True, None)]
+    assert [i.current for i in store.loads()] == [False, False, True]
+
+
+def test_a_smaller_older_version_kept_as_history_is_not_refused(sdn_store: Store,
+                                                                tmp_path: Path) -> None:
+    result = load_file(sdn_store, _sdn(tmp_path, "sdn_cut.csv", CUT_ROWS),
+                       list_date="2024-05-01")
+    assert "older than the current version" in (result.note or "")
+    assert (result.info.current, result.info.shrink_accepted) == (False, None)
+    assert sdn_store.by_key("imo-ship:9179842") == ["us_ofac_sdn:37059"]
+
+
+def test_a_layout_2_store_gains_the_shrink_column(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    with Store(path) as s:
+        load_file(s, raw(GUR.name))
+        # What a store of layout 2 is: the same tables without loads.shrink_accepted.
+        s.conn.execute("ALTER TABLE loads DROP COLUMN shrink_accepted")
+        s.conn.execute("UPDATE meta SET value = '2' WHERE key = 'layout'")
+    with Store(path) as s:
+        assert s.conn.execute("SELECT value FROM meta WHERE key = 'layout'").fetchone() == ("3",)
+        [info] = s.loads()
+        assert (info.source, info.entities, info.shrink_accepted) == (
+            "ua_gur_shadowfleet", 1414, None)

@@ -6,8 +6,9 @@ The (loader, sample) pairs come from the registry: a format's sample is named be
 the first shared real file the loader's own `detect` accepts, so loaders added later are fuzzed
 as soon as they can recognise one of the shared files. Formats with no sample are skipped and say
 so. To keep the run short, large text samples are cut to their first records (an XML sample is
-cut and closed by lxml's recovering parser, a JSON array cut to its first items), which is still
-real data; binary samples are used whole.
+cut and closed by lxml's recovering parser, with its stated Record_Count set to the entries kept;
+a JSON array cut to its first items; OFAC's CSV keeps its end-of-file byte), which is still real
+data; binary samples are used whole.
 """
 
 from __future__ import annotations
@@ -69,6 +70,9 @@ def _base(path: Path) -> bytes:
         parser = etree.XMLParser(recover=True, resolve_entities=False, no_network=True)
         root = etree.fromstring(data[:BASE_BYTES], parser)
         if root is not None:
+            # A file that states its own entry count (OFAC's Record_Count) states the cut's.
+            for count in root.iter("{*}Record_Count"):
+                count.text = str(sum(1 for _ in root.iter("{*}sdnEntry")))
             return bytes(etree.tostring(root, xml_declaration=True, encoding="utf-8"))
     if start == b"[":
         try:
@@ -78,7 +82,10 @@ def _base(path: Path) -> bytes:
         if isinstance(items, list):
             return json.dumps(items[:200], indent=1).encode()
     if b"\0" not in data[:4096] and not data.startswith(b"PK"):
-        return b"\n".join(data.split(b"\n")[:BASE_LINES])
+        # A file that ends with an end-of-file byte (OFAC's CSVs) keeps it, or the cut reads
+        # as the interrupted download it would otherwise be.
+        end = b"\x1a" if data.rstrip().endswith(b"\x1a") else b""
+        return b"\n".join(data.split(b"\n")[:BASE_LINES]) + (b"\n" + end if end else b"")
     return data
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from graph.errors import SourceError
 from graph.model import Entity, Problem, Relation, RelationKind, Sanction, Schema
 from loaders import ofac_csv
 from tests.conftest import OFAC_SDN, raw
@@ -135,3 +136,32 @@ def test_companions_found_by_official_names(tmp_path: Path) -> None:
     found = ofac_csv.companions(tmp_path / "sdn.csv")
     assert {k: p.name for k, p in found.items()} == {
         "add": "add.csv", "alt": "alt.csv", "comments": "sdn_comments.csv"}
+
+
+# -- end-of-file marker -------------------------------------------------------------------------
+
+#: The real files of the set, each under its official name; each ends with OFAC's byte 0x1A.
+_SET = {"sdn.csv": "ofac_sdn_2024-05-03.csv", "add.csv": "ofac_add_2025-01.csv",
+        "alt.csv": "ofac_alt_2025-01.csv", "sdn_comments.csv": "ofac_sdn_comments_2025-01.csv"}
+
+
+def _cut_at_row(data: bytes, rows: int) -> bytes:
+    """The first `rows` rows of an OFAC CSV, ending at a row boundary as a stopped download
+    can: well-formed CSV, only without the end-of-file byte."""
+    return b"\r\n".join(data.split(b"\r\n")[:rows]) + b"\r\n"
+
+
+@pytest.mark.parametrize("cut", sorted(_SET))
+def test_a_file_of_the_set_cut_at_a_row_boundary_is_refused(tmp_path: Path, cut: str) -> None:
+    for name, shared in _SET.items():
+        shutil.copy(raw(shared), tmp_path / name)
+    data = raw(_SET[cut]).read_bytes()
+    assert data.endswith(b"\r\n\x1a")
+    rows = data.count(b"\r\n") // 2
+    (tmp_path / cut).write_bytes(_cut_at_row(data, rows))
+    with pytest.raises(SourceError) as caught:
+        list(ofac_csv.load(tmp_path / "sdn.csv"))
+    message = str(caught.value)
+    assert message.startswith(f"{tmp_path / cut}:line {rows}: ")
+    assert "expected OFAC's end-of-file byte 0x1A after the last row, found none" in message
+    assert "\n" not in message

@@ -7,6 +7,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from lxml import etree
 
 from graph.errors import SourceError
 from graph.ingest import load_file
@@ -286,3 +287,40 @@ def test_huge_text_field(tmp_path: Path, loaded_store: Store) -> None:
     path.write_bytes(data[:cut] + b"x" * 50_000_000 + data[cut:])
     message = _assert_fails_unchanged(loaded_store, path, "ofac_sdn_xml")
     assert "malformed XML" in message
+
+
+def _legacy_with(tmp_path: Path, keep: float, count: str | None = None) -> Path:
+    """The real legacy XML, well-formed, with only the first `keep` share of its entries (and
+    its Record_Count replaced by `count` when given)."""
+    tree = etree.parse(str(raw(LEGACY)))
+    entries = list(tree.getroot().iter("{*}sdnEntry"))
+    for entry in entries[int(len(entries) * keep):]:
+        entry.getparent().remove(entry)
+    if count is not None:
+        (element,) = tree.getroot().iter("{*}Record_Count")
+        element.text = count
+    path = tmp_path / "sdn.xml"
+    tree.write(str(path), xml_declaration=True, encoding="utf-8")
+    return path
+
+
+def test_legacy_xml_missing_entries_is_refused_by_its_record_count(
+    tmp_path: Path, loaded_store: Store
+) -> None:
+    path = _legacy_with(tmp_path, 0.5)
+    message = _assert_fails_unchanged(loaded_store, path, "ofac_sdn_xml")
+    assert message == (f"{path}: publshInformation/Record_Count states 443 entries, "
+                       "the file holds 221 sdnEntry")
+
+
+def test_legacy_xml_record_count_must_be_a_number(tmp_path: Path, loaded_store: Store) -> None:
+    path = _legacy_with(tmp_path, 1.0, count="443 records")
+    message = _assert_fails_unchanged(loaded_store, path, "ofac_sdn_xml")
+    assert message == f"{path}:line 5: publshInformation/Record_Count '443 records' is not a number"
+
+
+def test_legacy_xml_whose_count_matches_loads(tmp_path: Path) -> None:
+    """The count is what is checked, not the file's size: the same cut stating its own count
+    reads (and the store's shrink guard is what stands between it and the current version)."""
+    path = _legacy_with(tmp_path, 0.5, count="221")
+    assert sum(isinstance(r, Entity) for r in ofac_sdn_xml.load(path)) == 221
