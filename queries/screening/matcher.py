@@ -26,7 +26,7 @@ by the other features; a strong identifier decides on its own:
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from itertools import pairwise
 from operator import attrgetter
@@ -38,7 +38,13 @@ from rapidfuzz.distance import OSA
 from rapidfuzz.process import cpdist
 from rigour.names import remove_person_prefixes
 
-from graph.normalize import MAX_NAME_CHARS, MAX_NAME_WORDS, MAX_WORD_CHARS, name_is_bounded
+from graph.normalize import (
+    MAX_NAME_CHARS,
+    MAX_NAME_WORDS,
+    MAX_WORD_CHARS,
+    name_is_bounded,
+    normalize_name,
+)
 from queries.screening.index import IndexedEntity, ScreenIndex
 from queries.screening.text import (
     ABJAD_FEATURE,
@@ -209,6 +215,16 @@ SCHEMA_ROWS: Final = {s: i for i, s in enumerate(SCHEMATA)}
 
 def _schema_class(schema: str) -> int:
     return 1 if schema == "Vessel" else 2 if schema in ORG_SCHEMATA else 0
+
+
+def _readable(query: Query) -> Query:
+    """A query with nothing to compare (a name of no letters or digits and no identifier) is
+    unreadable, never `clear`: the files `screen` reads say so when they are parsed, a query
+    made in code says so here."""
+    if query.error or query.imo or query.mmsi or query.identifiers or normalize_name(query.name):
+        return query
+    shown = query.name if len(query.name) <= 40 else query.name[:40] + "..."
+    return replace(query, error=f"name {shown!r} has no letters or digits")
 
 
 @dataclass(frozen=True, slots=True)
@@ -1131,6 +1147,7 @@ class Matcher:
         `keep_all` keeps every candidate considered, for `--explain`."""
         settings = self.settings
         floor = 0.0 if keep_all else settings.review_threshold
+        queries = [_readable(q) for q in queries]
         live = [q for q in queries if not q.error]
         blocked = self.block_many(live)
         candidates = [self._candidates(q, b) for q, b in zip(live, blocked, strict=True)]

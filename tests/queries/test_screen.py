@@ -20,10 +20,17 @@ from typer.testing import CliRunner
 from graph.cli import app
 from graph.ingest import load_file
 from graph.store import Store
-from queries.screen import explain, screen, screen_frame
+from queries.screen import explain, make_settings, screen, screen_frame
 from queries.screening.index import ScreenIndex, ensure_index, index_path
 from queries.screening.io import map_columns, parse_row
-from queries.screening.matcher import MATCH_THRESHOLD, REVIEW_THRESHOLD, Result, name_chain
+from queries.screening.matcher import (
+    MATCH_THRESHOLD,
+    REVIEW_THRESHOLD,
+    Matcher,
+    Query,
+    Result,
+    name_chain,
+)
 from tests.conftest import DEMO, GUR
 
 TANKER = "vessel:IMO9198783"  # MARIA, oil products tanker, GUR + tak + demo registry
@@ -207,6 +214,10 @@ def test_names_without_letters_or_digits_are_unreadable_never_clear(ship_store: 
     assert one_row.decision == "review" and one_row.error
     query, explained = explain(ship_store, "🚢", index=ensure_index(ship_store)[0])
     assert query.error and explained.decision == "review"
+    # A query made in code, not read from a row, is held the same way by the matcher.
+    matcher = Matcher(ensure_index(ship_store)[0], make_settings(ensure_index(ship_store)[0]))
+    made = matcher.screen(Query(row=1, id="made", name="★ ★"))
+    assert made.decision == "review" and made.error == "name '★ ★' has no letters or digits"
 
 
 @pytest.mark.parametrize(("columns", "field", "column"), [
