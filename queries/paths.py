@@ -16,10 +16,10 @@ of a path says which it is.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
-import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
@@ -37,6 +37,7 @@ from graph.normalize import normalize_name, normalize_vessel_name
 from graph.resolve import COMPANY_KEY, SHIP_KEY
 from graph.store import Store
 from graph.view import Edge, Provenance
+from queries.container import part_text, read_parts, text_part, write_parts
 from queries.lookup import find_by_name
 from queries.state import state_actor, state_actor_ids
 
@@ -322,8 +323,10 @@ _ARRAYS: Final = ("subject", "object", "kind", "evidence", "pct", "pct_high", "s
 
 
 def index_path(store: Store) -> Path:
-    """The index file of a store: a cache beside it, rebuilt whenever the store changes."""
-    return store.path.with_name(store.path.name + ".paths.npz")
+    """The index file of a store: a cache beside it, rebuilt whenever the store changes; flat
+    arrays signed with the store's key (`queries.container`), so one altered beside the store
+    (a sanction flag cleared) or written by another store is never read."""
+    return store.path.with_name(store.path.name + ".paths-index")
 
 
 def _index_key(store: Store) -> str:
@@ -337,16 +340,18 @@ def store_index(store: Store) -> PathIndex:
     """The path index of a store: from memory, else from its index file when that is current,
     else built from the store (and written to the file for the next command). The key and the
     arrays are read in one snapshot, so an index is never stamped newer than what it holds."""
+    secret = store.index_key()  # made before the snapshot: making it is a write
     with store.reading():
         key = _index_key(store)
         place = str(store.path.resolve())
         cached = _CACHE.get(place)
         if cached is not None and cached.key == key:
             return cached
-        loaded = _read_index(index_path(store), key)
+        loaded = _read_index(index_path(store), key, secret) if secret else None
         if loaded is None:
             arrays, details = _arrays_from_store(store)
-            _write_index(index_path(store), key, arrays, details)
+            if secret:
+                _write_index(index_path(store), key, arrays, details, secret)
         else:
             arrays, details = loaded
     built = build_index(ids=details.ids, n=len(details.ids), subject=arrays["subject"],
@@ -358,30 +363,29 @@ def store_index(store: Store) -> PathIndex:
     return built
 
 
-def _read_index(path: Path, key: str) -> tuple[dict[str, Any], StoreDetails] | None:
-    """The arrays and details in an index file, or None when it is missing, stale or unreadable
-    (it is only a cache: the store is the truth)."""
+def _read_index(path: Path, key: str, secret: bytes
+                ) -> tuple[dict[str, Any], StoreDetails] | None:
+    """The arrays and details in an index file, or None when it is missing, stale, unreadable
+    or not signed with the store's key (it is only a cache: the store is the truth)."""
+    parts = read_parts(path, secret)
+    if parts is None:
+        return None
     try:
-        with np.load(path, allow_pickle=False) as data:
-            meta = json.loads(bytes(data["meta"]).decode())
-            if meta.get("key") != key:
-                return None
-            arrays = {name: data[name] for name in _ARRAYS}
+        meta: Any = part_text(parts["meta"])
+        if meta.get("key") != key:
+            return None
+        arrays = {name: parts[name] for name in _ARRAYS}
         return arrays, StoreDetails.from_payload(meta)
-    except (OSError, ValueError, KeyError):
+    except (ValueError, KeyError, TypeError):
         return None
 
 
-def _write_index(path: Path, key: str, arrays: dict[str, Any], details: StoreDetails) -> None:
-    meta = json.dumps({"key": key, **details.payload()}).encode()
-    tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
-    try:
-        with tmp.open("wb") as handle:
-            np.savez(handle, meta=np.frombuffer(meta, dtype=np.uint8), **arrays)
-        os.replace(tmp, path)
-    except OSError:
-        # A read-only directory only costs the next command a rebuild.
-        tmp.unlink(missing_ok=True)
+def _write_index(path: Path, key: str, arrays: dict[str, Any], details: StoreDetails,
+                 secret: bytes) -> None:
+    # A read-only directory only costs the next command a rebuild.
+    with contextlib.suppress(OSError):
+        write_parts(path, {"meta": text_part({"key": key, **details.payload()}), **arrays},
+                    secret)
 
 
 def _arrays_from_store(store: Store) -> tuple[dict[str, Any], StoreDetails]:

@@ -2,7 +2,7 @@
 with postings for blocking, built once from the store and saved beside it.
 
 File: `<store>.screen-index`, flat arrays and JSON text signed with a key kept in the store
-(`queries.screening.container`): reading it can run no code, and a file another store wrote, one
+(`queries.container`): reading it can run no code, and a file another store wrote, one
 altered or one cut short is rejected and the index rebuilt. It is written to a temporary name and
 renamed, so a reader never sees half a file. It records the `generation()` and a fingerprint of
 the current loads read in the same snapshot as everything it holds (`Store.reading`), so a load
@@ -39,7 +39,7 @@ import numpy.typing as npt
 from graph.identifiers import clean_imo_company, clean_imo_ship, clean_mmsi
 from graph.store import NAME_PROPERTIES, Store
 from loaders._io import iso_date
-from queries.screening.container import part_text, read_parts, text_part, write_parts
+from queries.container import part_text, read_parts, text_part, write_parts
 from queries.screening.text import (
     ABJAD_FEATURE,
     ORG_SCHEMATA,
@@ -510,7 +510,7 @@ _POSTINGS_FIELDS: Final = ("tokens", "grams", "sounds")
 
 
 def save_index(index: ScreenIndex, path: Path, key: bytes) -> None:
-    """Write the index as flat parts signed with the store's key (`container`): no object in
+    """Write the index as flat parts signed with the store's key (`queries.container`): no object in
     it can run code when read, and a file not written with this store's key is never used."""
     parts: dict[str, npt.NDArray[np.generic]] = {
         "meta": text_part({"version": index.version, "generation": index.generation,

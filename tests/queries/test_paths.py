@@ -29,6 +29,7 @@ from queries.paths import (
     shortest_paths,
 )
 from tests.conftest import DEMO
+from tests.graph.conftest import copy_store
 
 
 def random_index(n: int, edges: list[tuple[int, int, int]], sanctioned: set[int] = frozenset(),
@@ -211,6 +212,28 @@ def test_index_is_kept_in_a_file_and_rebuilt_when_the_store_changes(tmp_path: Pa
         second = paths.store_index(store)
         assert second.key != first.key
         assert "SUNNY ILLC" in {second.details.caption(i) for i in range(second.n)}
+
+
+def test_an_altered_index_file_is_never_read(full_store: Store, tmp_path: Path) -> None:
+    """A path index edited beside the store (here every sanction flag cleared, which would let
+    `exposure` say nothing is listed) fails its signature and is rebuilt from the store."""
+    from queries import paths
+    from queries.container import read_parts, write_parts
+
+    with copy_store(full_store, str(tmp_path / "s.db")) as store:
+        built = paths.store_index(store)
+        assert built.sanctioned.any()
+        key = store.index_key()
+        assert key is not None
+        parts = read_parts(paths.index_path(store), key)
+        assert parts is not None
+        forged = {**parts, "sanctioned": np.zeros_like(parts["sanctioned"])}
+        write_parts(paths.index_path(store), forged, b"not the store's key")
+        paths._CACHE.clear()
+        again = paths.store_index(store)
+        assert np.array_equal(again.sanctioned, built.sanctioned)
+        reread = read_parts(paths.index_path(store), key)
+        assert reread is not None and reread["sanctioned"].any()
 
 
 def path_answer_dict(idx: PathIndex, a: int, b: int) -> dict[str, object]:

@@ -1,4 +1,5 @@
-"""A file of named flat arrays, authenticated: the screening index's format on disk.
+"""A file of named flat arrays, authenticated: the format of the indexes kept beside a store
+(the screening index, the path index).
 
 Nothing in it can run code when read: each part is raw numbers of a fixed, listed dtype (JSON text
 travels as bytes, `uint8`), described by a JSON header. The whole file after its first line is
@@ -27,7 +28,7 @@ import numpy.typing as npt
 MAGIC: Final = b"SGINDEX1"
 MAC_BYTES: Final = 32
 #: The only element types a part may have: numbers and booleans, never Python objects.
-DTYPES: Final = frozenset({"|u1", "|b1", "<i4", "<i8", "<u4", "<f4", "<f8"})
+DTYPES: Final = frozenset({"|u1", "|i1", "|b1", "<i2", "<u2", "<i4", "<i8", "<u4", "<f4", "<f8"})
 
 Part = npt.NDArray[np.generic]
 
