@@ -262,11 +262,10 @@ def demo(
 def _fresh_demo_path() -> Path:
     path = default_db_path().with_name("demo.db")
     try:
-        if path.exists():
-            path.unlink()
-        journal = path.with_name(path.name + "-journal")
-        if journal.exists():
-            journal.unlink()
+        # The log and shared memory of a write-ahead-log store go with it (a log left by a
+        # killed demo would be replayed into the new file), as do the indexes beside it.
+        for suffix in ("", "-journal", "-wal", "-shm", ".screen-index", ".paths-index"):
+            path.with_name(path.name + suffix).unlink(missing_ok=True)
     except OSError as exc:
         raise SanctionsGraphError(f"{path}: cannot remove the old demo store: {exc}") from exc
     return path
