@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import io
 import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -56,7 +57,10 @@ def csv_rows(
     path: Path, text: str, *, delimiter: str = ","
 ) -> Iterator[tuple[int, list[str]]]:
     """(line number, fields) for each row; a malformed row is an error naming its line."""
-    reader = csv.reader(text.splitlines(keepends=True), delimiter=delimiter, strict=True)
+    # Lines end at \n, \r or \r\n only, as the csv module expects (newline=""): str.splitlines
+    # also ends them at U+2028, U+0085, \x0c, \x1c-\x1e..., which splits a row whose value holds
+    # one into two rows.
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
         for row in reader:
             yield reader.line_num, row

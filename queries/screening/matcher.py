@@ -790,8 +790,11 @@ class Matcher:
         found: dict[int, None] = {}
         schema = query.schema or self.settings.schema
         for key in keys:
+            # An IMO ship number is a ship's whatever type the row gives (a row typed Person
+            # with a listed ship's IMO is that ship); only the screen's own schema narrows it.
+            wanted = self.settings.schema if key.startswith("imo:") else schema
             for number in by_identifier.get(key, ()):
-                if self.allowed(self._entities[number], schema):
+                if self.allowed(self._entities[number], wanted):
                     found.update(dict.fromkeys(self._entries_of(number)))
         found.update(dict.fromkeys(blocked))
         return list(found)
@@ -996,7 +999,9 @@ class Matcher:
                               count=len(variants))
         penalised = q_short[which] & self._entry_short[at] & ~exact
         sims = np.asarray(sim_list)
-        sims[penalised] -= SHORT_NAME_PENALTY
+        # Never below 0: a node found by its IMO number whose one short name shares nothing
+        # with the query's (OLYMPIA, queried as X) stays a candidate at the floor of 0.
+        sims[penalised] = np.maximum(sims[penalised] - SHORT_NAME_PENALTY, 0.0)
         codes = how | np.where(penalised, HOW_SHORT, 0)
         codes[exact] = HOW_EXACT
         sim_list, code_list = sims.tolist(), codes.tolist()
@@ -1148,7 +1153,9 @@ class Matcher:
         settings = self.settings
         floor = 0.0 if keep_all else settings.review_threshold
         queries = [_readable(q) for q in queries]
-        live = [q for q in queries if not q.error]
+        # A row with an unreadable field is still looked up by its IMO number, which decides
+        # alone: a listed ship is never sent to review for a bad MMSI or a missing name.
+        live = [q for q in queries if not q.error or q.imo]
         blocked = self.block_many(live)
         candidates = [self._candidates(q, b) for q, b in zip(live, blocked, strict=True)]
         # Without identifiers, country or date, the score is the name similarity: only names
@@ -1159,7 +1166,7 @@ class Matcher:
         ids = self.index.entity_ids
         results = []
         for query in queries:
-            if query.error:
+            if query.error and not query.imo:
                 results.append(Result(query.row, query.id, "review", [], query.error,
                                       query.warnings))
                 continue
@@ -1192,7 +1199,10 @@ class Matcher:
             top = matches[0].score if matches else 0.0
             decision = ("match" if top >= settings.threshold
                         else "review" if top >= settings.review_threshold else "clear")
-            results.append(Result(query.row, query.id, decision, matches, None,
+            if query.error:  # read in part: a match only by its IMO number, else review
+                decision = ("match" if matches and "identifier" in matches[0].features
+                            else "review")
+            results.append(Result(query.row, query.id, decision, matches, query.error,
                                   query.warnings))
         return results
 
