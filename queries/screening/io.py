@@ -170,7 +170,9 @@ def _cell(value: Any) -> Any:
 def _jsonl_rows(path: Path, text: str) -> tuple[list[str], list[dict[str, Any]]]:
     columns: dict[str, None] = {}
     rows: list[dict[str, Any]] = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    # Lines end at \n only: str.splitlines would also end one at U+2028 or \x1c, which JSON
+    # writes raw inside a string (json.dumps(ensure_ascii=False) does).
+    for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         try:
