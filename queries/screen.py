@@ -33,6 +33,7 @@ from queries.screening.matcher import (
     Query,
     Result,
     Settings,
+    decide,
 )
 
 if TYPE_CHECKING:  # pandas only for the frame helper: it costs half a second to import
@@ -251,12 +252,8 @@ def explain(
     matcher = Matcher(index, settings)
     result = matcher.screen(query, keep_all=True)
     result.input = row
-    top = [m for m in result.matches if m.score >= settings.review_threshold]
-    best = top[0].score if top else 0.0
-    result.decision = ("match" if best >= settings.threshold else
-                       "review" if best >= settings.review_threshold else "clear")
-    if query.error:
-        result.decision = "review"
+    # Every candidate is kept for reading; the decision is the one `screen` gives the row.
+    result.decision = decide(result.matches, settings, read_in_part=bool(query.error))
     return query, result
 
 

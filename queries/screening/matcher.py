@@ -1196,15 +1196,22 @@ class Matcher:
             # Explanations only for the matches reported.
             matches = [self._match(query, entity, score, features, decisive, best_i, how)
                        for score, _id, entity, features, decisive, best_i, how in scored]
-            top = matches[0].score if matches else 0.0
-            decision = ("match" if top >= settings.threshold
-                        else "review" if top >= settings.review_threshold else "clear")
-            if query.error:  # read in part: a match only by its IMO number, else review
-                decision = ("match" if matches and "identifier" in matches[0].features
-                            else "review")
+            decision = decide(matches, settings, read_in_part=bool(query.error))
             results.append(Result(query.row, query.id, decision, matches, query.error,
                                   query.warnings))
         return results
+
+
+def decide(matches: Sequence[Match], settings: Settings, *, read_in_part: bool) -> str:
+    """A row's decision from its best match. A row read only in part (an unreadable field) is
+    a match only when its IMO number decides it, otherwise review: never clear."""
+    top = matches[0] if matches and matches[0].score >= settings.review_threshold else None
+    score = top.score if top else 0.0
+    if read_in_part:
+        decided = top is not None and top.features.get("identifier") == 1.0
+        return "match" if decided and score >= settings.threshold else "review"
+    return ("match" if score >= settings.threshold
+            else "review" if score >= settings.review_threshold else "clear")
 
 
 def compatible_schemata(schema: str | None) -> Collection[str] | None:

@@ -584,3 +584,16 @@ def test_chinese_firm_names_meet_their_english_translation() -> None:
     assert match_tokens("HAI YUN 6", "Company") == ("hai", "yun", "6")
     assert match_tokens("SHANGHAI BINGZHI GUOJI MAOYI YOUXIAN GONGSI", "Company") == (
         "shanghai", "bingzhi", "guoji", "maoyi")  # the legal form goes, the name stays
+
+
+def test_explain_decides_as_screen_does_for_a_row_read_in_part(ship_store: Store) -> None:
+    """A listed IMO number beside an unreadable MMSI: `screen` matches it by the IMO number,
+    and `--explain` of the same row says the same (it said review)."""
+    index = ensure_index(ship_store)[0]
+    [screened] = screen(ship_store, [{"name": "ANGARA", "imo": "9179842", "mmsi": "12"}],
+                        index=index)
+    query, explained = explain(ship_store, "ANGARA", imo="9179842", mmsi="12", index=index)
+    assert query.error and screened.error
+    assert screened.decision == explained.decision == "match"
+    query, explained = explain(ship_store, "ANGARA", mmsi="12", index=index)
+    assert query.error and explained.decision == "review"
