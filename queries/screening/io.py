@@ -105,10 +105,24 @@ def read_rows(path: Path) -> tuple[list[str], list[dict[str, Any]]]:
     else:
         raise SourceError(path, f"cannot tell the format from {suffix or 'no extension'!r}; "
                                 "use .csv, .xlsx or .jsonl")
+    _no_twice_named(path, columns)
     if "name" not in map_columns(columns):
         raise SourceError(path, f"no name column; found {', '.join(columns) or 'no columns'} "
                                 f"(a name column is one of: {', '.join(COLUMNS['name'][:6])}...)")
     return columns, rows
+
+
+def _no_twice_named(path: Path, columns: Sequence[str]) -> None:
+    """Two columns of one name would be read as one (the later one's cells): an empty second
+    `imo` column would hide the first. Refused, naming both."""
+    seen: dict[str, int] = {}
+    for number, column in enumerate(columns, start=1):
+        if not column:
+            continue
+        if column in seen:
+            raise SourceError(path, f"columns {seen[column]} and {number} are both named "
+                              f"{column!r}; rename one")
+        seen[column] = number
 
 
 def _csv_rows(path: Path) -> tuple[list[str], list[dict[str, Any]]]:

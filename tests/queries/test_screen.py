@@ -18,11 +18,12 @@ from openpyxl import Workbook, load_workbook
 from typer.testing import CliRunner
 
 from graph.cli import app
+from graph.errors import SourceError
 from graph.ingest import load_file
 from graph.store import Store
 from queries.screen import explain, make_settings, screen, screen_frame
 from queries.screening.index import ScreenIndex, ensure_index, index_path
-from queries.screening.io import map_columns, parse_row
+from queries.screening.io import map_columns, parse_row, read_rows
 from queries.screening.matcher import (
     MATCH_THRESHOLD,
     REVIEW_THRESHOLD,
@@ -597,3 +598,23 @@ def test_explain_decides_as_screen_does_for_a_row_read_in_part(ship_store: Store
     assert screened.decision == explained.decision == "match"
     query, explained = explain(ship_store, "ANGARA", mmsi="12", index=index)
     assert query.error and explained.decision == "review"
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_two_columns_of_one_name_are_refused(suffix: str, tmp_path: Path) -> None:
+    """An empty second `imo` column would have hidden the first (the later cell won)."""
+    path = tmp_path / f"rows{suffix}"
+    header, row = ["name", "imo", "note", "imo"], ["ANGARA", "9179842", "", ""]
+    if suffix == ".csv":
+        path.write_text(",".join(header) + "\n" + ",".join(row) + "\n")
+    else:
+        from openpyxl import Workbook
+
+        book = Workbook()
+        sheet = book.active
+        assert sheet is not None
+        sheet.append(header)
+        sheet.append(row)
+        book.save(path)
+    with pytest.raises(SourceError, match=r"columns 2 and 4 are both named 'imo'; rename one"):
+        read_rows(path)
