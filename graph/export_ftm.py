@@ -16,15 +16,18 @@ sanction ids are hashes of what they say, so they are stable too.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import re
+import sqlite3
+import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import IO, Any, Final
+from typing import IO, Any, Final, TypeVar
 
 from followthemoney import model
 from followthemoney.proxy import EntityProxy
@@ -69,9 +72,8 @@ def _hash_id(prefix: str, *parts: object) -> str:
     return f"{prefix}-{digest}"
 
 
-def _members(store: Store) -> dict[str, list[tuple[str, str, str]]]:
-    """canonical id -> [(source, local id, record id)] of its current records."""
-    members: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
+def _member_rows(store: Store) -> Iterator[tuple[str, tuple[str, str, str]]]:
+    """(canonical id, (source, local id, record id)) of every current record, by canonical id."""
     rows = store.conn.execute(
         "SELECT n.canonical, c.source, n.local_id, e.record_id FROM nodes n"
         " JOIN current c ON c.load_id = n.load_id"
@@ -79,15 +81,21 @@ def _members(store: Store) -> dict[str, list[tuple[str, str, str]]]:
         " ORDER BY n.canonical, c.source, n.local_id"
     )
     for canonical, source, local_id, record_id in rows:
-        members[canonical].append((source, local_id, record_id))
-    return members
+        yield canonical, (source, local_id, record_id)
 
 
-def _export_ids(store: Store, members: dict[str, list[tuple[str, str, str]]]) -> dict[str, str]:
+def _members(store: Store) -> Iterator[tuple[str, list[tuple[str, str, str]]]]:
+    """Each canonical id with its current records, in order, one node at a time."""
+    for canonical, group in itertools.groupby(_member_rows(store), key=lambda row: row[0]):
+        yield canonical, [record for _, record in group]
+
+
+def _export_ids(store: Store, members: Iterable[tuple[str, list[tuple[str, str, str]]]]
+                ) -> dict[str, str]:
     ftm_sources = {info.source for info in store.loads(current_only=True)
                    if info.format == FTM_FORMAT}
     wanted: dict[str, str] = {}
-    for canonical, records in members.items():
+    for canonical, records in members:
         if len(records) == 1 and records[0][0] in ftm_sources:
             wanted[canonical] = records[0][1]
         else:
@@ -156,14 +164,19 @@ def _line(proxy: EntityProxy, datasets: set[str], referents: set[str]) -> str:
 
 
 def iter_ftm(store: Store, result: ExportResult | None = None) -> Iterator[str]:
-    """FtM JSON lines for the whole merged graph: entities, then relations, then sanctions."""
+    """FtM JSON lines for the whole merged graph: entities, then relations, then sanctions.
+
+    Streamed: nodes, their records and their facts are read in the same order (by canonical id)
+    and joined as they come; relations and sanctions stated by several sources are grouped by a
+    sort on disk (`_grouped_lines`). Memory holds the export ids (one short string per node),
+    not the graph."""
     result = result or ExportResult("")
-    members = _members(store)
-    ids = _export_ids(store, members)
-    facts: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for canonical, fact in store.iter_facts():
-        facts[canonical].append((fact.prop, fact.value))
+    ids = _export_ids(store, _members(store))
+    members = _by_canonical(_member_rows(store))
+    facts = _by_canonical((cid, (f.prop, f.value)) for cid, f in store.iter_facts())
     for node in store.iter_nodes():
+        node_members = members(node.id)
+        node_facts = facts(node.id)
         schema = model.get(node.schema)
         if schema is None:  # every graph schema is an FtM schema; kept as a guard
             result.dropped[f"schema {node.schema}"] += 1
@@ -172,10 +185,10 @@ def iter_ftm(store: Store, result: ExportResult | None = None) -> Iterator[str]:
         proxy.id = ids.get(node.id, node.id)
         datasets: set[str] = set()
         referents: set[str] = set()
-        for source, _local, record_id in members.get(node.id, []):
+        for source, _local, record_id in node_members:
             datasets.add(source)
             referents.add(f"{source}:{record_id}")
-        for prop, value in facts.get(node.id, []):
+        for prop, value in node_facts:
             if prop == DATASETS:
                 datasets.add(value)
             elif prop == REFERENTS:
@@ -188,37 +201,66 @@ def iter_ftm(store: Store, result: ExportResult | None = None) -> Iterator[str]:
     yield from _sanctions(store, ids, result)
 
 
-_Grouped = dict[tuple[Any, ...], tuple[dict[str, set[str]], set[str], set[str]]]
+T = TypeVar("T")
 
 
-def _group(statements: Iterable[tuple[tuple[Any, ...], Provenance, dict[str, list[str]]]]
-           ) -> _Grouped:
-    """One FtM line per distinct statement, whichever sources state it: the properties, the
-    `datasets` (sources) and `referents` (`SOURCE:RECORD_ID`) of every statement of each key.
-    A statement loaded from FtM brings its own datasets and referents along."""
-    grouped: _Grouped = {}
-    for key, prov, properties in statements:
-        props, datasets, referents = grouped.setdefault(key, (defaultdict(set), set(), set()))
-        datasets.add(prov.source)
-        referents.add(f"{prov.source}:{prov.record_id}")
-        for prop, values in properties.items():
-            target = datasets if prop == DATASETS else referents if prop == REFERENTS else None
-            if target is not None:
-                target.update(values)
-            else:
-                props[prop].update(values)
-    return grouped
+def _by_canonical(rows: Iterable[tuple[str, T]]) -> Callable[[str], list[T]]:
+    """A merge join: rows sorted by canonical id, read as far as each asked-for id (asked for
+    in the same order), so only one node's rows are held at a time."""
+    stream = iter(rows)
+    pending: list[tuple[str, T] | None] = [next(stream, None)]
+
+    def take(canonical: str) -> list[T]:
+        out: list[T] = []
+        while (row := pending[0]) is not None and row[0] <= canonical:
+            if row[0] == canonical:
+                out.append(row[1])
+            pending[0] = next(stream, None)
+        return out
+
+    return take
 
 
-def _grouped_lines(grouped: _Grouped, result: ExportResult,
+Statement = tuple[tuple[Any, ...], Provenance, dict[str, list[str]]]
+
+
+def _grouped_lines(statements: Iterable[Statement], result: ExportResult,
                    proxy_for: Callable[[tuple[Any, ...]], EntityProxy]) -> Iterator[str]:
-    for key in sorted(grouped, key=lambda k: json.dumps(k, default=str)):
-        proxy = proxy_for(key)
-        props, datasets, referents = grouped[key]
-        for prop in sorted(props):
-            for value in sorted(props[prop]):
-                _add(proxy, prop, value, result)
-        yield _line(proxy, datasets, referents)
+    """One FtM line per distinct statement, whichever sources state it: the properties, the
+    `datasets` (sources) and `referents` (`SOURCE:RECORD_ID`) of every statement of each key,
+    in the order of the keys' JSON text. A statement loaded from FtM brings its own datasets and
+    referents along. The statements are sorted in a temporary SQLite file, not in memory (JSON
+    text is ASCII, so SQLite's byte order is Python's string order)."""
+    with tempfile.TemporaryDirectory(prefix="sanctions-graph-export-") as folder:
+        conn = sqlite3.connect(Path(folder) / "sort.db")
+        try:
+            conn.execute("PRAGMA journal_mode = OFF")
+            conn.execute("PRAGMA synchronous = OFF")
+            conn.execute("CREATE TABLE s (key TEXT NOT NULL, source TEXT NOT NULL,"
+                         " record TEXT NOT NULL, props TEXT NOT NULL)")
+            rows = ((json.dumps(key, default=str), prov.source, prov.record_id,
+                     json.dumps(props)) for key, prov, props in statements)
+            while batch := list(itertools.islice(rows, 5000)):
+                conn.executemany("INSERT INTO s VALUES (?, ?, ?, ?)", batch)
+            cursor = conn.execute("SELECT key, source, record, props FROM s ORDER BY key")
+            for key_text, group in itertools.groupby(cursor, key=lambda row: row[0]):
+                props: dict[str, set[str]] = defaultdict(set)
+                datasets: set[str] = set()
+                referents: set[str] = set()
+                for _key, source, record_id, props_text in group:
+                    datasets.add(source)
+                    referents.add(f"{source}:{record_id}")
+                    for prop, values in json.loads(props_text).items():
+                        target = (datasets if prop == DATASETS
+                                  else referents if prop == REFERENTS else props[prop])
+                        target.update(values)
+                proxy = proxy_for(tuple(json.loads(key_text)))
+                for prop in sorted(props):
+                    for value in sorted(props[prop]):
+                        _add(proxy, prop, value, result)
+                yield _line(proxy, datasets, referents)
+        finally:
+            conn.close()
 
 
 def _relations(store: Store, ids: dict[str, str], result: ExportResult) -> Iterator[str]:
@@ -244,7 +286,7 @@ def _relations(store: Store, ids: dict[str, str], result: ExportResult) -> Itera
         result.relations += 1
         return proxy
 
-    yield from _grouped_lines(_group(statements()), result, proxy_for)
+    yield from _grouped_lines(statements(), result, proxy_for)
 
 
 def _sanctions(store: Store, ids: dict[str, str], result: ExportResult) -> Iterator[str]:
@@ -266,7 +308,7 @@ def _sanctions(store: Store, ids: dict[str, str], result: ExportResult) -> Itera
         result.sanctions += 1
         return proxy
 
-    yield from _grouped_lines(_group(statements()), result, proxy_for)
+    yield from _grouped_lines(statements(), result, proxy_for)
 
 
 def export_ftm(store: Store, out: Path | str | IO[str]) -> ExportResult:

@@ -17,6 +17,8 @@ from typing import Any
 
 import pytest
 from followthemoney import model
+from hypothesis import given
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from graph.cli import app
@@ -99,3 +101,17 @@ def test_export_of_an_empty_store_is_an_error(tmp_path: Path) -> None:
     assert result.exit_code == 3
     assert "the store is empty" in result.stderr
     assert not (tmp_path / "x.json").exists()
+
+
+@given(st.lists(st.tuples(st.sampled_from("abcdef"), st.integers(0, 9)), max_size=40),
+       st.sets(st.sampled_from("abcdefg")))
+def test_the_streamed_join_gives_each_node_its_rows(rows: list[tuple[str, int]],
+                                                    asked: set[str]) -> None:
+    """The export reads nodes and their facts as two sorted streams and joins them as they come
+    (flat memory): each node asked for, in order, gets exactly its rows, whatever lies between."""
+    from graph.export_ftm import _by_canonical
+
+    rows = sorted(rows, key=lambda r: r[0])
+    take = _by_canonical(iter(rows))
+    for node in sorted(asked):
+        assert take(node) == [v for k, v in rows if k == node]
