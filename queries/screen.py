@@ -11,17 +11,30 @@ travel to them in chunks, so start-up and transfer cost little per row.
 
 from __future__ import annotations
 
+import functools
 import gc
 import multiprocessing
 import os
+import secrets
+import shutil
+import tempfile
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from itertools import islice
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from graph.errors import QueryError
 from graph.store import Store
-from queries.screening.index import ScreenIndex, ensure_index
+from queries.container import MAC_BYTES, MAGIC
+from queries.screening.index import (
+    INDEX_SUFFIX,
+    ScreenIndex,
+    ensure_index,
+    index_path,
+    read_index,
+    save_index,
+)
 from queries.screening.io import map_columns, parse_row
 from queries.screening.matcher import (
     DEFAULT_LIMIT,
@@ -36,8 +49,9 @@ from queries.screening.matcher import (
     decide,
 )
 
-if TYPE_CHECKING:  # pandas only for the frame helper: it costs half a second to import
+if TYPE_CHECKING:  # pandas only for the frame helpers: it costs half a second to import
     import pandas as pd
+    from pyspark.sql import DataFrame as SparkFrame  # the optional `spark` extra
 
 #: Rows per task sent to a worker: enough to make pickling and scheduling negligible.
 CHUNK_ROWS: Final = 400
@@ -257,28 +271,206 @@ def explain(
     return query, result
 
 
-def screen_frame(store: Store, frame: pd.DataFrame, **options: Any) -> pd.DataFrame:
-    """The frame with the screening beside each row: `decision`, `score`, `entity_id`,
-    `caption` (of the best match), `matches` (every match, as dicts) and `error`."""
-    records: list[dict[str, Any]] = [
-        {str(k): v for k, v in record.items()}
-        for record in frame.astype(object).where(frame.notna(), None).to_dict("records")
-    ]
-    out: dict[str, list[Any]] = {"decision": [], "score": [], "entity_id": [], "caption": [],
-                                 "matches": [], "error": []}
-    for result in screen(store, records, **options):
-        best: Match | None = result.matches[0] if result.matches else None
-        out["decision"].append(result.decision)
-        out["score"].append(best.score if best else None)
-        out["entity_id"].append(best.entity_id if best else None)
-        out["caption"].append(best.caption if best else None)
-        out["matches"].append([m.to_dict() for m in result.matches])
-        out["error"].append(result.error)
+#: The columns screening puts beside each input row (`screen_frame`, `screen_spark`), in order.
+RESULT_COLUMNS: Final = ("decision", "score", "entity_id", "caption", "matches", "error")
+
+
+def result_columns(result: Result) -> dict[str, Any]:
+    """A row's screening as the columns `RESULT_COLUMNS` names: the decision; the best match's
+    score, id and caption (None without a match); every match as a dict (`Match.to_dict`); and
+    the reason a row could not be read. The one place both frame helpers take them from."""
+    best: Match | None = result.matches[0] if result.matches else None
+    return {
+        "decision": result.decision,
+        "score": best.score if best else None,
+        "entity_id": best.entity_id if best else None,
+        "caption": best.caption if best else None,
+        "matches": [m.to_dict() for m in result.matches],
+        "error": result.error,
+    }
+
+
+def result_names(columns: Collection[str]) -> dict[str, str]:
+    """Each result column's name beside input `columns`: `screen_` in front where the input
+    already has a column of that name, so no input value is overwritten."""
+    return {c: c if c not in columns else f"screen_{c}" for c in RESULT_COLUMNS}
+
+
+def _frame_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """A frame's rows as plain dicts, missing values (NaN, NA, NaT) as None."""
+    return [{str(k): v for k, v in record.items()}
+            for record in frame.astype(object).where(frame.notna(), None).to_dict("records")]
+
+
+def _beside(frame: pd.DataFrame, results: Iterable[Result]) -> pd.DataFrame:
+    """A copy of the frame with each row's result columns added."""
+    out: dict[str, list[Any]] = {c: [] for c in RESULT_COLUMNS}
+    for result in results:
+        for column, value in result_columns(result).items():
+            out[column].append(value)
     answer = frame.copy()
-    for column, values in out.items():
-        name = column if column not in frame.columns else f"screen_{column}"
-        answer[name] = values
+    for column, name in result_names([str(c) for c in frame.columns]).items():
+        answer[name] = out[column]
     return answer
 
 
-__all__ = ["Match", "Query", "Result", "explain", "screen", "screen_frame", "screen_with"]
+def screen_frame(store: Store, frame: pd.DataFrame, **options: Any) -> pd.DataFrame:
+    """The frame with the screening beside each row: `decision`, `score`, `entity_id`,
+    `caption` (of the best match), `matches` (every match, as dicts) and `error`
+    (`result_columns`)."""
+    return _beside(frame, screen(store, _frame_records(frame), **options))
+
+
+# -- Spark ------------------------------------------------------------------------------------
+
+#: Spark SQL types of the result columns. `matches` is an array of structs, not JSON text: Spark
+#: users filter and explode it as typed columns (`exists(matches, m -> m.score > 0.8)`,
+#: `explode(matches)`, `matches.entity_id`) and Parquet stores it column by column, where a JSON
+#: string would need `from_json` with this very schema in every query.
+SPARK_MATCH_TYPE: Final = (
+    "struct<entity_id:string,caption:string,schema:string,score:double,matched_name:string,"
+    "imo:string,sources:array<string>,programs:array<string>,explanation:string,"
+    "features:map<string,double>>"
+)
+SPARK_RESULT_TYPES: Final = {"decision": "string", "score": "double", "entity_id": "string",
+                             "caption": "string", "matches": f"array<{SPARK_MATCH_TYPE}>",
+                             "error": "string"}
+
+#: Each Python worker's matcher, built on the first batch from the index file Spark shipped to
+#: it and kept while the job's index (file name and generation) and settings stay the same: a
+#: worker serves many tasks and batches, and reads the index once.
+_SPARK_MATCHER: dict[tuple[str, int, Settings], Matcher] = {}
+#: Where the driver keeps the index files it hands to Spark, one per index version (removed
+#: when the process exits).
+_SPARK_STAGING: list[Any] = []
+
+
+def screen_spark(
+    store: Store,
+    frame: SparkFrame,
+    *,
+    threshold: float = MATCH_THRESHOLD,
+    review_threshold: float = REVIEW_THRESHOLD,
+    limit: int = DEFAULT_LIMIT,
+    sources: Collection[str] | None = None,
+    schema: str | None = None,
+) -> SparkFrame:
+    """A Spark DataFrame screened on the cluster: the frame's columns with those of
+    `screen_frame` beside them (`result_columns`; `matches` an array of structs,
+    `SPARK_RESULT_TYPES`). Lazy like any Spark transformation: nothing is screened until the
+    answer is written or collected.
+
+    The store's screening index goes to the executors once, as the signed file it is
+    (`SparkContext.addFile`), with the store's key as a broadcast; each Python worker reads and
+    checks it on its first batch and keeps one `Matcher` for the rest. Rows are screened with
+    `mapInPandas`, each Arrow batch in chunks of `CHUNK_ROWS` as one matcher batch. Needs the
+    `spark` extra (PySpark with pyarrow) and a classic SparkSession (not Spark Connect)."""
+    try:
+        from pyspark.sql.types import DataType, StructField, StructType
+    except ImportError as exc:  # the library stays importable without the extra
+        raise QueryError("screen_spark needs PySpark: pip install 'sanctions-graph[spark]'") \
+            from exc
+    context = getattr(frame.sparkSession, "sparkContext", None)
+    if context is None:
+        raise QueryError("screen_spark needs a classic SparkSession (Spark Connect cannot ship "
+                         "the index file to the executors)")
+    index, staged, key = _shippable_index(store)
+    settings = make_settings(index, threshold=threshold, review_threshold=review_threshold,
+                             limit=limit, sources=sources, schema=schema)
+    context.addFile(str(staged))
+    names = result_names(frame.columns)
+    out_schema = StructType([
+        *frame.schema.fields,
+        *(StructField(names[c], DataType.fromDDL(t), True)
+          for c, t in SPARK_RESULT_TYPES.items()),
+    ])
+    screen_batches = functools.partial(
+        _screen_spark_batches, file=staged.name, key=context.broadcast(key),
+        generation=index.generation, settings=settings)
+    return frame.mapInPandas(screen_batches, out_schema)
+
+
+def _shippable_index(store: Store) -> tuple[ScreenIndex, Path, bytes]:
+    """The store's fresh index, a staged file holding exactly it (`_stage`) and the key it is
+    signed with. The file is checked after staging, so a load that replaced the index beside
+    the store meanwhile is never shipped as this one. Where the index cannot be saved beside
+    the store (a read-only store), a copy signed with a key of this run is shipped."""
+    index, _ = ensure_index(store)
+    key = store.index_key()
+    if key is not None:
+        staged = _stage(index_path(store))
+        if staged is not None:
+            shipped = read_index(staged, key)
+            if shipped is not None and (shipped.generation, shipped.fingerprint) == (
+                    index.generation, index.fingerprint):
+                return shipped, staged, key
+    key = secrets.token_bytes(32)
+    unsaved = _staging_dir() / f"unsaved{INDEX_SUFFIX}"
+    save_index(index, unsaved, key)
+    staged = _stage(unsaved)
+    unsaved.unlink()
+    assert staged is not None, "a file just written"
+    return index, staged, key
+
+
+def _staging_dir() -> Path:
+    if not _SPARK_STAGING:
+        _SPARK_STAGING.append(tempfile.TemporaryDirectory(prefix="sanctions-graph-spark-"))
+    return Path(_SPARK_STAGING[0].name)
+
+
+def _stage(path: Path) -> Path | None:
+    """The index file as it is now, under a name of its own content (its signature); None
+    when there is none. Spark ships a file name once per context, so a later index needs a
+    new name; and the staged file is a link to (or copy of) this version, which a rebuild
+    beside the store cannot change while executors still fetch it."""
+    pending = _staging_dir() / f"pending-{secrets.token_hex(8)}"
+    try:
+        os.link(path, pending)
+    except FileNotFoundError:
+        return None
+    except OSError:  # another file system, or no hard links: a copy
+        try:
+            shutil.copyfile(path, pending)
+        except FileNotFoundError:
+            return None
+    with pending.open("rb") as handle:
+        signature = handle.read(len(MAGIC) + MAC_BYTES)[len(MAGIC):].hex()[:32]
+    staged = pending.with_name(f"screen-{signature}{INDEX_SUFFIX}")
+    os.replace(pending, staged)
+    return staged
+
+
+def _spark_matcher(file: str, key: bytes, generation: int, settings: Settings) -> Matcher:
+    """This worker's matcher for the job's index, read once (`_SPARK_MATCHER`)."""
+    cache_key = (file, generation, settings)
+    matcher = _SPARK_MATCHER.get(cache_key)
+    if matcher is None:
+        from pyspark import SparkFiles
+
+        path = Path(SparkFiles.get(file))
+        index = read_index(path, key)
+        if index is None or index.generation != generation:
+            raise QueryError(f"{path}: the screening index shipped to this worker is missing, "
+                             "altered or of another generation")
+        _SPARK_MATCHER.clear()  # an earlier job's index is not needed again
+        matcher = _SPARK_MATCHER[cache_key] = Matcher(index, settings)
+        matcher.prepare()
+    return matcher
+
+
+def _screen_spark_batches(batches: Iterator[pd.DataFrame], *, file: str, key: Any,
+                          generation: int, settings: Settings) -> Iterator[pd.DataFrame]:
+    """`mapInPandas`: each Arrow batch of rows with its result columns, screened in chunks."""
+    matcher = _spark_matcher(file, key.value, generation, settings)
+    for batch in batches:
+        records = _frame_records(batch)
+        results: list[Result] = []
+        with _few_collections():
+            for start, chunk in _chunks(iter(records)):
+                results.extend(_screen_chunk((start, chunk), matcher))
+        yield _beside(batch, results)
+
+
+__all__ = ["RESULT_COLUMNS", "Match", "Query", "Result", "explain", "result_columns", "screen",
+           "screen_frame", "screen_spark", "screen_with"]

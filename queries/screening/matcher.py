@@ -574,7 +574,7 @@ class Matcher:
         ids, weights = self.index.tokens.ids, self._weights
         indptr, cols, values = [0], [], []
         for variant in variants:
-            for word in variant[5]:
+            for word in sorted(variant[5]):  # one order, whatever the hash seed
                 row = ids.get(word)
                 if row is not None:
                     cols.append(row)
@@ -847,8 +847,10 @@ class Matcher:
                 tokens = match_tokens(query.name, query.schema or _CLASS_SCHEMA[code])
                 words = frozenset(tokens)
                 mine[code] = len(variants)
+                # Summed in one order (sorted), not the set's: a float sum's last bits
+                # depend on its order, and ties between names are decided on them.
                 variants.append((tokens, *query_keys(tokens), words,
-                                 sum(map(self._weight, words)), in_abjad))
+                                 sum(map(self._weight, sorted(words))), in_abjad))
             pair_query.extend([i] * len(entries))
             pair_entry.extend(entries)
             pair_variant.extend([mine[c] for c in classes])

@@ -5,6 +5,9 @@ from __future__ import annotations
 import csv
 import importlib
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -32,7 +35,7 @@ from queries.screening.matcher import (
     Result,
     name_chain,
 )
-from tests.conftest import DEMO, GUR
+from tests.conftest import DEMO, GUR, ROOT
 
 TANKER = "vessel:IMO9198783"  # MARIA, oil products tanker, GUR + tak + demo registry
 CARGO = "vessel:IMO8517839"  # MARIA, general cargo, OFAC SDN 46773
@@ -164,6 +167,48 @@ def test_a_batch_answers_each_row_as_it_would_alone(ship_store: Store,
     together = [r.to_dict() for r in screen(ship_store, rows, index=index, workers=1)]
     alone = [one(ship_store, index, **row).to_dict() for row in rows[::15]]
     assert alone == together[::15]
+
+
+#: Run in a fresh interpreter: each (query, candidate node) similarity the matcher ranks by,
+#: exactly, for queries of real names with their first word left out.
+_SIMILARITIES = """
+import json, sys
+from pathlib import Path
+from graph.store import Store
+from queries.screen import make_settings
+from queries.screening.index import ensure_index
+from queries.screening.io import map_columns, parse_row
+from queries.screening.matcher import Matcher
+with Store(Path(sys.argv[1])) as store:
+    index, _ = ensure_index(store)
+matcher = Matcher(index, make_settings(index))
+names = [n for e in index.entities for n in e.names if len(n.split()) >= 3]
+rows = [{"name": names[(i * 7919) % len(names)].split(" ", 1)[1]} for i in range(1500)]
+queries = [parse_row(r, i, map_columns(["name"])) for i, r in enumerate(rows)]
+found = matcher._names_many(queries, [matcher._candidates(q, b) for q, b in
+                            zip(queries, matcher.block_many(queries), strict=True)],
+                            [0.0] * len(queries))
+print(json.dumps([sorted((node, repr(sim)) for node, (sim, _, _) in f.items()) for f in found]))
+"""
+
+
+def test_similarities_are_the_same_in_every_process(ship_store: Store,
+                                                    index: ScreenIndex) -> None:
+    """Each process has its own string hash seed, so its own order of iterating a set of
+    words; sums over such a set differed in their last bits from process to process, and
+    the name two nearly equal ones of a node reported flipped between the CLI and Spark's
+    workers. Summed in one order, every process gets the same floats."""
+    runs = [subprocess.run([sys.executable, "-c", _SIMILARITIES, str(ship_store.path)],
+                           capture_output=True, text=True, check=False, timeout=300,
+                           env={**os.environ, "PYTHONHASHSEED": str(seed),
+                                "PYTHONPATH": str(ROOT)})
+            for seed in (0, 1, 2)]
+    for run in runs:
+        assert run.returncode == 0, run.stderr[-2000:]
+    first, *others = (json.loads(run.stdout) for run in runs)
+    assert sum(map(len, first)) > 10_000  # candidates enough to show a difference
+    for other in others:
+        assert [n for n, (a, b) in enumerate(zip(first, other, strict=True)) if a != b] == []
 
 
 def test_sources_and_schema_narrow_the_screen(ship_store: Store, index: ScreenIndex) -> None:
