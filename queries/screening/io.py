@@ -27,11 +27,10 @@ from graph.identifiers import (
     imo_ship_check_digit,
     looks_like_imo,
 )
-from graph.normalize import normalize_name
 from graph.safe_text import json_safe, spreadsheet_text
 from loaders._io import clean, csv_rows, iso_date, read_bytes, read_text
 from queries.screening.index import identifier_key
-from queries.screening.matcher import SCHEMATA, Query, Result
+from queries.screening.matcher import QUOTED_CHARS, SCHEMATA, Query, Result, unreadable_name
 
 #: Field -> column names that mean it (compared lower-case, with spaces and dashes as `_`).
 COLUMNS: Final[dict[str, tuple[str, ...]]] = {
@@ -62,10 +61,6 @@ _SCHEMA_WORDS: Final = {
 _SPLIT: Final = re.compile(r"\s*[;|]\s*")
 _FLAT_MATCH: Final = ("rank", "entity_id", "caption", "schema", "score", "matched_name", "imo",
                       "sources", "programs", "explanation")
-
-
-#: Characters of an unreadable value an error message quotes.
-QUOTED_CHARS: Final = 40
 
 
 def _quoted(value: str) -> str:
@@ -259,9 +254,7 @@ def parse_row(row: Mapping[str, Any], number: int, columns: Mapping[str, str],
             warnings.append(f"unreadable date {raw_date!r} ignored")
     identifiers = tuple(k for part in _SPLIT.split(get("identifier") or "")
                         if part and (k := identifier_key(part)))
-    if name and not normalize_name(name):
-        # Punctuation, emoji, symbols only: no word to compare, and no match is no clear.
-        unreadable = f"name {_quoted(name)} has no letters or digits"
+    if name and (unreadable := unreadable_name(name)):
         held = [kind for kind, value in (("IMO", imo), ("MMSI", mmsi),
                                          ("identifier", identifiers)) if value]
         if held:

@@ -217,14 +217,27 @@ def _schema_class(schema: str) -> int:
     return 1 if schema == "Vessel" else 2 if schema in ORG_SCHEMATA else 0
 
 
+#: How much of an unreadable value a message quotes.
+QUOTED_CHARS: Final = 40
+
+
+def unreadable_name(name: str) -> str | None:
+    """Why a name cannot be compared (it has no letters or digits: punctuation, emoji,
+    symbols), or None. No match on such a name is no `clear`."""
+    if normalize_name(name):
+        return None
+    shown = name if len(name) <= QUOTED_CHARS else name[:QUOTED_CHARS] + "…"
+    return f"name {shown!r} has no letters or digits"
+
+
 def _readable(query: Query) -> Query:
-    """A query with nothing to compare (a name of no letters or digits and no identifier) is
-    unreadable, never `clear`: the files `screen` reads say so when they are parsed, a query
-    made in code says so here."""
-    if query.error or query.imo or query.mmsi or query.identifiers or normalize_name(query.name):
+    """A query with nothing to compare (an unreadable name and no identifier) is unreadable,
+    never `clear`: the files `screen` reads say so when they are parsed, a query made in code
+    says so here."""
+    if query.error or query.imo or query.mmsi or query.identifiers:
         return query
-    shown = query.name if len(query.name) <= 40 else query.name[:40] + "..."
-    return replace(query, error=f"name {shown!r} has no letters or digits")
+    reason = unreadable_name(query.name)
+    return query if reason is None else replace(query, error=reason)
 
 
 @dataclass(frozen=True, slots=True)
