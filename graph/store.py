@@ -258,11 +258,11 @@ class Store:
                     self._make_room()
                 self.conn = sqlite3.connect(self.path, isolation_level=None,
                                             timeout=BUSY_SECONDS)
-            self._check_layout()
+            layout = self._check_layout()
             if not self.readonly:
                 self.conn.execute("PRAGMA journal_mode = WAL")
                 self.conn.execute("PRAGMA synchronous = NORMAL")
-                self._init_layout()
+                self._init_layout(layout)
             self.conn.execute("PRAGMA foreign_keys = ON")
         except sqlite3.DatabaseError as exc:
             with contextlib.suppress(AttributeError, sqlite3.Error):
@@ -312,7 +312,8 @@ class Store:
             raise StoreError(f"{self.path}: unknown store layout {str(row[0])[:40]!r} "
                              "(not a number); not a store this version can read") from None
 
-    def _check_layout(self) -> None:
+    def _check_layout(self) -> int | None:
+        """The file's layout, refused (before any write) when this version cannot use it."""
         layout = self._layout()
         if layout is not None and layout > LAYOUT_VERSION:
             raise StoreError(
@@ -327,9 +328,9 @@ class Store:
         if self.readonly and layout is not None and layout < LAYOUT_VERSION:
             raise StoreError(f"{self.path}: the store is read-only here and of an older "
                              f"layout ({layout}); open it once where it can be written")
+        return layout
 
-    def _init_layout(self) -> None:
-        layout = self._layout()
+    def _init_layout(self, layout: int | None) -> None:
         # Every statement is CREATE ... IF NOT EXISTS: an older layout gains the new tables.
         if layout is None or layout < LAYOUT_VERSION:
             with self.transaction():
