@@ -17,13 +17,14 @@ import os
 import secrets
 import sqlite3
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
+from graph import derive
 from graph.errors import ShrinkError, StoreError
 from graph.model import (
     Entity,
@@ -33,19 +34,16 @@ from graph.model import (
     Relation,
     Sanction,
     Schema,
-    merged_schema,
 )
 from graph.normalize import normalize_name, normalize_vessel_name
-from graph.resolve import (
-    MERGE_KEY_SPACES,
-    MMSI_KEY,
-    ResolverInput,
-    identifier_keys,
-    resolve_clusters,
-)
+from graph.resolve import MMSI_KEY, ResolverInput, identifier_keys
 from graph.view import Edge, Fact, Listing, LoadInfo, Node, Provenance
 
-LAYOUT_VERSION: Final = 3
+LAYOUT_VERSION: Final = 4
+
+#: How many generations of view changes are kept (`Store.changed_since`): an index older than
+#: that is rebuilt, not patched.
+CHANGE_LOG_GENERATIONS: Final = 64
 
 #: The share of its current version's entities a new version of a source may lose and still
 #: replace it without `allow_shrink`. Real lists lose a few delistings per release; a download
@@ -185,6 +183,11 @@ CREATE TABLE IF NOT EXISTS judgements (
     note TEXT
 );
 CREATE INDEX IF NOT EXISTS judgements_pair ON judgements (a, b, id);
+CREATE TABLE IF NOT EXISTS view_changes (
+    generation INTEGER NOT NULL,
+    canonical TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS view_changes_generation ON view_changes (generation);
 """
 
 
@@ -240,6 +243,10 @@ class Store:
     one `StoreError`. A file that is not a store of ours (another SQLite database, another
     layout) is refused before anything is written to it.
     """
+
+    #: A change whose records are more than this share of the store is re-derived whole
+    #: (`rebuild_view`); 1.0 re-derives every change in part (the tests' setting).
+    partial_share: float = derive.PARTIAL_SHARE
 
     def __init__(self, path: Path | str, *, create: bool = True) -> None:
         self.path = Path(path)
@@ -499,11 +506,13 @@ class Store:
                     list_date, list_date_origin, shrink, load_id,
                 ),
             )
+            replaced = conn.execute("SELECT load_id FROM current WHERE source = ?",
+                                    (source,)).fetchone()
             note = self._make_current(conn, source, load_id, list_date)
             if shrink is not None:
                 note = (f"{note}; " if note else "") + (
                     f"has {shrink:,} fewer entities (shrink accepted)")
-            self.rebuild_view(conn, changed=True)
+            self._view_after_load(conn, source, replaced[0] if replaced else None, load_id)
         if progress is not None:
             progress(seen)
         return LoadResult(self.load_info(load_id), unchanged=False, note=note,
@@ -601,74 +610,103 @@ class Store:
         return None
 
     def rebuild_view(self, conn: sqlite3.Connection | None = None, *,
-                     changed: bool = False) -> bool:
-        """Re-derive the merged view (canonical nodes and their schema and caption) from the
-        current versions. Called inside the load's transaction. The generation goes up when
-        the view differs from the one it replaces, or when the caller says the facts behind it
-        changed (`changed`, a load): a resolve or judgement that changes nothing leaves caches
-        built on the store (screening and path indexes) valid. Returns whether it went up."""
+                     changed: bool = False, seeds: Collection[str] | None = None,
+                     facts: Collection[str] = ()) -> bool:
+        """Re-derive the merged view (canonical nodes, their schema and caption) inside the
+        caller's transaction: of the whole store, or, given `seeds` (gids whose records or links
+        changed), of only what they can reach (`graph.derive.closure`), with the same result.
+        `facts` are gids whose stated values changed without their links (a load's changed
+        records): their nodes count as changed too. The generation goes up when the view
+        differs from the one it replaces, or when the caller says the facts behind it changed
+        (`changed`, a load): a resolve or judgement that changes nothing leaves caches built on
+        the store valid. The canonical ids that may differ are logged under the new generation
+        (`changed_since`). Returns whether the generation went up."""
         conn = conn or self.conn
         self._choices.clear()
-        before_nodes = dict(conn.execute("SELECT gid, canonical FROM nodes"))
-        before_canon = set(conn.execute("SELECT id, schema, caption FROM canon"))
-        conn.execute("DELETE FROM nodes")
-        conn.execute("DELETE FROM canon")
-        keys: dict[str, list[str]] = defaultdict(list)
-        for source, entity_id, key in conn.execute(
-            "SELECT c.source, k.entity_id, k.key FROM keys k JOIN current c"
-            " ON c.load_id = k.load_id"
-        ):
-            if key.split(":", 1)[0] in MERGE_KEY_SPACES:
-                keys[f"{source}:{entity_id}"].append(key)
-        names: dict[str, list[tuple[str, str]]] = defaultdict(list)
-        for source, entity_id, prop, name in conn.execute(
-            "SELECT c.source, m.entity_id, m.prop, m.name FROM names m JOIN current c"
-            " ON c.load_id = m.load_id ORDER BY m.rowid"
-        ):
-            names[f"{source}:{entity_id}"].append((prop, name))
-        schemata: dict[str, Schema] = {}
-        references: set[str] = set()
-        records: list[ResolverInput] = []
-        locals_: dict[str, tuple[int, str]] = {}
-        for source, load_id, entity_id, schema, same_as in conn.execute(
-            "SELECT c.source, e.load_id, e.id, e.schema, e.same_as FROM entities e"
-            " JOIN current c ON c.load_id = e.load_id"
-        ):
-            gid = f"{source}:{entity_id}"
-            schemata[gid] = Schema(schema)
-            locals_[gid] = (load_id, entity_id)
-            records.append(ResolverInput(gid, Schema(schema), tuple(keys.get(gid, ())), same_as))
-            if same_as:
-                references.add(gid)
-        canonical = resolve_clusters(
-            records,
-            conn.execute("SELECT a, b, score FROM match_pairs WHERE decision = 'merge'"),
-            latest_judgements(conn),
-            exclusive={gid: keys.split() for gid, keys in conn.execute(
-                "SELECT gid, exclusive FROM match_prints WHERE exclusive != ''")},
-        )
+        scope: set[str] | None = None
+        total = int(conn.execute("SELECT COUNT(*) FROM nodes").fetchone()[0])
+        limit = self.partial_share * max(total, 1)
+        if seeds is not None:
+            if len(seeds) <= limit:
+                scope = derive.closure(conn, seeds)
+                if len(scope) > limit:
+                    scope = None
+        before = derive.present_view(conn, scope)
+        after = derive.derive(conn, scope)
+        diff = derive.touched(before, after)
+        for gid in facts:
+            for view in (before, after):
+                if gid in view.nodes:
+                    diff.add(view.nodes[gid][2])
+        gone = [(gid,) for gid in before.nodes if gid not in after.nodes]
+        conn.executemany("DELETE FROM nodes WHERE gid = ?", gone)
         conn.executemany(
-            "INSERT INTO nodes (gid, load_id, local_id, canonical) VALUES (?, ?, ?, ?)",
-            [(gid, *locals_[gid], cid) for gid, cid in canonical.items()],
-        )
-        clusters: dict[str, list[str]] = defaultdict(list)
-        for gid, cid in canonical.items():
-            clusters[cid].append(gid)
-        canon_rows = []
-        for cid, members in clusters.items():
-            schema = merged_schema({schemata[g] for g in members})
-            # A record that only points at another (an analyst's reference) does not vote.
-            voters = [g for g in sorted(members) if g not in references] or sorted(members)
-            member_names = [n for g in voters for n in names.get(g, [])]
-            canon_rows.append((cid, schema.value, _caption(member_names) or cid))
-        conn.executemany("INSERT INTO canon (id, schema, caption) VALUES (?, ?, ?)", canon_rows)
-        if not changed and before_nodes == canonical and before_canon == set(canon_rows):
+            "INSERT OR REPLACE INTO nodes (gid, load_id, local_id, canonical) VALUES (?, ?, ?, ?)",
+            [(gid, *row) for gid, row in after.nodes.items() if before.nodes.get(gid) != row])
+        conn.executemany("DELETE FROM canon WHERE id = ?",
+                         [(cid,) for cid in before.canon if cid not in after.canon])
+        conn.executemany(
+            "INSERT OR REPLACE INTO canon (id, schema, caption) VALUES (?, ?, ?)",
+            [(cid, *row) for cid, row in after.canon.items() if before.canon.get(cid) != row])
+        if not changed and not diff:
             return False
-        conn.execute(
-            "INSERT INTO meta (key, value) VALUES ('generation', '1') ON CONFLICT (key)"
-            " DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)"
-        )
+        generation = self.generation() + 1
+        if conn.execute("SELECT 1 FROM meta WHERE key = 'changes_from'").fetchone() is None:
+            self._restart_log(conn, generation - 1)
+        conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('generation', ?)",
+                     (str(generation),))
+        if (changed and seeds is None) or len(diff) > limit:
+            # A change of facts the caller did not name, or one too large to patch anything
+            # derived from the store with: the log starts again here.
+            self._restart_log(conn, generation)
+        else:
+            conn.executemany("INSERT INTO view_changes (generation, canonical) VALUES (?, ?)",
+                             [(generation, cid) for cid in sorted(diff)])
+            conn.execute("DELETE FROM view_changes WHERE generation <= ?",
+                         (generation - CHANGE_LOG_GENERATIONS,))
+            if self.changes_from() < generation - CHANGE_LOG_GENERATIONS:
+                self._restart_log(conn, generation - CHANGE_LOG_GENERATIONS)
         return True
+
+    def _view_after_load(self, conn: sqlite3.Connection, source: str, replaced: int | None,
+                         load_id: int) -> None:
+        """Re-derive what a load changed: nothing when the version stays history; else the
+        records that differ from the version it replaces (all of them for a new source) and
+        what they reach. Unchanged records of the source now point at the new version."""
+        now = conn.execute("SELECT load_id FROM current WHERE source = ?",
+                           (source,)).fetchone()[0]
+        if now != load_id:
+            self.rebuild_view(conn, changed=True, seeds=())
+            return
+        if replaced is None:
+            local = {r[0] for r in conn.execute("SELECT id FROM entities WHERE load_id = ?",
+                                                (load_id,))}
+        else:
+            local = derive.changed_records(conn, replaced, load_id)
+            conn.execute("UPDATE nodes SET load_id = ? WHERE load_id = ?", (load_id, replaced))
+        seeds = {f"{source}:{entity_id}" for entity_id in local}
+        self.rebuild_view(conn, changed=True, seeds=seeds, facts=seeds)
+
+    @staticmethod
+    def _restart_log(conn: sqlite3.Connection, generation: int) -> None:
+        conn.execute("DELETE FROM view_changes WHERE generation <= ?", (generation,))
+        conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('changes_from', ?)",
+                     (str(generation),))
+
+    def changes_from(self) -> int:
+        """The generation from which every change of the view is logged (`changed_since`)."""
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'changes_from'").fetchone()
+        return int(row[0]) if row else self.generation()
+
+    def changed_since(self, generation: int) -> set[str] | None:
+        """Canonical ids whose node (members, schema, caption, facts, listings or relations)
+        may differ from what it was at `generation`: a node gone, new or changed. None when the
+        log does not reach back that far (a whole re-derivation, or too many generations ago):
+        then everything may have changed."""
+        if generation < self.changes_from() or generation > self.generation():
+            return None
+        return {r[0] for r in self.conn.execute(
+            "SELECT DISTINCT canonical FROM view_changes WHERE generation > ?", (generation,))}
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -921,17 +959,6 @@ def _stays_history(current_date: str | None, list_date: str | None) -> bool:
     return bool(current_date and list_date and current_date > list_date)
 
 
-def latest_judgements(conn: sqlite3.Connection) -> list[tuple[str, str, str]]:
-    """The latest human verdict on each judged pair (a, b, verdict)."""
-    return [
-        (r[0], r[1], r[2])
-        for r in conn.execute(
-            "SELECT a, b, verdict FROM judgements j WHERE id = (SELECT MAX(id) FROM judgements"
-            " k WHERE k.a = j.a AND k.b = j.b) ORDER BY a, b"
-        )
-    ]
-
-
 def _props_json(properties: dict[str, tuple[str, ...]] | Any) -> str:
     return json.dumps({k: list(v) for k, v in properties.items()}, sort_keys=True)
 
@@ -954,17 +981,3 @@ def _name_rows(load_id: int, record: Entity) -> Iterator[tuple[int, str, str, st
             normed = norm(name)
             if normed:
                 yield (load_id, record.id, record.schema.value, prop, name, normed)
-
-
-def _caption(names: list[tuple[str, str]]) -> str | None:
-    """The primary name most sources agree on (ignoring case); among equals the fullest one
-    (M LEASING LLC over M LEASING), then the first stated."""
-    primary = [v.strip() for p, v in names if p == "name" and v.strip()]
-    candidates = primary or [v.strip() for _, v in names if v.strip()]
-    if not candidates:
-        return None
-    counts = Counter(n.casefold() for n in candidates)
-    best = max(counts.values())
-    tied = [n for n in candidates if counts[n.casefold()] == best]
-    longest = max(len(n) for n in tied)
-    return next(n for n in tied if len(n) == longest)

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from graph.derive import latest_judgements
 from graph.errors import NotFoundError, QueryError
 from graph.model import Schema
 from graph.resolution.blocking import BlockingStats, candidate_pairs
@@ -29,7 +30,7 @@ from graph.resolution.clusters import Refusal
 from graph.resolution.decisions import KEEP_THRESHOLD, Decision, Verdict, decide
 from graph.resolution.records import MatchRecord, load_records, schema_group
 from graph.resolution.scoring import MATCHER_VERSION, NameStats, Score, score_pair
-from graph.store import Store, latest_judgements
+from graph.store import Store
 
 
 @dataclass(slots=True)
@@ -113,7 +114,7 @@ def resolve(
             "INSERT OR REPLACE INTO match_prints (gid, print, exclusive) VALUES (?, ?, ?)",
             [(g, prints[g], " ".join(by_gid[g].exclusive_keys())) for g in sorted(changed)],
         )
-        store.rebuild_view(conn)
+        store.rebuild_view(conn, seeds=None if full else stale)
     decisions = dict(conn.execute(
         "SELECT decision, COUNT(*) FROM match_pairs GROUP BY decision").fetchall())
     clusters, merged = conn.execute(
@@ -233,7 +234,7 @@ def judge(store: Store, ref_a: str, ref_b: str, verdict: Verdict | str, *,
             "INSERT INTO judgements (a, b, verdict, who, at, note) VALUES (?, ?, ?, ?, ?, ?)",
             (judgement.a, judgement.b, judgement.verdict, judgement.who, judgement.at, note),
         )
-        store.rebuild_view(conn)
+        store.rebuild_view(conn, seeds={x, y})
     result = JudgeResult(judgement, store.canonical_of(x), store.canonical_of(y))
     if verdict is Verdict.SAME and result.canonical_a != result.canonical_b:
         result.refused = _refusals(store, x, y)

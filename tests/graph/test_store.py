@@ -16,7 +16,7 @@ import pytest
 from graph.errors import ShrinkError, SourceError, StoreError
 from graph.ingest import load_file
 from graph.model import Entity, Schema
-from graph.store import MAX_SHRINK, Store
+from graph.store import LAYOUT_VERSION, MAX_SHRINK, Store
 from tests.conftest import DEMO, GUR, OFAC_SDN, ROOT, TAK, raw
 
 
@@ -281,7 +281,25 @@ def test_a_layout_2_store_gains_the_shrink_column(tmp_path: Path) -> None:
         s.conn.execute("ALTER TABLE loads DROP COLUMN shrink_accepted")
         s.conn.execute("UPDATE meta SET value = '2' WHERE key = 'layout'")
     with Store(path) as s:
-        assert s.conn.execute("SELECT value FROM meta WHERE key = 'layout'").fetchone() == ("3",)
+        assert s.conn.execute("SELECT value FROM meta WHERE key = 'layout'").fetchone() == (str(LAYOUT_VERSION),)
         [info] = s.loads()
         assert (info.source, info.entities, info.shrink_accepted) == (
             "ua_gur_shadowfleet", 1414, None)
+
+
+def test_a_layout_3_store_gains_the_change_log(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    with Store(path) as s:
+        load_file(s, raw(GUR.name))
+        # What a store of layout 3 is: the same tables without the log of view changes.
+        s.conn.execute("DROP TABLE view_changes")
+        s.conn.execute("DELETE FROM meta WHERE key = 'changes_from'")
+        s.conn.execute("UPDATE meta SET value = '3' WHERE key = 'layout'")
+    with Store(path) as s:
+        s.partial_share = 1.0  # log a change of any size
+        generation = s.generation()
+        assert s.changed_since(generation) == set()
+        load_file(s, raw(TAK.name))
+        changed = s.changed_since(generation)
+        assert changed is not None and changed
+        assert changed <= {r[0] for r in s.conn.execute("SELECT id FROM canon")}
