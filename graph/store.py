@@ -626,11 +626,10 @@ class Store:
         scope: set[str] | None = None
         total = int(conn.execute("SELECT COUNT(*) FROM nodes").fetchone()[0])
         limit = self.partial_share * max(total, 1)
-        if seeds is not None:
-            if len(seeds) <= limit:
-                scope = derive.closure(conn, seeds)
-                if len(scope) > limit:
-                    scope = None
+        if seeds is not None and len(seeds) <= limit:
+            scope = derive.closure(conn, seeds)
+            if len(scope) > limit:
+                scope = None
         before = derive.present_view(conn, scope)
         after = derive.derive(conn, scope)
         diff = derive.touched(before, after)
@@ -655,7 +654,8 @@ class Store:
             self._restart_log(conn, generation - 1)
         conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('generation', ?)",
                      (str(generation),))
-        if (changed and seeds is None) or len(diff) > limit:
+        nodes_now = int(conn.execute("SELECT COUNT(*) FROM canon").fetchone()[0])
+        if (changed and seeds is None) or len(diff) > self.partial_share * max(nodes_now, 1):
             # A change of facts the caller did not name, or one too large to patch anything
             # derived from the store with: the log starts again here.
             self._restart_log(conn, generation)
