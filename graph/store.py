@@ -879,8 +879,15 @@ class Store:
             )
         return edges
 
-    def iter_nodes(self) -> Iterator[Node]:
-        """Every canonical node, with its members."""
+    def iter_nodes(self, only: Collection[str] | None = None) -> Iterator[Node]:
+        """Every canonical node (of the canonical ids `only`, when given), with its members, in
+        the order of their ids."""
+        if only is not None:
+            for cid in sorted(only):
+                node = self.node(cid)
+                if node is not None:
+                    yield node
+            return
         members: dict[str, list[str]] = defaultdict(list)
         for gid, cid in self.conn.execute("SELECT gid, canonical FROM nodes ORDER BY gid"):
             members[cid].append(gid)
@@ -903,30 +910,45 @@ class Store:
             yield Edge(r[0], r[1], r[2], r[3], r[4], r[5], r[6], Provenance(r[7], r[8], r[9]),
                        json.loads(r[10]))
 
-    def iter_listings(self) -> Iterator[Listing]:
-        """Every current sanction, on its canonical node."""
-        rows = self.conn.execute(
+    def iter_listings(self, only: Collection[str] | None = None) -> Iterator[Listing]:
+        """Every current sanction, on its canonical node (of the canonical ids `only`, when
+        given), by node id."""
+        select = (
             "SELECT n.canonical, s.authority, s.program, s.listing_date, s.source_url, c.source,"
             " l.list_date, s.record_id, s.props FROM sanctions s"
             " JOIN current c ON c.load_id = s.load_id JOIN loads l ON l.id = s.load_id"
             " JOIN nodes n ON n.load_id = s.load_id AND n.local_id = s.entity"
-            " ORDER BY n.canonical, c.source, s.program"
         )
-        for r in rows:
-            yield Listing(r[0], r[1], r[2], r[3], r[4], Provenance(r[5], r[6], r[7]),
-                          json.loads(r[8]))
+        order = " ORDER BY n.canonical, c.source, s.program"
+        for rows in self._scoped(select, order, only):
+            for r in rows:
+                yield Listing(r[0], r[1], r[2], r[3], r[4], Provenance(r[5], r[6], r[7]),
+                              json.loads(r[8]))
 
-    def iter_facts(self) -> Iterator[tuple[str, Fact]]:
-        """Every current property value as (canonical id, fact), grouped by canonical id."""
-        rows = self.conn.execute(
+    def _scoped(self, select: str, order: str, only: Collection[str] | None
+                ) -> Iterator[Iterable[tuple[Any, ...]]]:
+        """Rows of a query on nodes `n`: all of them, or those of each canonical id of `only`
+        in turn (by id)."""
+        if only is None:
+            yield self.conn.execute(select + order)
+            return
+        for cid in sorted(only):
+            yield self.conn.execute(select + " WHERE n.canonical = ?" + order, (cid,))
+
+    def iter_facts(self, only: Collection[str] | None = None) -> Iterator[tuple[str, Fact]]:
+        """Every current property value as (canonical id, fact), grouped by canonical id (of
+        the canonical ids `only`, when given), by id; within a node by source, record and the
+        order the record states them in (so the order of records in a file changes nothing)."""
+        select = (
             "SELECT n.canonical, p.prop, p.value, c.source, l.list_date, e.record_id FROM nodes n"
             " JOIN entities e ON e.load_id = n.load_id AND e.id = n.local_id"
             " JOIN props p ON p.load_id = n.load_id AND p.entity_id = n.local_id"
             " JOIN loads l ON l.id = n.load_id JOIN current c ON c.load_id = n.load_id"
-            " ORDER BY n.canonical, c.source, p.rowid"
         )
-        for r in rows:
-            yield r[0], Fact(r[1], r[2], Provenance(r[3], r[4], r[5]))
+        order = " ORDER BY n.canonical, c.source, p.entity_id, p.rowid"
+        for rows in self._scoped(select, order, only):
+            for r in rows:
+                yield r[0], Fact(r[1], r[2], Provenance(r[3], r[4], r[5]))
 
     def counts(self) -> dict[str, int]:
         one: Callable[[str], int] = lambda sql: int(self.conn.execute(sql).fetchone()[0])  # noqa: E731

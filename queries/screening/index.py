@@ -163,6 +163,12 @@ class Lazy(Sequence[T]):
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self._blob, self._offsets))
 
+    def run(self, start: int, end: int) -> tuple[bytes, npt.NDArray[np.int64]]:
+        """Items [start, end) as their JSON text, and each one's length: runs of two sequences
+        join into one without reading an item (`queries.screening.patch`)."""
+        begin, stop = int(self._offsets[start]), int(self._offsets[end])
+        return self._blob[begin:stop], np.diff(self._offsets[start:end + 1])
+
     def _make(self, value: Any) -> T:
         return value  # type: ignore[no-any-return]
 
@@ -332,14 +338,15 @@ def _build_index(
     sources: Collection[str] | None,
     exclude: Callable[[str, str], bool] | None,
     progress: Callable[[int], None] | None,
+    only: Collection[str] | None = None,
 ) -> ScreenIndex:
     allowed = set(sources) if sources is not None else None
     node_meta: dict[str, tuple[str, str, tuple[str, ...]]] = {}
-    for node in store.iter_nodes():
+    for node in store.iter_nodes(only):
         member_sources = tuple(sorted({m.split(":", 1)[0] for m in node.members}))
         node_meta[node.id] = (node.schema, node.caption, member_sources)
     programs: dict[str, dict[str, None]] = defaultdict(dict)
-    for listing in store.iter_listings():
+    for listing in store.iter_listings(only):
         if allowed is None or listing.provenance.source in allowed:
             programs[listing.entity].setdefault(listing.program)
     entities: list[IndexedEntity] = []
@@ -447,7 +454,7 @@ def _build_index(
     values: dict[str, list[str]] = defaultdict(list)
     fact_sources: set[str] = set()
     done = 0
-    for cid, fact in store.iter_facts():
+    for cid, fact in store.iter_facts(only):
         if cid != current:
             if current is not None and current in node_meta:
                 add(current, values, fact_sources)
@@ -578,21 +585,44 @@ def ensure_index(
     rebuild: bool = False,
     progress: Callable[[int], None] | None = None,
 ) -> tuple[ScreenIndex, bool]:
-    """The store's saved index, rebuilt (and saved) when stale or missing. Returns the index and
-    whether it was built now. A read-only location only costs the saving, never the screen."""
+    """The store's saved index; when stale, patched with what changed since it was saved (see
+    `update_index`) and saved again; when missing, unreadable or `rebuild`, built whole.
+    Returns the index and whether it was made now. A read-only location only costs the saving,
+    never the screen."""
     path = index_path(store)
     key = store.index_key()
-    if not rebuild and key is not None:
-        index = read_index(path, key)
-        if index is not None and is_fresh(index, store):
-            return index, False
-    index = build_index(store, progress=progress)
+    saved = read_index(path, key) if key is not None and not rebuild else None
+    if saved is not None and is_fresh(saved, store):
+        return saved, False
+    index = update_index(store, saved, progress=progress)
     # A load that committed while this one was built makes it stale already: left unsaved, it
     # cannot replace a newer one another command saved meanwhile.
     if key is not None and is_fresh(index, store):
         with contextlib.suppress(OSError):
             save_index(index, path, key)
     return index, True
+
+
+def update_index(
+    store: Store,
+    saved: ScreenIndex | None,
+    *,
+    progress: Callable[[int], None] | None = None,
+) -> ScreenIndex:
+    """The index of the store as it is now: `saved` patched with the nodes the store logged as
+    changed since its generation (`Store.changed_since`, `queries.screening.patch`), when the
+    log reaches back that far and the change is small; else built whole. Read in one snapshot."""
+    from queries.screening.patch import PATCH_SHARE, patch  # it builds on this module
+
+    with store.reading():
+        stamp = (store.generation(), store_fingerprint(store))
+        changed = store.changed_since(saved.generation) if saved is not None else None
+        if (saved is None or changed is None
+                or len(changed) > PATCH_SHARE * max(len(saved.entity_ids), 1)):
+            return _build_index(store, stamp, sources=None, exclude=None, progress=progress)
+        part = _build_index(store, stamp, sources=None, exclude=None, progress=None,
+                            only=changed)
+        return patch(saved, part, changed, stamp)
 
 
 @dataclass(frozen=True, slots=True)
@@ -609,11 +639,10 @@ def refresh_index(
     *,
     progress: Callable[[int], None] | None = None,
 ) -> Refreshed | None:
-    """Build and save the index now if the merged view changed since generation `since` (read
-    before the change); None when nothing changed. A changed generation means any saved index is
-    stale, so it is rebuilt without reading the old one first."""
+    """Patch (or build) and save the index now if the merged view changed since generation
+    `since` (read before the change); None when nothing changed."""
     if store.generation() == since:
         return None
     started = time.perf_counter()
-    index, _ = ensure_index(store, rebuild=True, progress=progress)
+    index, _ = ensure_index(store, progress=progress)
     return Refreshed(index, time.perf_counter() - started)

@@ -1,0 +1,150 @@
+"""The screening index patched with what a load, a resolve or a judgement changed holds what a
+whole rebuild holds, and screens the same.
+
+The store: the real ship lists and two versions of the real OFAC SDN list (the earlier one
+without a real designation batch and with one remark different, as tests/graph/test_versions.py
+builds it); then the UN list as a new source, and a judgement.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from graph.ingest import load_file
+from graph.resolution.engine import judge, resolve
+from graph.store import Store
+from queries.screen import screen
+from queries.screening.index import ScreenIndex, build_index, ensure_index, update_index
+from queries.screening.patch import PATCH_SHARE
+from tests.conftest import GUR, TAK, raw
+from tests.graph.test_view_incremental import BATCH, _earlier_sdn, _ofac
+
+
+def content(index: ScreenIndex) -> dict[str, Any]:
+    """What an index says, independent of how its arrays are numbered inside."""
+    ids = index.entity_ids
+    first = list(index.entity_first_entry) + [len(index.entry_entity)]
+    entries = []
+    for n, cid in enumerate(ids):
+        for e in range(first[n], first[n + 1]):
+            entries.append((cid, index.entry_keys[e], index.entry_plains[e],
+                            index.entry_skeletons[e], index.entry_given_first[e],
+                            index.entry_abjad[e], bool(index.entry_abjad_script[e]),
+                            index.entry_acronyms[e], float(index.entry_norm[e]),
+                            index.schemata[index.entry_schema[e]]))
+    assert list(index.entry_entity) == [n for n in range(len(ids))
+                                        for _ in range(first[n], first[n + 1])]
+
+    def postings(p: Any) -> dict[str, list[int]]:
+        out = {}
+        for feature, row in p.ids.items():
+            data = p.data[p.offsets[row]:p.offsets[row + 1]]
+            assert len(data) and (np.diff(data) > 0).all()  # never empty, sorted, unique
+            out[feature] = [e for e in data.tolist()]
+        return out
+
+    spelling: dict[int, set[str]] = {}
+    tokens = {row: t for t, row in index.tokens.ids.items()}
+    assert (np.diff(index.spelling_hashes.astype(np.int64)) >= 0).all()
+    for h, row in zip(index.spelling_hashes.tolist(), index.spelling_tokens.tolist(),
+                      strict=True):
+        spelling.setdefault(h, set()).add(tokens[row])
+    return {
+        "ids": ids,
+        "entities": [index.entities[n] for n in range(len(ids))],
+        "props": [index.entity_props[n] for n in range(len(ids))],
+        "sources": index.entity_sources,
+        "entries": entries,
+        "tokens": postings(index.tokens),
+        "grams": postings(index.grams),
+        "sounds": postings(index.sounds),
+        "spelling": spelling,
+        "by_identifier": {k: sorted(v) for k, v in index.by_identifier.items()},
+        "all_sources": index.sources,
+        "log_n": index.log_n,
+        "stamp": (index.generation, index.fingerprint),
+    }
+
+
+def assert_patched_equals_whole(store: Store, saved: ScreenIndex) -> ScreenIndex:
+    changed = store.changed_since(saved.generation)
+    assert changed is not None, "the change log must reach back to the saved index"
+    assert len(changed) <= PATCH_SHARE * len(saved.entity_ids), "patched, not rebuilt"
+    patched = update_index(store, saved)
+    whole = build_index(store)
+    got, want = content(patched), content(whole)
+    for key in want:
+        assert got[key] == want[key], key
+    return patched
+
+
+@pytest.fixture(scope="module")
+def versioned(tmp_path_factory: pytest.TempPathFactory) -> tuple[Store, Path]:
+    folder = tmp_path_factory.mktemp("patch")
+    store = Store(folder / "store.db")
+    load_file(store, GUR)
+    load_file(store, TAK)
+    load_file(store, _ofac(folder / "before", _earlier_sdn()), list_date="2024-05-02")
+    resolve(store)
+    return store, folder
+
+
+def test_a_new_version_patches_the_index(versioned: tuple[Store, Path]) -> None:
+    store, folder = versioned
+    saved, _ = ensure_index(store)
+    queries = [{"name": "IBEX SHIPPING INC"}, {"name": "CAPTAIN YAKUBOVICH", "schema": "Vessel"},
+               {"name": "ANGARA", "schema": "Vessel"}, {"name": "AZIA SHIPPING HOLDINGS"}]
+    before = [r.decision for r in screen(store, queries, index=saved)]
+    assert before[0] != "match"
+    load_file(store, _ofac(folder / "after", raw("ofac_sdn_2024-05-03.csv").read_bytes()),
+              list_date="2024-05-03")
+    changed = store.changed_since(saved.generation)
+    assert changed is not None and len(changed) < len(saved.entity_ids) / 20
+    patched = assert_patched_equals_whole(store, saved)
+    after = list(screen(store, queries, index=patched))
+    whole = list(screen(store, queries, index=build_index(store)))
+    assert [r.to_dict() for r in after] == [r.to_dict() for r in whole]
+    assert after[0].decision == "match"
+    assert len(patched.entity_ids) > len(saved.entity_ids)
+    assert {f"us_ofac_sdn:{n}" for n in BATCH} & set(patched.entity_ids)
+
+
+def test_a_new_source_and_judgements_patch_the_index(versioned: tuple[Store, Path]) -> None:
+    store, _ = versioned
+    saved, _ = ensure_index(store)
+    load_file(store, raw("un_consolidated_2026-02-27.xml"))
+    saved = assert_patched_equals_whole(store, saved)
+    resolve(store)
+    saved = assert_patched_equals_whole(store, saved)
+    a, b = store.conn.execute(
+        "SELECT a, b FROM match_pairs WHERE decision = 'merge' ORDER BY score DESC").fetchone()
+    judge(store, a, b, "different", who="test")
+    saved = assert_patched_equals_whole(store, saved)
+    judge(store, a, b, "same", who="test")
+    assert_patched_equals_whole(store, saved)
+
+
+def test_a_shrunk_version_drops_nodes_from_the_index(versioned: tuple[Store, Path],
+                                                     tmp_path: Path) -> None:
+    store, _ = versioned
+    saved, _ = ensure_index(store)
+    lines = GUR.read_bytes().splitlines(keepends=True)
+    shrunk = tmp_path / GUR.name
+    shrunk.write_bytes(b"".join(lines[:-40]))
+    load_file(store, shrunk, source="ua_gur_shadowfleet", allow_shrink=True)
+    patched = assert_patched_equals_whole(store, saved)
+    assert len(patched.entry_entity) < len(saved.entry_entity)
+
+
+def test_an_index_older_than_the_log_is_built_whole(versioned: tuple[Store, Path]) -> None:
+    store, _ = versioned
+    saved, _ = ensure_index(store)
+    with store.transaction() as conn:
+        store.rebuild_view(conn, changed=True)
+    assert store.changed_since(saved.generation) is None
+    rebuilt = update_index(store, saved)
+    assert content(rebuilt) == content(build_index(store))
