@@ -27,7 +27,7 @@ from tests.graph.test_view_incremental import BATCH, _earlier_sdn, _ofac
 def content(index: ScreenIndex) -> dict[str, Any]:
     """What an index says, independent of how its arrays are numbered inside."""
     ids = index.entity_ids
-    first = list(index.entity_first_entry) + [len(index.entry_entity)]
+    first = [*index.entity_first_entry.tolist(), len(index.entry_entity)]
     entries = []
     for n, cid in enumerate(ids):
         for e in range(first[n], first[n + 1]):
@@ -44,7 +44,7 @@ def content(index: ScreenIndex) -> dict[str, Any]:
         for feature, row in p.ids.items():
             data = p.data[p.offsets[row]:p.offsets[row + 1]]
             assert len(data) and (np.diff(data) > 0).all()  # never empty, sorted, unique
-            out[feature] = [e for e in data.tolist()]
+            out[feature] = data.tolist()
         return out
 
     spelling: dict[int, set[str]] = {}
