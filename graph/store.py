@@ -90,6 +90,7 @@ CREATE TABLE IF NOT EXISTS entities (
     same_as TEXT,
     PRIMARY KEY (load_id, id)
 ) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS entities_same_as ON entities (same_as) WHERE same_as IS NOT NULL;
 CREATE TABLE IF NOT EXISTS props (
     load_id INTEGER NOT NULL,
     entity_id TEXT NOT NULL,
