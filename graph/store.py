@@ -3,9 +3,11 @@
 Every loaded version of every source is kept (`loads`, with its records in `entities`, `props`,
 `relations`, `sanctions`). One version per source is current (`current`). Each version's names
 (normalised) and identifier keys are indexed when it is written (`names`, `keys`). The merged view
-the queries read (`nodes`, `canon`) is derived from the current versions and rebuilt inside the
-same transaction as the load that changed them, so a reader never sees a half-made
-state, and a load that fails or is killed leaves the file exactly as it was (SQLite's journal).
+the queries read (`nodes`, `canon`) is derived from the current versions (`graph.derive`: only
+what a change can reach is derived again) inside the same transaction as the load that changed
+them, so a reader never sees a half-made state, and a load that fails or is killed leaves the
+file exactly as it was (SQLite's journal). The canonical ids a change may have touched are logged
+per generation (`view_changes`, `changed_since`), for the derived indexes to patch themselves.
 Every value reaches SQL as a parameter.
 """
 
