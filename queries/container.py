@@ -109,4 +109,32 @@ def part_text(part: Part) -> object:
     return json.loads(part.tobytes())
 
 
-__all__ = ["part_text", "read_parts", "text_part", "write_parts"]
+def lines_part(values: list[str]) -> Part:
+    """A list of strings as a part: their count, then the strings one per line, which writes
+    and reads several times faster than JSON; as JSON (`text_part`) when a string holds a
+    line break itself."""
+    joined = "\n".join(values)
+    if joined.count("\n") != max(len(values) - 1, 0):
+        return np.frombuffer(b"J" + text_part(values).tobytes(), dtype=np.uint8)
+    encoded = f"L{len(values)}\n{joined}".encode()
+    return np.frombuffer(encoded, dtype=np.uint8)
+
+
+def part_lines(part: Part) -> list[str]:
+    """The list `lines_part` stored; ValueError when the part is not one."""
+    data = part.tobytes()
+    if data[:1] == b"J":
+        values = json.loads(data[1:])
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            raise ValueError("not a list of strings")
+        return values
+    if data[:1] != b"L":
+        raise ValueError("not a list of strings")
+    count, _, text = data[1:].decode().partition("\n")
+    values = text.split("\n") if int(count) else []
+    if len(values) != int(count):
+        raise ValueError("a list of strings cut short")
+    return values
+
+
+__all__ = ["lines_part", "part_lines", "part_text", "read_parts", "text_part", "write_parts"]

@@ -39,7 +39,14 @@ import numpy.typing as npt
 from graph.identifiers import clean_imo_company, clean_imo_ship, clean_mmsi
 from graph.store import NAME_PROPERTIES, Store
 from loaders._io import iso_date
-from queries.container import part_text, read_parts, text_part, write_parts
+from queries.container import (
+    lines_part,
+    part_lines,
+    part_text,
+    read_parts,
+    text_part,
+    write_parts,
+)
 from queries.screening.text import (
     ABJAD_FEATURE,
     ORG_SCHEMATA,
@@ -58,7 +65,7 @@ from queries.screening.text import (
 )
 
 #: Bump when the layout of `ScreenIndex` changes: older files are rebuilt, never misread.
-INDEX_VERSION: Final = 18
+INDEX_VERSION: Final = 19
 INDEX_SUFFIX: Final = ".screen-index"
 
 #: Properties that hold a strong identifier besides IMO and MMSI (tax, registration, passport...).
@@ -508,9 +515,10 @@ def _build_index(
 
 
 #: Fields of `ScreenIndex` kept as JSON text in the index file, and what they are made into.
-_JSON_FIELDS: Final = ("entity_ids", "entity_sources", "schemata", "entry_keys",
-                       "entry_plains", "entry_skeletons", "entry_given_first", "entry_abjad",
-                       "entry_acronyms", "by_identifier", "sources")
+_JSON_FIELDS: Final = ("entity_sources", "schemata", "by_identifier", "sources")
+#: Fields that are lists of strings, kept one per line (`queries.container.lines_part`).
+_LINES_FIELDS: Final = ("entity_ids", "entry_keys", "entry_plains", "entry_skeletons",
+                        "entry_given_first", "entry_abjad", "entry_acronyms")
 _ARRAY_FIELDS: Final = ("entry_entity", "entity_first_entry", "entry_norm", "entry_schema",
                         "entry_abjad_script", "spelling_hashes", "spelling_tokens")
 _POSTINGS_FIELDS: Final = ("tokens", "grams", "sounds")
@@ -527,6 +535,8 @@ def save_index(index: ScreenIndex, path: Path, key: bytes) -> None:
     }
     for name in _JSON_FIELDS:
         parts[name] = text_part(getattr(index, name))
+    for name in _LINES_FIELDS:
+        parts[name] = lines_part(getattr(index, name))
     for name in _ARRAY_FIELDS:
         parts[name] = getattr(index, name)
     for name in _POSTINGS_FIELDS:
@@ -548,6 +558,7 @@ def read_index(path: Path, key: bytes) -> ScreenIndex | None:
         if meta.get("version") != INDEX_VERSION:
             return None
         values: dict[str, Any] = {name: part_text(parts[name]) for name in _JSON_FIELDS}
+        values.update({name: part_lines(parts[name]) for name in _LINES_FIELDS})
         values.update({name: parts[name] for name in _ARRAY_FIELDS})
         for name in _POSTINGS_FIELDS:
             ids: list[str] = part_text(parts[f"{name}.ids"])  # type: ignore[assignment]

@@ -152,7 +152,10 @@ def _merge_postings(old: Postings, old_map: npt.NDArray[np.int32], new: Postings
     alive = counts > 0
     row_map = np.full(len(ids), -1, dtype=np.int32)
     row_map[alive] = np.arange(int(alive.sum()), dtype=np.int32)
-    kept_ids = {f: int(row_map[r]) for f, r in ids.items() if row_map[r] >= 0}
+    if alive.all():
+        kept_ids = ids
+    else:
+        kept_ids = {f: int(row_map[r]) for f, r in ids.items() if row_map[r] >= 0}
     final = np.zeros(int(alive.sum()) + 1, dtype=np.int64)
     np.cumsum(counts[alive], out=final[1:])
     return Postings(kept_ids, final, data.astype(np.int32, copy=False)), row_map
