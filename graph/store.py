@@ -43,7 +43,7 @@ from graph.resolve import (
     identifier_keys,
     resolve_clusters,
 )
-from graph.view import Edge, Fact, Listing, LoadInfo, Node, Provenance
+from graph.view import Edge, Fact, Listing, LoadInfo, Node, Provenance, by_canonical
 
 LAYOUT_VERSION: Final = 3
 
@@ -842,14 +842,15 @@ class Store:
         return edges
 
     def iter_nodes(self) -> Iterator[Node]:
-        """Every canonical node, with its members."""
-        members: dict[str, list[str]] = defaultdict(list)
-        for gid, cid in self.conn.execute("SELECT gid, canonical FROM nodes ORDER BY gid"):
-            members[cid].append(gid)
+        """Every canonical node, with its members (in id order), by id. Streamed: the members
+        are read in the same order (the `nodes_canonical` index holds them so) and joined as
+        they come, one node's at a time."""
+        members = by_canonical(
+            self.conn.execute("SELECT canonical, gid FROM nodes ORDER BY canonical, gid"))
         for cid, schema, caption in self.conn.execute(
             "SELECT id, schema, caption FROM canon ORDER BY id"
         ):
-            yield Node(cid, schema, caption, tuple(members[cid]))
+            yield Node(cid, schema, caption, tuple(members(cid)))
 
     def iter_edges(self) -> Iterator[Edge]:
         """Every current relation between canonical nodes, with its provenance."""
