@@ -86,14 +86,14 @@ class _Table:
         """Spool one row: its first cells (ids, labels or type) and its properties."""
         cells: list[str | None] = [None] * len(self.index)
         for key, value in props.items():
-            kind = _type_of(value)
+            kind, cell = _typed_cell(value)
             if self.types.setdefault(key, kind) != kind:
                 raise ValueError(f"property {key!r} has values of types {self.types[key]} and "
                                  f"{kind}")
             at = self.index.setdefault(key, len(self.index))
             if at == len(cells):
                 cells.append(None)
-            cells[at] = _cell(value)
+            cells[at] = cell
         pickle.dump((first, cells), self._spool, protocol=pickle.HIGHEST_PROTOCOL)
         self.count += 1
 
@@ -134,6 +134,19 @@ def _type_of(value: Any) -> str:
     if isinstance(value, list | tuple):
         return "string[]"
     return "string"
+
+
+def _typed_cell(value: Any) -> tuple[str, str]:
+    """`_type_of` and `_cell` at once, the two kinds nearly every value is (a list of strings,
+    a string) first."""
+    kind = type(value)
+    if kind is list:
+        return "string[]", ARRAY_DELIMITER.join(
+            [v.replace(ARRAY_DELIMITER, " ") if type(v) is str
+             else str(v).replace(ARRAY_DELIMITER, " ") for v in value])
+    if kind is str:
+        return "string", value.replace(ARRAY_DELIMITER, " ")
+    return _type_of(value), _cell(value)
 
 
 def _cell(value: Any) -> str:

@@ -1,8 +1,8 @@
 """Bulk import, for real: `neo4j export` of the live graph (the whole shared data, resolved;
-the files streamed from the store as the command writes them),
-imported by Neo4j's own `neo4j-admin database import full` (the admin tool of the same 5.26
-jars), the database started, and then the same counts, the same properties and content hashes
-as a push would write: a push right after the import sends nothing.
+the files streamed from the store, as the command writes them), imported by Neo4j's own
+`neo4j-admin database import full` (the admin tool of the same 5.26 jars), the database started,
+and then the same counts, the same properties and content hashes as a push would write: a push
+right after the import sends nothing.
 
 The import needs the database's files, so it runs on a server of its own (never the one
 `NEO4J_URI` names)."""
