@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import IO, Any, Final, TypeVar
+from typing import IO, Any, Final
 
 from followthemoney import model
 from followthemoney.proxy import EntityProxy
@@ -37,7 +37,7 @@ from graph.errors import QueryError
 from graph.identifiers import country_code
 from graph.model import RELATION_SHAPES, RelationKind, ShipRole
 from graph.store import Store
-from graph.view import Provenance
+from graph.view import Provenance, by_canonical
 
 FTM_FORMAT: Final = "ftm"
 DATASETS: Final = "datasets"
@@ -172,8 +172,8 @@ def iter_ftm(store: Store, result: ExportResult | None = None) -> Iterator[str]:
     not the graph."""
     result = result or ExportResult("")
     ids = _export_ids(store, _members(store))
-    members = _by_canonical(_member_rows(store))
-    facts = _by_canonical((cid, (f.prop, f.value)) for cid, f in store.iter_facts())
+    members = by_canonical(_member_rows(store))
+    facts = by_canonical((cid, (f.prop, f.value)) for cid, f in store.iter_facts())
     for node in store.iter_nodes():
         node_members = members(node.id)
         node_facts = facts(node.id)
@@ -199,26 +199,6 @@ def iter_ftm(store: Store, result: ExportResult | None = None) -> Iterator[str]:
         yield _line(proxy, datasets, referents)
     yield from _relations(store, ids, result)
     yield from _sanctions(store, ids, result)
-
-
-T = TypeVar("T")
-
-
-def _by_canonical(rows: Iterable[tuple[str, T]]) -> Callable[[str], list[T]]:
-    """A merge join: rows sorted by canonical id, read as far as each asked-for id (asked for
-    in the same order), so only one node's rows are held at a time."""
-    stream = iter(rows)
-    pending: list[tuple[str, T] | None] = [next(stream, None)]
-
-    def take(canonical: str) -> list[T]:
-        out: list[T] = []
-        while (row := pending[0]) is not None and row[0] <= canonical:
-            if row[0] == canonical:
-                out.append(row[1])
-            pending[0] = next(stream, None)
-        return out
-
-    return take
 
 
 Statement = tuple[tuple[Any, ...], Provenance, dict[str, list[str]]]

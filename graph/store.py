@@ -39,7 +39,7 @@ from graph.model import (
 )
 from graph.normalize import normalize_name, normalize_vessel_name
 from graph.resolve import MMSI_KEY, ResolverInput, identifier_keys
-from graph.view import Edge, Fact, Listing, LoadInfo, Node, Provenance
+from graph.view import Edge, Fact, Listing, LoadInfo, Node, Provenance, by_canonical
 
 LAYOUT_VERSION: Final = 4
 
@@ -883,21 +883,21 @@ class Store:
         return edges
 
     def iter_nodes(self, only: Collection[str] | None = None) -> Iterator[Node]:
-        """Every canonical node (of the canonical ids `only`, when given), with its members, in
-        the order of their ids."""
+        """Every canonical node (of the canonical ids `only`, when given), with its members (in
+        id order), by id. Streamed: the members are read in the same order (the
+        `nodes_canonical` index holds them so) and joined as they come, one node's at a time."""
         if only is not None:
             for cid in sorted(only):
                 node = self.node(cid)
                 if node is not None:
                     yield node
             return
-        members: dict[str, list[str]] = defaultdict(list)
-        for gid, cid in self.conn.execute("SELECT gid, canonical FROM nodes ORDER BY gid"):
-            members[cid].append(gid)
+        members = by_canonical(
+            self.conn.execute("SELECT canonical, gid FROM nodes ORDER BY canonical, gid"))
         for cid, schema, caption in self.conn.execute(
             "SELECT id, schema, caption FROM canon ORDER BY id"
         ):
-            yield Node(cid, schema, caption, tuple(members[cid]))
+            yield Node(cid, schema, caption, tuple(members(cid)))
 
     def iter_edges(self) -> Iterator[Edge]:
         """Every current relation between canonical nodes, with its provenance."""

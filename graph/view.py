@@ -2,7 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+def by_canonical(rows: Iterable[tuple[str, T]]) -> Callable[[str], list[T]]:
+    """A merge join: rows sorted by canonical id, read as far as each asked-for id (asked for
+    in the same order), so only one node's rows are held at a time. The store sorts text in
+    code-point order (SQLite's BINARY collation on UTF-8), which is Python's string order."""
+    stream = iter(rows)
+    pending: list[tuple[str, T] | None] = [next(stream, None)]
+
+    def take(canonical: str) -> list[T]:
+        out: list[T] = []
+        while (row := pending[0]) is not None and row[0] <= canonical:
+            if row[0] == canonical:
+                out.append(row[1])
+            pending[0] = next(stream, None)
+        return out
+
+    return take
 
 
 @dataclass(frozen=True, slots=True)

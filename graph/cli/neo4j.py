@@ -23,7 +23,7 @@ from graph.cli.app import (
     progress_bar,
 )
 from graph.errors import QueryError
-from graph.neo4j.export import export_bulk
+from graph.neo4j.export import export_store
 from graph.neo4j.library import get_query, library
 from graph.neo4j.shape import GraphRows, build_graph
 from graph.neo4j.sync import (
@@ -36,6 +36,7 @@ from graph.neo4j.sync import (
     push,
     run_query,
 )
+from graph.store import Store
 
 # The driver logs connection trouble as warnings; the CLI reports it once, as its error line.
 logging.getLogger("neo4j").addHandler(logging.NullHandler())
@@ -60,10 +61,14 @@ DatabaseOption = Annotated[str | None, typer.Option(
     envvar="NEO4J_DATABASE", show_envvar=True)]
 
 
+def _check_not_empty(store: Store) -> None:
+    if not store.counts()["nodes"]:
+        raise QueryError(f"{store.path}: the store is empty; load a source first")
+
+
 def _graph(db: Path | None) -> GraphRows:
     with open_store(db) as store:
-        if not store.counts()["nodes"]:
-            raise QueryError(f"{store.path}: the store is empty; load a source first")
+        _check_not_empty(store)
         return build_graph(store)
 
 
@@ -149,16 +154,17 @@ def export_command(
 ) -> None:
     """Write node and relationship CSV files for `neo4j-admin database import full` (Neo4j 5),
     with the command line (import.sh) and the schema statements (schema.cypher) beside them."""
-    graph = _graph(db)
-    with progress_bar("writing bulk import files") as progress:
-        done = 0
+    with open_store(db) as store:
+        _check_not_empty(store)
+        with progress_bar("writing bulk import files") as progress:
+            done = 0
 
-        def step(name: str) -> None:
-            nonlocal done
-            done += 1
-            progress(done)
+            def step(name: str) -> None:
+                nonlocal done
+                done += 1
+                progress(done)
 
-        result = export_bulk(graph, directory, database=database, progress=step)
+            result = export_store(store, directory, database=database, progress=step)
     if as_json:
         print_json({"directory": str(result.directory), "files": result.files,
                     "command": result.command,

@@ -3,7 +3,8 @@ CSV files with typed headers, the exact command line beside them (`import.sh`), 
 statements to run once the database is started (`schema.cypher`).
 
 The rows are the live sync's rows (`build_graph`), `content_hash` included, so a database built
-from these files and then pushed to reports no change.
+from these files and then pushed to reports no change. `export_store` streams them from the store
+(`iter_graph`) with memory that does not grow with it; `export_bulk` writes rows already built.
 
 Id spaces: `Entity` (canonical node ids), `Program` (`authority/program`) and `Country` (ISO
 codes) are separate, so a country code can never collide with an entity id. Every value that is a
@@ -14,12 +15,15 @@ character no list value contains; one that did would have it replaced by a space
 from __future__ import annotations
 
 import csv
+import itertools
 import json
+import pickle
 import shlex
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, BinaryIO, Final
 
 from graph.neo4j.shape import (
     COUNTRY,
@@ -30,8 +34,10 @@ from graph.neo4j.shape import (
     NodeRow,
     RelRow,
     end_label,
+    iter_graph,
 )
 from graph.neo4j.sync import schema_statements
+from graph.store import Store
 
 #: The array delimiter: a control character that no name, address or note contains.
 ARRAY_DELIMITER: Final = "\x1f"
@@ -59,6 +65,65 @@ class ExportResult:
     command: str
 
 
+class _Table:
+    """One CSV file's rows, spooled to a temporary file as they come (their cells by property,
+    in the order the properties were first seen) while the columns are learnt; `write` then
+    writes the header, which needs every row's properties, and the rows."""
+
+    def __init__(self, folder: Path, name: str, lead: Sequence[str], first: Sequence[str],
+                 hidden: frozenset[str] = frozenset()) -> None:
+        self.name = name
+        self.lead = lead
+        self.first = list(first)  # the header's columns before the properties
+        self.hidden = hidden
+        self.types: dict[str, str] = {}
+        self.index: dict[str, int] = {}
+        self.count = 0
+        self._spool_path = folder / f"{name}.spool"
+        self._spool: BinaryIO = self._spool_path.open("wb")
+
+    def add(self, first: list[str], props: Mapping[str, Any]) -> None:
+        """Spool one row: its first cells (ids, labels or type) and its properties."""
+        cells: list[str | None] = [None] * len(self.index)
+        for key, value in props.items():
+            kind, cell = _typed_cell(value)
+            if self.types.setdefault(key, kind) != kind:
+                raise ValueError(f"property {key!r} has values of types {self.types[key]} and "
+                                 f"{kind}")
+            at = self.index.setdefault(key, len(self.index))
+            if at == len(cells):
+                cells.append(None)
+            cells[at] = cell
+        pickle.dump((first, cells), self._spool, protocol=pickle.HIGHEST_PROTOCOL)
+        self.count += 1
+
+    def columns(self) -> list[tuple[str, str]]:
+        """(property, type) for every property any row has: lead columns first, then sorted."""
+        first = [k for k in self.lead if k in self.types]
+        rest = sorted(k for k in self.types if k not in self.lead)
+        return [(k, self.types[k]) for k in [*first, *rest] if k not in self.hidden]
+
+    def close(self) -> None:
+        self._spool.close()
+
+    def write(self, path: Path) -> int:
+        self._spool.close()
+        columns = self.columns()
+        header = [*self.first, *(_header(k, t) for k, t in columns)]
+        at = [self.index[k] for k, _ in columns]
+
+        def lines() -> Iterator[list[str]]:
+            with self._spool_path.open("rb") as spool:
+                for _ in range(self.count):
+                    first, cells = pickle.load(spool)
+                    size = len(cells)
+                    yield [*first, *((cells[i] or "") if i < size else "" for i in at)]
+
+        written = _write(path, header, lines())
+        self._spool_path.unlink()
+        return written
+
+
 def _type_of(value: Any) -> str:
     if isinstance(value, bool):
         return "boolean"
@@ -71,17 +136,17 @@ def _type_of(value: Any) -> str:
     return "string"
 
 
-def _columns(rows: Iterable[Mapping[str, Any]], lead: Sequence[str]) -> list[tuple[str, str]]:
-    """(property, type) for every property any row has: lead columns first, then sorted."""
-    types: dict[str, str] = {}
-    for props in rows:
-        for key, value in props.items():
-            kind = _type_of(value)
-            if types.setdefault(key, kind) != kind:
-                raise ValueError(f"property {key!r} has values of types {types[key]} and {kind}")
-    first = [k for k in lead if k in types]
-    rest = sorted(k for k in types if k not in lead)
-    return [(k, types[k]) for k in [*first, *rest]]
+def _typed_cell(value: Any) -> tuple[str, str]:
+    """`_type_of` and `_cell` at once, the two kinds nearly every value is (a list of strings,
+    a string) first."""
+    kind = type(value)
+    if kind is list:
+        return "string[]", ARRAY_DELIMITER.join(
+            [v.replace(ARRAY_DELIMITER, " ") if type(v) is str
+             else str(v).replace(ARRAY_DELIMITER, " ") for v in value])
+    if kind is str:
+        return "string", value.replace(ARRAY_DELIMITER, " ")
+    return _type_of(value), _cell(value)
 
 
 def _cell(value: Any) -> str:
@@ -111,31 +176,15 @@ def _write(path: Path, header: list[str], rows: Iterable[list[str]]) -> int:
     return count
 
 
-def _write_nodes(path: Path, space: str, rows: list[NodeRow]) -> int:
-    columns = _columns((r.props for r in rows), _NODE_LEAD)
-    header = [f"id:ID({space})", ":LABEL"]
-    header += [_header(k, t) for k, t in columns if k != "id"]
-    props = [k for k, _ in columns if k != "id"]
-
-    def lines() -> Iterable[list[str]]:
-        for row in rows:
-            labels = ARRAY_DELIMITER.join((space, *row.labels))
-            yield [row.id, labels, *(_cell(row.props.get(k)) for k in props)]
-
-    return _write(path, header, lines())
-
-
-def _write_rels(path: Path, end_space: str, rows: list[RelRow]) -> int:
-    columns = _columns((r.props for r in rows), _REL_LEAD)
-    header = [f":START_ID({ENTITY})", f":END_ID({end_space})", ":TYPE"]
-    header += [_header(k, t) for k, t in columns]
-    props = [k for k, _ in columns]
-
-    def lines() -> Iterable[list[str]]:
-        for row in rows:
-            yield [row.start, row.end, row.type, *(_cell(row.props.get(k)) for k in props)]
-
-    return _write(path, header, lines())
+def _tables(folder: Path) -> tuple[dict[str, _Table], dict[str, _Table]]:
+    """The node tables by id space and the relationship tables by end id space."""
+    nodes = {space: _Table(folder, name, _NODE_LEAD, [f"id:ID({space})", ":LABEL"],
+                           hidden=frozenset({"id"}))
+             for space, name in NODE_FILES.items()}
+    rels = {space: _Table(folder, name, _REL_LEAD,
+                          [f":START_ID({ENTITY})", f":END_ID({space})", ":TYPE"])
+            for space, name in REL_FILES.items()}
+    return nodes, rels
 
 
 def import_command(database: str = "neo4j") -> list[str]:
@@ -174,23 +223,55 @@ def export_bulk(
     extra: Mapping[str, Any] | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> ExportResult:
-    """Write the node and relationship files, `import.sh`, `schema.cypher` and `manifest.json`
-    into `directory` (created if needed)."""
+    """Write the node and relationship files of `graph`, `import.sh`, `schema.cypher` and
+    `manifest.json` into `directory` (created if needed)."""
+    return _export(itertools.chain(graph.nodes, graph.rels), directory, database=database,
+                   extra=extra, progress=progress)
+
+
+def export_store(
+    store: Store,
+    directory: Path | str,
+    *,
+    database: str = "neo4j",
+    extra: Mapping[str, Any] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> ExportResult:
+    """The files `export_bulk(build_graph(store), ...)` writes, byte for byte, with memory that
+    does not grow with the store: the rows are streamed from one snapshot (`iter_graph`) and
+    spooled to temporary files until each file's columns are known."""
+    return _export(iter_graph(store), directory, database=database, extra=extra,
+                   progress=progress)
+
+
+def _export(
+    rows: Iterable[NodeRow | RelRow],
+    directory: Path | str,
+    *,
+    database: str,
+    extra: Mapping[str, Any] | None,
+    progress: Callable[[str], None] | None,
+) -> ExportResult:
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
     files: dict[str, int] = {}
-    by_space = graph.nodes_by_space()
-    for space, name in NODE_FILES.items():
-        if progress:
-            progress(name)
-        files[name] = _write_nodes(out / name, space, by_space.get(space, []))
-    by_end: dict[str, list[RelRow]] = {space: [] for space in REL_FILES}
-    for rel in graph.rels:
-        by_end[end_label(rel.type)].append(rel)
-    for space, name in REL_FILES.items():
-        if progress:
-            progress(name)
-        files[name] = _write_rels(out / name, space, by_end[space])
+    with tempfile.TemporaryDirectory(prefix="sanctions-graph-bulk-") as folder:
+        nodes, rels = _tables(Path(folder))
+        tables = [*nodes.values(), *rels.values()]
+        try:
+            for row in rows:
+                if isinstance(row, NodeRow):
+                    labels = ARRAY_DELIMITER.join((row.space, *row.labels))
+                    nodes[row.space].add([row.id, labels], row.props)
+                else:
+                    rels[end_label(row.type)].add([row.start, row.end, row.type], row.props)
+            for table in tables:
+                if progress:
+                    progress(table.name)
+                files[table.name] = table.write(out / table.name)
+        finally:
+            for table in tables:
+                table.close()
     script = out / COMMAND_FILE
     script.write_text(_command_script(database), encoding="utf-8")
     script.chmod(0o755)

@@ -32,9 +32,14 @@ compares it to know what changed.
 from __future__ import annotations
 
 import hashlib
+import itertools
+import marshal
+import sqlite3
+import tempfile
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Final
 
 from graph.errors import StoreError
@@ -42,7 +47,7 @@ from graph.identifiers import clean_imo_ship, country_name
 from graph.model import EVIDENCE_PROPERTY, RELATION_SHAPES, RelationKind, Schema
 from graph.state import state_actor_from
 from graph.store import Store
-from graph.view import Edge, Fact, Listing, Node
+from graph.view import Edge, Fact, Listing, Node, by_canonical
 
 ENTITY: Final = "Entity"
 PROGRAM: Final = "Program"
@@ -219,64 +224,223 @@ class _Sources:
 
 def build_graph(store: Store) -> GraphRows:
     """Every node and relationship of the merged view, as Neo4j will hold them, read in one
-    snapshot of the store (a load committing meanwhile is in the next push, not half in this)."""
-    with store.reading():
-        return _build_graph(store)
-
-
-def _build_graph(store: Store) -> GraphRows:
+    snapshot of the store (a load committing meanwhile is in the next push, not half in this).
+    The rows of `iter_graph`, held in memory (the sync compares all of them with Neo4j's)."""
     graph = GraphRows()
-    countries: dict[tuple[str, str, str, bool, str], _Sources] = defaultdict(_Sources)
-    country_ids: set[str] = set()
-    facts = _facts_by_node(store.iter_facts())
-    schemata: dict[str, Schema] = {}
-    for node in store.iter_nodes():
-        schema = _schema(node)
-        schemata[node.id] = schema
-        node_facts = facts.pop(node.id, [])
-        values: dict[str, list[str]] = defaultdict(list)
-        sources: dict[str, None] = {}
-        for fact in node_facts:
-            key = f"source_{fact.prop}" if fact.prop in NODE_RESERVED else fact.prop
-            if fact.value not in values[key]:
-                values[key].append(fact.value)
-            sources[fact.provenance.source] = None
-            link = _COUNTRY_LINK_BY_PROP.get((fact.prop, schema))
-            if link is not None and fact.value:
-                code = fact.value.lower()
-                country_ids.add(code)
-                prov = fact.provenance
-                countries[(link.rel_type, node.id, code, link.past, link.prop)].add(
-                    prov.source, prov.list_date, prov.record_id)
-        labels = [schema.value]
-        if state_actor_from(schema.value, node_facts) is not None:
-            labels.append(STATE_ACTOR)
-        props: dict[str, Any] = {"id": node.id, "schema": schema.value, "caption": node.caption,
-                                 "members": list(node.members), "sources": sorted(sources)}
-        props.update(values)
-        if schema is Schema.VESSEL and (imo := vessel_imo(values.get("imoNumber", ()))):
-            props["imo"] = imo
-        props[HASH] = content_hash(labels, props)
-        graph.nodes.append(NodeRow(ENTITY, tuple(labels), props))
-    graph.rels.extend(_relations(store.iter_edges(), schemata))
-    programs, sanction_rels = _sanctions(store.iter_listings())
-    for pid, (authority, program) in sorted(programs.items()):
-        props = {"id": pid, "name": program, "authority": authority}
-        props[HASH] = content_hash([], props)
-        graph.nodes.append(NodeRow(PROGRAM, (), props))
-    graph.rels.extend(sanction_rels)
-    for code in sorted(country_ids):
-        props = {"id": code, "name": country_name(code)}
-        props[HASH] = content_hash([], props)
-        graph.nodes.append(NodeRow(COUNTRY, (), props))
-    for (rel_type, start, code, past, prop), stated in sorted(countries.items()):
-        props = {"id": _rel_id(rel_type, start, code, past, prop), "property": prop,
-                 **stated.props()}
-        if past:
-            props["past"] = True
-        props[HASH] = content_hash([rel_type], props)
-        graph.rels.append(RelRow(rel_type, start, code, props))
+    for row in iter_graph(store):
+        if isinstance(row, NodeRow):
+            graph.nodes.append(row)
+        else:
+            graph.rels.append(row)
     return graph
+
+
+def iter_graph(store: Store) -> Iterator[NodeRow | RelRow]:
+    """The rows of `build_graph`, streamed, in its order within nodes and within
+    relationships: entity nodes, relations between entities, programme nodes, sanctions,
+    country nodes, country relationships. Read in one snapshot of the store.
+
+    Memory holds one node's facts at a time (nodes and facts are read in the same order and
+    joined as they come), one entity's listings, and the programmes and country codes (a few
+    hundred); what must be grouped or sorted across nodes (relations stated by several sources,
+    country relationships, which go by type first) is sorted in a temporary SQLite file."""
+    with store.reading(), _Scratch() as scratch:
+        country_ids: set[str] = set()
+        facts = by_canonical(store.iter_facts())
+        for node in store.iter_nodes():
+            row, links = entity_row(node, facts(node.id))
+            scratch.add_node(node.id, links)
+            country_ids.update(link[2] for link in links)
+            yield row
+        scratch.flush()
+        yield from _relations(store.iter_edges(), scratch)
+        programs = _programs(store.iter_listings())
+        for pid, (authority, program) in sorted(programs.items()):
+            props: dict[str, Any] = {"id": pid, "name": program, "authority": authority}
+            props[HASH] = content_hash([], props)
+            yield NodeRow(PROGRAM, (), props)
+        for _entity, listings in itertools.groupby(store.iter_listings(),
+                                                   key=lambda item: item.entity):
+            yield from sanction_rows(listings, programs)
+        for code in sorted(country_ids):
+            props = {"id": code, "name": country_name(code)}
+            props[HASH] = content_hash([], props)
+            yield NodeRow(COUNTRY, (), props)
+        for key, stated in scratch.country_links():
+            yield country_rel_row(key, stated)
+
+
+#: A country-valued fact as a relationship statement: (type, start id, country code, past,
+#: property, source, list date, record id).
+LinkStatement = tuple[str, str, str, bool, str, str, str | None, str]
+
+
+def entity_row(node: Node, facts: Sequence[Fact]) -> tuple[NodeRow, list[LinkStatement]]:
+    """One canonical node's row, from its facts (in the store's order), and the statements of
+    its relationships to countries."""
+    schema = _schema(node)
+    values: dict[str, list[str]] = defaultdict(list)
+    sources: dict[str, None] = {}
+    links: list[LinkStatement] = []
+    for fact in facts:
+        key = f"source_{fact.prop}" if fact.prop in NODE_RESERVED else fact.prop
+        if fact.value not in values[key]:
+            values[key].append(fact.value)
+        prov = fact.provenance
+        sources[prov.source] = None
+        link = _COUNTRY_LINK_BY_PROP.get((fact.prop, schema))
+        if link is not None and fact.value:
+            links.append((link.rel_type, node.id, fact.value.lower(), link.past, link.prop,
+                          prov.source, prov.list_date, prov.record_id))
+    labels = [schema.value]
+    if state_actor_from(schema.value, facts) is not None:
+        labels.append(STATE_ACTOR)
+    props: dict[str, Any] = {"id": node.id, "schema": schema.value, "caption": node.caption,
+                             "members": list(node.members), "sources": sorted(sources)}
+    props.update(values)
+    if schema is Schema.VESSEL and (imo := vessel_imo(values.get("imoNumber", ()))):
+        props["imo"] = imo
+    props[HASH] = content_hash(labels, props)
+    return NodeRow(ENTITY, tuple(labels), props), links
+
+
+#: What makes a relationship to a country one: (type, start id, country code, past, property).
+CountryKey = tuple[str, str, str, bool, str]
+
+
+def country_rel_row(key: CountryKey, stated: _Sources) -> RelRow:
+    rel_type, start, code, past, prop = key
+    props: dict[str, Any] = {"id": _rel_id(rel_type, start, code, past, prop), "property": prop,
+                             **stated.props()}
+    if past:
+        props["past"] = True
+    props[HASH] = content_hash([rel_type], props)
+    return RelRow(rel_type, start, code, props)
+
+
+class _Scratch:
+    """A temporary SQLite file that sorts and groups what spans nodes, so memory does not grow
+    with the store: the node ids (a relation is kept only when both its ends are nodes), the
+    country relationship statements, and the relation statements. SQLite compares text in
+    code-point order (UTF-8 bytes), which is Python's string order, so `ORDER BY` here gives
+    what `sorted` gave."""
+
+    _BATCH: Final = 5000
+
+    def __init__(self) -> None:
+        self._folder = tempfile.TemporaryDirectory(prefix="sanctions-graph-neo4j-")
+        self.conn = sqlite3.connect(Path(self._folder.name) / "sort.db")
+        self.conn.execute("PRAGMA journal_mode = OFF")
+        self.conn.execute("PRAGMA synchronous = OFF")
+        self.conn.execute("CREATE TABLE known (id TEXT PRIMARY KEY) WITHOUT ROWID")
+        self.conn.execute("CREATE TABLE links (rel_type TEXT, start TEXT, code TEXT,"
+                          " past INTEGER, prop TEXT, source TEXT, list_date TEXT, record TEXT)")
+        self.conn.execute("CREATE TABLE edges (key TEXT, subject TEXT, object TEXT, item BLOB)")
+        self._known: list[tuple[str]] = []
+        self._links: list[LinkStatement] = []
+
+    def __enter__(self) -> _Scratch:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.conn.close()
+        self._folder.cleanup()
+
+    def add_node(self, node_id: str, links: Iterable[LinkStatement]) -> None:
+        self._known.append((node_id,))
+        self._links.extend(links)
+        if len(self._known) >= self._BATCH or len(self._links) >= self._BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        self.conn.executemany("INSERT INTO known VALUES (?)", self._known)
+        self.conn.executemany("INSERT INTO links VALUES (?, ?, ?, ?, ?, ?, ?, ?)", self._links)
+        self._known.clear()
+        self._links.clear()
+
+    def country_links(self) -> Iterator[tuple[CountryKey, _Sources]]:
+        """Each distinct country relationship with its sources, by (type, start, code, past,
+        property)."""
+        rows = self.conn.execute(
+            "SELECT rel_type, start, code, past, prop, source, list_date, record FROM links"
+            " ORDER BY rel_type, start, code, past, prop")
+        for (rel_type, start, code, past, prop), group in itertools.groupby(
+                rows, key=lambda r: r[:5]):
+            stated = _Sources()
+            for row in group:
+                stated.add(row[5], row[6], row[7])
+            yield (rel_type, start, code, bool(past), prop), stated
+
+    def add_edges(self, items: Iterable[tuple[str, str, str, bytes]]) -> None:
+        batches = iter(items)
+        while batch := list(itertools.islice(batches, self._BATCH)):
+            self.conn.executemany("INSERT INTO edges VALUES (?, ?, ?, ?)", batch)
+
+    def edge_groups(self) -> Iterator[list[bytes]]:
+        """The statements of each relation whose both ends are nodes, grouped by key, in the
+        order of the keys' text and, within one, in the order they were added."""
+        rows = self.conn.execute(
+            "SELECT key, item FROM edges WHERE subject IN known AND object IN known"
+            " ORDER BY key, rowid")
+        for _key, group in itertools.groupby(rows, key=lambda r: r[0]):
+            yield [item for _, item in group]
+
+
+#: What makes a relation between entities one relationship: (type, subject, object, role,
+#: start date, end date, percentage, claimed by an analyst).
+RelationKey = tuple[str, str, str, str | None, str | None, str | None, float | None, bool]
+#: One source's statement of a relation: its key, source, list date, record id, properties.
+RelationStatement = tuple[RelationKey, str, str | None, str, dict[str, list[str]]]
+
+
+def _relations(edges: Iterable[Edge], scratch: _Scratch) -> Iterator[RelRow]:
+    """The relationships between entities, one per key, in the order of the keys' `repr`."""
+    types = {kind.value: shape.neo4j_type for kind, shape in RELATION_SHAPES.items()}
+
+    def statements() -> Iterator[tuple[str, str, str, bytes]]:
+        for edge in edges:
+            rel_type = types.get(edge.kind)
+            if rel_type is None:
+                raise StoreError(f"relation kind {edge.kind!r} is not in RELATION_SHAPES "
+                                 "(upgrade sanctions-graph)")
+            # An analyst's claim and an official listing of the same tie stay two
+            # relationships, so Cypher can always tell evidence from official data.
+            claimed = bool(edge.properties.get(EVIDENCE_PROPERTY))
+            key: RelationKey = (rel_type, edge.subject, edge.object, edge.role,
+                                edge.start_date, edge.end_date, edge.percentage, claimed)
+            prov = edge.provenance
+            item: RelationStatement = (key, prov.source, prov.list_date, prov.record_id,
+                                       edge.properties)
+            yield repr(key), edge.subject, edge.object, marshal.dumps(item)
+
+    scratch.add_edges(statements())
+    for group in scratch.edge_groups():
+        yield relation_row([marshal.loads(item) for item in group])
+
+
+def relation_row(statements: Sequence[RelationStatement]) -> RelRow:
+    """One relationship between entities from every statement of its key (in the store's
+    order)."""
+    key = statements[0][0]
+    stated = _Sources()
+    extra: dict[str, list[str]] = {}
+    for _key, source, list_date, record_id, properties in statements:
+        stated.add(source, list_date, record_id)
+        for prop, values in properties.items():
+            name = f"source_{prop}" if prop in REL_RESERVED else prop
+            merged = extra.setdefault(name, [])
+            merged.extend(v for v in values if v not in merged)
+    rel_type, subject, obj, role, start_date, end_date, percentage, claimed = key
+    props: dict[str, Any] = {"id": _rel_id(*key[:-1], *(("evidence",) if claimed else ())),
+                             "kind": relation_types()[rel_type].value}
+    for name, value in (("role", role), ("start_date", start_date),
+                        ("end_date", end_date), ("percentage", percentage)):
+        if value is not None:
+            props[name] = value
+    props.update(stated.props())
+    props.update({k: v for k, v in extra.items() if v})
+    props[HASH] = content_hash([rel_type], props)
+    return RelRow(rel_type, subject, obj, props)
 
 
 def vessel_imo(values: Iterable[str]) -> str | None:
@@ -286,63 +450,24 @@ def vessel_imo(values: Iterable[str]) -> str | None:
     return valid[0] if valid else (stated[0] if stated else None)
 
 
-def _facts_by_node(facts: Iterator[tuple[str, Fact]]) -> dict[str, list[Fact]]:
-    out: dict[str, list[Fact]] = defaultdict(list)
-    for cid, fact in facts:
-        out[cid].append(fact)
-    return out
-
-
-def _relations(edges: Iterable[Edge], schemata: Mapping[str, Schema]) -> list[RelRow]:
-    types = {kind.value: shape.neo4j_type for kind, shape in RELATION_SHAPES.items()}
-    grouped: dict[tuple[Any, ...], tuple[_Sources, dict[str, list[str]]]] = {}
-    for edge in edges:
-        rel_type = types.get(edge.kind)
-        if rel_type is None:
-            raise StoreError(f"relation kind {edge.kind!r} is not in RELATION_SHAPES "
-                             "(upgrade sanctions-graph)")
-        if edge.subject not in schemata or edge.object not in schemata:
-            continue
-        # An analyst's claim and an official listing of the same tie stay two relationships,
-        # so Cypher can always tell evidence from official data.
-        claimed = bool(edge.properties.get(EVIDENCE_PROPERTY))
-        key = (rel_type, edge.subject, edge.object, edge.role, edge.start_date, edge.end_date,
-               edge.percentage, claimed)
-        stated, extra = grouped.setdefault(key, (_Sources(), {}))
-        prov = edge.provenance
-        stated.add(prov.source, prov.list_date, prov.record_id)
-        for prop, values in edge.properties.items():
-            name = f"source_{prop}" if prop in REL_RESERVED else prop
-            merged = extra.setdefault(name, [])
-            merged.extend(v for v in values if v not in merged)
-    rows = []
-    for key, (stated, extra) in sorted(grouped.items(), key=lambda kv: repr(kv[0])):
-        rel_type, subject, obj, role, start_date, end_date, percentage, claimed = key
-        props: dict[str, Any] = {"id": _rel_id(*key[:-1], *(("evidence",) if claimed else ())),
-                                 "kind": relation_types()[rel_type].value}
-        for name, value in (("role", role), ("start_date", start_date),
-                            ("end_date", end_date), ("percentage", percentage)):
-            if value is not None:
-                props[name] = value
-        props.update(stated.props())
-        props.update({k: v for k, v in extra.items() if v})
-        props[HASH] = content_hash([rel_type], props)
-        rows.append(RelRow(rel_type, subject, obj, props))
-    return rows
-
-
 def program_id(authority: str, program: str) -> str:
     return f"{authority}/{program}"
 
 
-def _sanctions(
-    listings: Iterable[Listing],
-) -> tuple[dict[str, tuple[str, str]], list[RelRow]]:
-    programs: dict[str, tuple[str, str]] = {}
+def _programs(listings: Iterable[Listing]) -> dict[str, tuple[str, str]]:
+    """Each programme id with its authority and programme, as the last listing naming it
+    states them."""
+    return {program_id(item.authority, item.program): (item.authority, item.program)
+            for item in listings}
+
+
+def sanction_rows(listings: Iterable[Listing], programs: Mapping[str, tuple[str, str]]
+                  ) -> list[RelRow]:
+    """The `SANCTIONED_UNDER` relationships of one entity's listings (or of listings in entity
+    order): one per (entity, programme, listing date), by those."""
     grouped: dict[tuple[str, str, str | None], tuple[_Sources, dict[str, None]]] = {}
     for item in listings:
         pid = program_id(item.authority, item.program)
-        programs[pid] = (item.authority, item.program)
         stated, urls = grouped.setdefault((item.entity, pid, item.listing_date),
                                           (_Sources(), {}))
         prov = item.provenance
@@ -363,4 +488,4 @@ def _sanctions(
         props.update(stated.props())
         props[HASH] = content_hash([SANCTIONED_UNDER], props)
         rows.append(RelRow(SANCTIONED_UNDER, entity, pid, props))
-    return programs, rows
+    return rows

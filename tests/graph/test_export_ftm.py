@@ -109,9 +109,9 @@ def test_the_streamed_join_gives_each_node_its_rows(rows: list[tuple[str, int]],
                                                     asked: set[str]) -> None:
     """The export reads nodes and their facts as two sorted streams and joins them as they come
     (flat memory): each node asked for, in order, gets exactly its rows, whatever lies between."""
-    from graph.export_ftm import _by_canonical
+    from graph.view import by_canonical
 
     rows = sorted(rows, key=lambda r: r[0])
-    take = _by_canonical(iter(rows))
+    take = by_canonical(iter(rows))
     for node in sorted(asked):
         assert take(node) == [v for k, v in rows if k == node]

@@ -4,16 +4,26 @@ and the bulk-import files, all without a server, on the real OFAC + GUR + tak da
 from __future__ import annotations
 
 import csv
+import marshal
 import re
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from graph.ingest import load_file
 from graph.model import RELATION_SHAPES
-from graph.neo4j.export import ARRAY_DELIMITER, NODE_FILES, export_bulk, import_command
+from graph.neo4j.export import (
+    ARRAY_DELIMITER,
+    NODE_FILES,
+    REL_FILES,
+    export_bulk,
+    export_store,
+    import_command,
+)
 from graph.neo4j.shape import (
     COUNTRY,
     ENTITY,
@@ -22,6 +32,7 @@ from graph.neo4j.shape import (
     SANCTIONED_UNDER,
     STATE_ACTOR,
     GraphRows,
+    _Scratch,
     build_graph,
     end_label,
     entity_label_sets,
@@ -277,7 +288,88 @@ def test_bulk_files_have_typed_headers_id_spaces_and_closed_relationships(
 def test_bulk_files_for_the_full_shared_data(full_store: Store, tmp_path: Path) -> None:
     graph = build_graph(full_store)
     assert len(graph.nodes) > 25000
-    _check_bulk_files(graph, tmp_path)
+    _check_bulk_files(graph, tmp_path / "rows")
+    # `neo4j export` streams the rows from the store (flat memory): the same files, byte for
+    # byte, and read back, exactly the rows of `build_graph`, in their order
+    streamed = export_store(full_store, tmp_path / "streamed")
+    names = sorted(p.name for p in (tmp_path / "rows").iterdir())
+    assert sorted(p.name for p in streamed.directory.iterdir()) == names
+    for name in names:
+        assert (streamed.directory / name).read_bytes() == (tmp_path / "rows" / name
+                                                             ).read_bytes(), name
+    assert _read_back(streamed.directory) == _expected_rows(graph)
+
+
+def _typed(header: str, cell: str) -> Any:
+    kind = header.partition(":")[2]
+    if kind == "string[]":
+        return cell.split(ARRAY_DELIMITER)
+    if kind == "boolean":
+        assert cell in {"true", "false"}
+        return cell == "true"
+    if kind == "double":
+        return float(cell)
+    if kind == "long":
+        return int(cell)
+    assert not kind, header
+    return cell
+
+
+def _read_back(folder: Path) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every CSV file, in file order: ids, labels or type, and the properties
+    typed by the header (empty cells left out)."""
+    out: dict[str, list[tuple[Any, ...]]] = {}
+    for name in [*NODE_FILES.values(), *REL_FILES.values()]:
+        header, rows = read_csv(folder / name)
+        lead = 2 if name in NODE_FILES.values() else 3
+        out[name] = [
+            (*row[:lead], {h.partition(":")[0]: _typed(h, c)
+                           for h, c in zip(header[lead:], row[lead:], strict=True) if c})
+            for row in rows]
+    return out
+
+
+def _expected_rows(graph: GraphRows) -> dict[str, list[tuple[Any, ...]]]:
+    def props(values: Any, *leave_out: str) -> dict[str, Any]:
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in values.items()
+                if k not in leave_out and v not in (None, "", [], ())}
+
+    out: dict[str, list[tuple[Any, ...]]] = {name: [] for name in
+                                             [*NODE_FILES.values(), *REL_FILES.values()]}
+    for node in graph.nodes:
+        out[NODE_FILES[node.space]].append(
+            (node.id, ARRAY_DELIMITER.join((node.space, *node.labels)), props(node.props, "id")))
+    for rel in graph.rels:
+        out[REL_FILES[end_label(rel.type)]].append(
+            (rel.start, rel.end, rel.type, props(rel.props)))
+    return out
+
+
+#: Characters whose orders differ between collations and encodings: case, accents, NUL, the
+#: top of the BMP and beyond it (UTF-16 would put U+1F600 before U+FFFF; UTF-8 and Python agree).
+_TRICKY = st.text(st.sampled_from(["a", "A", "b", "B", "é", "\x00", "\ue000", "\uffff",
+                                   "\U0001f600"]), max_size=3)
+
+
+@given(st.lists(st.tuples(_TRICKY | st.text(max_size=4), st.integers(0, 99), st.booleans()),
+                max_size=40))
+def test_the_scratch_sort_is_pythons_sort(items: list[tuple[str, int, bool]]) -> None:
+    """What spans nodes is grouped and ordered by SQLite (text in UTF-8 byte order): the same
+    order as Python's `sorted`, whatever the characters, each group's statements in the order
+    they came; a relation is kept only when both its ends are nodes."""
+    with _Scratch() as scratch:
+        scratch.add_node("a", [(text, "a", text.lower(), past, "country", "src", None, str(n))
+                               for text, n, past in items])
+        scratch.flush()
+        scratch.add_edges((text, "a", "a" if known else "b", marshal.dumps(n))
+                          for text, n, known in items)
+        groups = [[marshal.loads(item) for item in group] for group in scratch.edge_groups()]
+        links = [(key, stated.props()["record_id"]) for key, stated in scratch.country_links()]
+    kept = [(text, n) for text, n, known in items if known]
+    assert groups == [[n for t, n in kept if t == key] for key in sorted({t for t, _ in kept})]
+    keys = sorted({(text, "a", text.lower(), past, "country") for text, _, past in items})
+    assert links == [(key, sorted({str(n) for t, n, p in items if (t, p) == (key[0], key[3])}))
+                     for key in keys]
 
 
 def _check_bulk_files(graph: GraphRows, tmp_path: Path) -> None:

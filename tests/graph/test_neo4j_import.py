@@ -1,7 +1,8 @@
-"""Bulk import, for real: `neo4j export` of the live graph (the whole shared data, resolved),
-imported by Neo4j's own `neo4j-admin database import full` (the admin tool of the same 5.26
-jars), the database started, and then the same counts, the same properties and content hashes
-as a push would write: a push right after the import sends nothing.
+"""Bulk import, for real: `neo4j export` of the live graph (the whole shared data, resolved;
+the files streamed from the store, as the command writes them), imported by Neo4j's own
+`neo4j-admin database import full` (the admin tool of the same 5.26 jars), the database started,
+and then the same counts, the same properties and content hashes as a push would write: a push
+right after the import sends nothing.
 
 The import needs the database's files, so it runs on a server of its own (never the one
 `NEO4J_URI` names)."""
@@ -15,9 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from graph.neo4j.export import MANIFEST_FILE, export_bulk
+from graph.neo4j.export import MANIFEST_FILE, export_bulk, export_store
 from graph.neo4j.shape import GraphRows
 from graph.neo4j.sync import push
+from graph.store import Store
 from tests.neo4j.database import label_counts, read_nodes, read_rels, type_counts
 from tests.neo4j.server import (
     Neo4jServer,
@@ -31,10 +33,10 @@ pytestmark = pytest.mark.neo4j
 
 
 @pytest.fixture(scope="module")
-def imported(live_graph: GraphRows, tmp_path_factory: pytest.TempPathFactory
+def imported(live_store: Store, tmp_path_factory: pytest.TempPathFactory
              ) -> Iterator[Neo4jServer]:
     export = tmp_path_factory.mktemp("bulk")
-    result = export_bulk(live_graph, export)
+    result = export_store(live_store, export)
     home = tmp_path_factory.mktemp("imported")
     server = Neo4jServer(home=home, port=free_port(), heap="1g",
                          password="imported-" + export.name)
