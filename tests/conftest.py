@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -29,6 +30,16 @@ DEMO = ROOT / "graph" / "demo"
 OFAC_SDN = RAW / "ofac_sdn_2024-05-03.csv"
 GUR = RAW / "gur_shadowfleet_vessels_master.csv"
 TAK = RAW / "tak_shadowfleet_2026-08-22.json"
+
+
+def cli_command(*args: str) -> list[str]:
+    """The CLI as a user runs it: a process of its own, running this checkout's code."""
+    return [sys.executable, "-m", "graph.cli", *args]
+
+
+def cli_env(**extra: str) -> dict[str, str]:
+    """The environment of a CLI process: this one's, with this checkout first on the path."""
+    return {**os.environ, "PYTHONPATH": str(ROOT), **extra}
 
 
 def raw(name: str) -> Path:

@@ -10,10 +10,8 @@ not on the OFAC SDN list the store starts with (whose index takes seconds to bui
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -21,14 +19,13 @@ import pytest
 
 from graph.store import Store
 from queries.screening.index import index_path, is_fresh, read_index
-from tests.conftest import GUR, OFAC_SDN, ROOT, raw
+from tests.conftest import GUR, OFAC_SDN, cli_command, cli_env, raw
 
 ROW = "name,imo\nZHUO YUAN,9408683\n"
-ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 
 
 def _cli(*args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-m", "graph.cli", *args], env=ENV, text=True,
+    return subprocess.Popen(cli_command(*args), env=cli_env(), text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 

@@ -13,7 +13,6 @@ import shutil
 import sqlite3
 import stat
 import subprocess
-import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,7 +22,7 @@ import pytest
 from graph.ingest import load_file
 from graph.store import LAYOUT_VERSION, Store
 from queries.screening.index import ensure_index, index_path, read_index
-from tests.conftest import GUR, ROOT, raw
+from tests.conftest import GUR, cli_command, cli_env, raw
 
 ROW = "name,imo\nZHUO YUAN,9408683\n"
 NOBODY = 65534
@@ -31,10 +30,10 @@ NOBODY = 65534
 
 def _cli(*args: str, user: int | None = None, home: Path | None = None
          ) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "graph.cli", *args]
+    command = cli_command(*args)
     if user is not None:
         command = ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups", *command]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = cli_env()
     if home is not None:
         env.update(HOME=str(home), XDG_DATA_HOME=str(home))
     return subprocess.run(command, env=env, text=True, capture_output=True, timeout=300)

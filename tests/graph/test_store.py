@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +15,7 @@ from graph.errors import ShrinkError, SourceError, StoreError
 from graph.ingest import load_file
 from graph.model import Entity, Schema
 from graph.store import LAYOUT_VERSION, MAX_SHRINK, Store
-from tests.conftest import DEMO, GUR, OFAC_SDN, ROOT, TAK, raw
+from tests.conftest import DEMO, GUR, OFAC_SDN, TAK, cli_command, cli_env, raw
 
 
 def test_loading_the_same_file_twice_changes_nothing(store: Store) -> None:
@@ -126,11 +124,9 @@ def test_a_killed_load_leaves_the_previous_state(tmp_path: Path) -> None:
     with Store(db) as store:
         load_file(store, DEMO / "registry.csv", source="demo_registry")
         before = store.snapshot()
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "graph.cli", "load", "--no-index", "--db", str(db),
-         str(raw(OFAC_SDN.name))],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        cli_command("load", "--no-index", "--db", str(db), str(raw(OFAC_SDN.name))),
+        env=cli_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     # The store is in write-ahead-log mode: a load's uncommitted pages spill into the log long
     # before it commits (the list is tens of megabytes of rows; the cache holds two).
     wal = db.with_name(db.name + "-wal")
