@@ -19,6 +19,7 @@ import hmac
 import json
 import os
 from collections.abc import Mapping
+from glob import escape as glob_escape
 from pathlib import Path
 from typing import Final
 
@@ -58,6 +59,7 @@ def write_parts(path: Path, parts: Mapping[str, Part], key: bytes) -> None:
     header = json.dumps({"parts": layout}).encode()
     header += b" " * (-(len(MAGIC) + MAC_BYTES + 8 + len(header)) % 8)
     body = [len(header).to_bytes(8, "little"), header, *blobs]
+    _sweep(path)
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
         with tmp.open("wb") as handle:
@@ -68,6 +70,21 @@ def write_parts(path: Path, parts: Mapping[str, Part], key: bytes) -> None:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _sweep(path: Path) -> None:
+    """Remove the temporary files of writers of `path` that died before renaming theirs (a
+    command killed while writing an index leaves one of the index's size)."""
+    for tmp in path.parent.glob(f"{glob_escape(path.name)}.*.tmp"):
+        pid = tmp.name[len(path.name) + 1:-len(".tmp")]
+        if not pid.isdigit():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            tmp.unlink(missing_ok=True)
+        except (PermissionError, OSError):
+            continue
 
 
 def read_parts(path: Path, key: bytes) -> dict[str, Part] | None:

@@ -85,6 +85,27 @@ def test_a_pickle_planted_as_the_index_never_runs(gur_db: Path, tmp_path: Path) 
         assert key is not None and read_index(index_path(store), key) is not None
 
 
+def test_a_killed_writer_s_temporary_index_is_swept(gur_db: Path) -> None:
+    """A command killed while writing the index leaves `<index>.<pid>.tmp` (as large as the
+    index); the next write removes those of writers that are gone, never a live one's."""
+    path = index_path(Store(gur_db))
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    alive = subprocess.Popen(["sleep", "60"])
+    try:
+        left = path.with_name(f"{path.name}.{dead.pid}.tmp")
+        busy = path.with_name(f"{path.name}.{alive.pid}.tmp")
+        left.write_bytes(b"half an index")
+        busy.write_bytes(b"being written")
+        with Store(gur_db) as store:
+            ensure_index(store, rebuild=True)
+        assert not left.exists()
+        assert busy.read_bytes() == b"being written"
+    finally:
+        alive.kill()
+        alive.wait()
+
+
 def test_an_altered_index_is_rejected_and_rebuilt(gur_db: Path) -> None:
     """An index edited to give the listed ship another IMO number (the store still lists it)
     would screen the ship `clear`; the signature refuses it and the screen rebuilds."""
