@@ -23,7 +23,6 @@ from graph.cli.app import (
     progress_bar,
 )
 from graph.errors import QueryError
-from graph.neo4j.export import export_bulk
 from graph.neo4j.library import get_query, library
 from graph.neo4j.shape import GraphRows, build_graph
 from graph.neo4j.sync import (
@@ -149,6 +148,8 @@ def export_command(
 ) -> None:
     """Write node and relationship CSV files for `neo4j-admin database import full` (Neo4j 5),
     with the command line (import.sh) and the schema statements (schema.cypher) beside them."""
+    from graph.neo4j.export import export_bulk  # only this command writes bulk files
+
     graph = _graph(db)
     with progress_bar("writing bulk import files") as progress:
         done = 0
