@@ -11,19 +11,20 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from graph.errors import FetchError, SourceError
-from graph.ingest import load_file
 from graph.model import Entity
 from graph.store import LoadResult, Store
-from loaders import LoaderSpec, detect_loader, get_loader
+
+# The loaders and urllib are imported when a fetch runs: the CLI reads `PUBLISHED` for its help
+# and should not pay for them on every command.
+if TYPE_CHECKING:
+    from loaders import LoaderSpec
 
 #: Seconds to wait for a server before giving up.
 TIMEOUT: Final = 60
@@ -91,6 +92,9 @@ PUBLISHED: Final[dict[str, Published]] = {
 
 
 def _download(url: str, target: Path, source: str) -> None:
+    import urllib.error
+    import urllib.request
+
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
     try:
         with urllib.request.urlopen(request, timeout=TIMEOUT) as response, \
@@ -109,6 +113,8 @@ def _download(url: str, target: Path, source: str) -> None:
 def downloaded(source: str, *, workdir: Path | None = None) -> Iterator[tuple[LoaderSpec, Path]]:
     """Download `source`'s current files into a temporary folder and check they parse; yields
     the loader and the file to load. The folder is removed afterwards."""
+    from loaders import detect_loader, get_loader
+
     published = PUBLISHED.get(source)
     if published is None:
         known = ", ".join(sorted(PUBLISHED))
@@ -133,6 +139,8 @@ def fetch(store: Store, source: str, *, progress: Callable[[int], None] | None =
           workdir: Path | None = None, allow_shrink: bool = False) -> LoadResult:
     """Download `source`'s current files, check they parse, and load them as a new version
     (refused when it would drop too much of the current one, unless `allow_shrink`)."""
+    from graph.ingest import load_file
+
     with downloaded(source, workdir=workdir) as (spec, main):
         return load_file(store, main, format=spec.format, source=source, progress=progress,
                          allow_shrink=allow_shrink)

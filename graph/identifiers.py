@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Final
+from typing import Any, Final
 
-from rigour.ids import IMO
 from rigour.territories import get_territories, get_territory
 
 _IMO_TEXT: Final = re.compile(r"^\s*(?:IMO)?[\s.:#-]*(\d{7})\s*$", re.IGNORECASE)
@@ -34,13 +33,22 @@ def is_imo_ship_number(digits: str) -> bool:
     )
 
 
+@lru_cache(maxsize=1)
+def _imo() -> Any:
+    """rigour's IMO scheme, imported when first needed: `rigour.ids` brings python-stdnum and
+    every other identifier scheme, which most commands never use."""
+    from rigour.ids import IMO
+
+    return IMO
+
+
 def is_imo_company_number(digits: str) -> bool:
     """True for seven digits valid under the IMO company (and registered owner) scheme."""
     return (
         len(digits) == 7
         and digits.isascii()
         and digits.isdigit()
-        and bool(IMO.is_valid_company(digits))
+        and bool(_imo().is_valid_company(digits))
     )
 
 

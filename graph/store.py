@@ -864,10 +864,13 @@ class Store:
         """Relations on a node: `up` where it is the object (who is above it), `down` where it
         is the subject (what it holds)."""
         near, far = ("object", "subject") if direction == "up" else ("subject", "object")
+        # The index is named: without statistics SQLite's planner may read every relation of
+        # the load through the primary key (load_id, id) instead (seen for `down`).
         rows = self.conn.execute(
             "SELECT r.kind, r.role, nf.canonical, r.start_date, r.end_date, r.percentage,"
             f" c.source, l.list_date, r.record_id, r.props FROM nodes n"
-            f" JOIN relations r ON r.load_id = n.load_id AND r.{near} = n.local_id"
+            f" JOIN relations r INDEXED BY relations_{near}"
+            f" ON r.load_id = n.load_id AND r.{near} = n.local_id"
             f" JOIN nodes nf ON nf.load_id = r.load_id AND nf.local_id = r.{far}"
             " JOIN loads l ON l.id = n.load_id JOIN current c ON c.load_id = n.load_id"
             " WHERE n.canonical = ? ORDER BY r.kind, c.source, r.id",

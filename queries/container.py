@@ -10,6 +10,10 @@ and the index is rebuilt from the store.
 Layout: `MAGIC`, the 32-byte MAC, the header's length (8 bytes, little-endian), the header
 (JSON: each part's dtype, length and offset), then the parts, each at an offset that is a
 multiple of 8. Reading maps every part onto the file's bytes without a copy.
+
+Values that are not numbers (names, statements) are kept as `Lazy` sequences: one part of JSON
+texts end to end and one of their offsets, each value decoded when first asked for, so reading a
+file costs nothing per value and a query pays only for the values it touches.
 """
 
 from __future__ import annotations
@@ -18,10 +22,10 @@ import hashlib
 import hmac
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from glob import escape as glob_escape
 from pathlib import Path
-from typing import Final
+from typing import Any, Final, Self, TypeVar, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -32,6 +36,7 @@ MAC_BYTES: Final = 32
 DTYPES: Final = frozenset({"|u1", "|i1", "|b1", "<i2", "<u2", "<i4", "<i8", "<u4", "<f4", "<f8"})
 
 Part = npt.NDArray[np.generic]
+T = TypeVar("T")
 
 
 def _mac(key: bytes, *chunks: bytes | memoryview) -> bytes:
@@ -154,4 +159,80 @@ def part_lines(part: Part) -> list[str]:
     return values
 
 
-__all__ = ["lines_part", "part_lines", "part_text", "read_parts", "text_part", "write_parts"]
+class Lazy(Sequence[T]):
+    """Values kept as JSON text one by one (one buffer, offsets) and read when first asked for:
+    reading an index file costs milliseconds, not the seconds that rebuilding every object
+    would take, and a query only ever reads the few values it touches. The buffer may be a
+    view of the file's bytes (a `memoryview`): nothing is copied but the slices read."""
+
+    __slots__ = ("_blob", "_offsets", "_values")
+
+    def __init__(self, blob: bytes | memoryview, offsets: npt.NDArray[np.int64]) -> None:
+        self._blob = blob
+        self._offsets = offsets
+        # Filled as values are read: nothing is allocated per value up front.
+        self._values: dict[int, T] = {}
+
+    @classmethod
+    def encode(cls, values: Iterable[object]) -> tuple[bytes, npt.NDArray[np.int64]]:
+        chunks = [json.dumps(v, ensure_ascii=False, separators=(",", ":")).encode()
+                  for v in values]
+        offsets = np.zeros(len(chunks) + 1, dtype=np.int64)
+        np.cumsum([len(c) for c in chunks], out=offsets[1:])
+        return b"".join(chunks), offsets
+
+    @classmethod
+    def of(cls, values: Iterable[Any]) -> Self:
+        return cls(*cls.encode(values))
+
+    @classmethod
+    def from_parts(cls, parts: Mapping[str, Part], name: str) -> Self:
+        """The sequence `parts(name)` stored, over the parts' own bytes (no copy)."""
+        return cls(memoryview(parts[f"{name}.blob"]),  # type: ignore[arg-type]
+                   parts[f"{name}.offsets"])  # type: ignore[arg-type]
+
+    def parts(self, name: str) -> dict[str, Part]:
+        """The two parts an index file stores this sequence in."""
+        return {f"{name}.blob": np.frombuffer(self._blob, dtype=np.uint8),
+                f"{name}.offsets": self._offsets}
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (bytes(self._blob), self._offsets))
+
+    def run(self, start: int, end: int) -> tuple[bytes, npt.NDArray[np.int64]]:
+        """Items [start, end) as their JSON text, and each one's length: runs of two sequences
+        join into one without reading an item (`queries.screening.patch`)."""
+        begin, stop = int(self._offsets[start]), int(self._offsets[end])
+        return bytes(self._blob[begin:stop]), np.diff(self._offsets[start:end + 1])
+
+    def _make(self, value: Any) -> T:
+        return value  # type: ignore[no-any-return]
+
+    def __len__(self) -> int:
+        return len(self._offsets) - 1
+
+    @overload
+    def __getitem__(self, number: int) -> T: ...
+
+    @overload
+    def __getitem__(self, number: slice) -> list[T]: ...
+
+    def __getitem__(self, number: int | slice) -> T | list[T]:
+        if isinstance(number, slice):
+            return [self[i] for i in range(*number.indices(len(self)))]
+        try:
+            return self._values[number]
+        except KeyError:
+            pass
+        size = len(self)
+        if not -size <= number < size:
+            raise IndexError(number)
+        if number < 0:
+            number += size
+        begin, end = int(self._offsets[number]), int(self._offsets[number + 1])
+        value = self._values[number] = self._make(json.loads(bytes(self._blob[begin:end])))
+        return value
+
+
+__all__ = ["Lazy", "lines_part", "part_lines", "part_text", "read_parts", "text_part",
+           "write_parts"]

@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-from rapidfuzz import fuzz, process
-
 from graph.errors import QueryError
 from graph.identifiers import clean_imo_ship, clean_mmsi, imo_ship_check_digit, looks_like_imo
 from graph.model import Schema
@@ -62,6 +60,9 @@ def find_by_name(store: Store, name: str, schema: Schema | None = None) -> Looku
     exact = store.by_norm_name(norm, schema)
     if exact:
         return Lookup(name, "name", tuple(exact))
+    # Imported here: only a name that matches nothing exactly needs fuzzy matching.
+    from rapidfuzz import fuzz, process
+
     choices = store.norm_names(schema)
     hits = process.extract(norm, choices, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF,
                            limit=FUZZY_LIMIT)

@@ -16,12 +16,13 @@ of a path says which it is.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import hashlib
 import json
 import math
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from itertools import pairwise
 from pathlib import Path
@@ -37,7 +38,7 @@ from graph.normalize import normalize_name, normalize_vessel_name
 from graph.resolve import COMPANY_KEY, SHIP_KEY
 from graph.store import Store
 from graph.view import Edge, Provenance
-from queries.container import part_text, read_parts, text_part, write_parts
+from queries.container import Lazy, Part, part_text, read_parts, text_part, write_parts
 from queries.lookup import find_by_name
 from queries.state import state_actor, state_actor_ids
 
@@ -77,12 +78,20 @@ class IndexDetails(Protocol):
     def state_kind(self, node: int) -> str | None: ...
 
 
+class NodeNumbers(Protocol):
+    """Node id -> node number: a dict, or a lookup that holds no entry per node."""
+
+    def __getitem__(self, key: str, /) -> int: ...
+    def __contains__(self, key: object, /) -> bool: ...
+
+
 @dataclass(slots=True)
 class PathIndex:
     """The merged graph as arrays, for path, exposure and the 50% rule."""
 
     n: int
-    index: dict[str, int]
+    #: Node id -> node number.
+    index: NodeNumbers
     indptr: IntArray
     adj_node: Int32Array
     adj_edge: Int32Array
@@ -125,6 +134,29 @@ def _csr(n: int, keys: IntArray, *values: Int32Array) -> tuple[IntArray, list[In
     return indptr, [v[order].astype(np.int32, copy=False) for v in values]
 
 
+def _adjacency(n: int, subject: Int32Array, obj: Int32Array, kind: npt.NDArray[np.int8]
+               ) -> dict[str, Any]:
+    """The compressed-row arrays over relation arrays: the undirected adjacency, and ownership
+    edges by object and by subject (kept in the store's index file, so a query sorts nothing)."""
+    m = subject.shape[0]
+    edge_ids = np.arange(m, dtype=np.int32)
+    indptr, (adj_edge, other) = _csr(
+        n, np.concatenate([subject, obj]).astype(np.int64),
+        np.concatenate([edge_ids, edge_ids]), np.concatenate([obj, subject]).astype(np.int32),
+    )
+    owned = np.flatnonzero(kind == OWNERSHIP_CODE).astype(np.int32)
+    up_ptr, (up_edge,) = _csr(n, obj[owned].astype(np.int64), owned)
+    down_ptr, (down_edge,) = _csr(n, subject[owned].astype(np.int64), owned)
+    return {"indptr": indptr, "adj_node": other, "adj_edge": adj_edge,
+            "own_up_ptr": up_ptr, "own_up_edge": up_edge,
+            "own_down_ptr": down_ptr, "own_down_edge": down_edge}
+
+
+#: The arrays `_adjacency` makes.
+_ADJACENCY: Final = ("indptr", "adj_node", "adj_edge", "own_up_ptr", "own_up_edge",
+                     "own_down_ptr", "own_down_edge")
+
+
 def build_index(
     *,
     ids: Sequence[str] | None,
@@ -137,31 +169,26 @@ def build_index(
     sanctioned: BoolArray,
     state: BoolArray,
     details: IndexDetails,
-    index: dict[str, int] | None = None,
+    index: NodeNumbers | None = None,
     key: str = "",
     pct_high: FloatArray | None = None,
+    adjacency: Mapping[str, Any] | None = None,
 ) -> PathIndex:
     """The index from relation arrays (node numbers 0..n-1); `ids` names the nodes (the
-    synthetic benchmark graph passes `index` lazily instead)."""
-    m = subject.shape[0]
-    edge_ids = np.arange(m, dtype=np.int32)
-    indptr, (adj_edge, other) = _csr(
-        n, np.concatenate([subject, obj]).astype(np.int64),
-        np.concatenate([edge_ids, edge_ids]), np.concatenate([obj, subject]).astype(np.int32),
-    )
-    owned = np.flatnonzero(kind == OWNERSHIP_CODE).astype(np.int32)
-    up_ptr, (up_edge,) = _csr(n, obj[owned].astype(np.int64), owned)
-    down_ptr, (down_edge,) = _csr(n, subject[owned].astype(np.int64), owned)
+    synthetic benchmark graph and the store's index pass `index` lazily instead), `adjacency`
+    the compressed rows when they were kept (else they are made here)."""
+    adj = adjacency if adjacency is not None else _adjacency(n, subject, obj, kind)
     return PathIndex(
         n=n,
         index=index if index is not None else {v: i for i, v in enumerate(ids or ())},
-        indptr=indptr, adj_node=other, adj_edge=adj_edge,
+        indptr=adj["indptr"], adj_node=adj["adj_node"], adj_edge=adj["adj_edge"],
         edge_subject=subject.astype(np.int32, copy=False),
         edge_object=obj.astype(np.int32, copy=False),
         edge_kind=kind, edge_evidence=evidence, edge_pct=pct,
         edge_pct_high=pct_high if pct_high is not None else pct,
         sanctioned=sanctioned, state=state, details=details,
-        own_up_ptr=up_ptr, own_up_edge=up_edge, own_down_ptr=down_ptr, own_down_edge=down_edge,
+        own_up_ptr=adj["own_up_ptr"], own_up_edge=adj["own_up_edge"],
+        own_down_ptr=adj["own_down_ptr"], own_down_edge=adj["own_down_edge"],
         key=key,
     )
 
@@ -169,18 +196,69 @@ def build_index(
 # -- the store's index ---------------------------------------------------------------------------
 
 
-class StoreDetails:
-    """Details of a store-built index: kept in memory (the store's graph is small enough)."""
+class SortedIds:
+    """Node id -> node number over the ids in sorted order (the store's index numbers its nodes
+    by id): a binary search reading some twenty ids, never a dict of every id."""
 
-    def __init__(self, ids: list[str], captions: list[str], schemata: list[str],
-                 statements: list[list[Edge]] | list[list[list[Any]]],
-                 programmes: dict[int, list[str]], states: dict[int, str]) -> None:
+    __slots__ = ("ids",)
+
+    def __init__(self, ids: Sequence[str]) -> None:
         self.ids = ids
-        self.states = states
-        self.captions = captions
-        self.schemata = schemata
-        self._statements = statements
-        self._programmes = programmes
+
+    def get(self, key: object) -> int | None:
+        if not isinstance(key, str):
+            return None
+        number = bisect.bisect_left(self.ids, key)
+        return number if number < len(self.ids) and self.ids[number] == key else None
+
+    def __getitem__(self, key: str, /) -> int:
+        number = self.get(key)
+        if number is None:
+            raise KeyError(key)
+        return number
+
+    def __contains__(self, key: object, /) -> bool:
+        return self.get(key) is not None
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+def _sparse(nodes: npt.NDArray[Any], node: int) -> int | None:
+    """The position of `node` in a sorted array of node numbers, None when absent."""
+    at = int(np.searchsorted(nodes, node))
+    return at if at < len(nodes) and int(nodes[at]) == node else None
+
+
+class StoreDetails:
+    """Details of a store-built index, read from the parts of its index file only as a query
+    asks for them: ids, captions and each edge's statements are `Lazy` (one JSON text each,
+    decoded when first read), schemata are codes into a short list of names, programmes and
+    state kinds are kept for the nodes that have them only. Reading the file decodes nothing
+    per node or per edge."""
+
+    def __init__(self, parts: Mapping[str, Part], meta: Mapping[str, Any]) -> None:
+        self.ids: Lazy[str] = Lazy.from_parts(parts, "ids")
+        self.captions: Lazy[str] = Lazy.from_parts(parts, "captions")
+        self._schema_codes = parts["schema"]
+        self._schema_names = [str(name) for name in meta["schemata"]]
+        self._subject = parts["subject"]
+        self._object = parts["object"]
+        #: Per edge: [kind, role, rows], a row per statement (`_statement_row`).
+        self._statements: Lazy[list[Any]] = Lazy.from_parts(parts, "statements")
+        #: The (source, list date) pairs the rows refer to by position.
+        self._versions = [(str(source), date) for source, date in meta["versions"]]
+        self._edges: dict[int, list[Edge]] = {}
+        self._programme_nodes = parts["programme_nodes"]
+        self._programmes: Lazy[list[str]] = Lazy.from_parts(parts, "programmes")
+        self._state_nodes = parts["state_nodes"]
+        self._states: Lazy[str] = Lazy.from_parts(parts, "states")
+        n = len(self.ids)
+        if not (len(self.captions) == len(self._schema_codes) == n
+                and len(self._statements) == len(self._subject) == len(self._object)
+                and len(self._programmes) == len(self._programme_nodes)
+                and len(self._states) == len(self._state_nodes)):
+            raise ValueError("index parts of different lengths")
 
     def node_id(self, node: int) -> str:
         return self.ids[node]
@@ -189,48 +267,34 @@ class StoreDetails:
         return self.captions[node]
 
     def schema(self, node: int) -> str:
-        return self.schemata[node]
+        return self._schema_names[int(self._schema_codes[node])]
 
     def statements(self, edge: int) -> Sequence[Edge]:
-        items = self._statements[edge]
-        if items and not isinstance(items[0], Edge):
-            # Read from the index file as rows: made into edges when first asked for.
-            items = [_edge_from_row(row) for row in items]
-            self._statements[edge] = items  # type: ignore[assignment]
-        return items  # type: ignore[return-value]
+        edges = self._edges.get(edge)
+        if edges is None:
+            kind, role, rows = self._statements[edge]
+            subject = self.ids[int(self._subject[edge])]
+            obj = self.ids[int(self._object[edge])]
+            versions = self._versions
+            edges = self._edges[edge] = [
+                Edge(kind, role, subject, obj, start, end, pct,
+                     Provenance(versions[version][0], versions[version][1], record), props)
+                for start, end, pct, version, record, props in rows
+            ]
+        return edges
 
     def programmes(self, node: int) -> list[str]:
-        return self._programmes.get(node, [])
+        at = _sparse(self._programme_nodes, node)
+        return [] if at is None else list(self._programmes[at])
 
     def state_kind(self, node: int) -> str | None:
-        return self.states.get(node)
-
-    def payload(self) -> dict[str, Any]:
-        """Everything but the arrays, as JSON-able data for the index file."""
-        return {
-            "ids": self.ids, "captions": self.captions, "schemata": self.schemata,
-            "programmes": {str(k): v for k, v in self._programmes.items()},
-            "states": {str(k): v for k, v in self.states.items()},
-            "statements": [[_row_from_edge(e) if isinstance(e, Edge) else e for e in items]
-                           for items in self._statements],
-        }
-
-    @classmethod
-    def from_payload(cls, data: dict[str, Any]) -> StoreDetails:
-        return cls(data["ids"], data["captions"], data["schemata"], data["statements"],
-                   {int(k): v for k, v in data["programmes"].items()},
-                   {int(k): v for k, v in data["states"].items()})
+        at = _sparse(self._state_nodes, node)
+        return None if at is None else self._states[at]
 
 
-def _row_from_edge(edge: Edge) -> list[Any]:
-    p = edge.provenance
-    return [edge.kind, edge.role, edge.subject, edge.object, edge.start_date, edge.end_date,
-            edge.percentage, p.source, p.list_date, p.record_id, edge.properties]
-
-
-def _edge_from_row(row: list[Any]) -> Edge:
-    return Edge(row[0], row[1], row[2], row[3], row[4], row[5], row[6],
-                Provenance(row[7], row[8], row[9]), row[10])
+def _lazy_parts(name: str, values: Iterable[object]) -> dict[str, Part]:
+    blob, offsets = Lazy.encode(values)
+    return {f"{name}.blob": np.frombuffer(blob, dtype=np.uint8), f"{name}.offsets": offsets}
 
 
 class ArrayDetails:
@@ -319,7 +383,10 @@ def is_evidence(edge: Edge) -> bool:
 
 #: Arrays of a store's index kept in its index file, beside the store.
 _ARRAYS: Final = ("subject", "object", "kind", "evidence", "pct", "pct_high", "sanctioned",
-                  "state")
+                  "state", "schema", "programme_nodes", "state_nodes", *_ADJACENCY)
+#: Layout of the index file: part of its key, so a file of another layout is rebuilt, never
+#: misread. 2: ids, captions and statements as `Lazy` parts, the compressed rows kept.
+INDEX_LAYOUT: Final = 2
 
 
 def index_path(store: Store) -> Path:
@@ -333,7 +400,8 @@ def _index_key(store: Store) -> str:
     """Changes whenever the merged view does: the store's generation counts changes of one
     file, the current loads tell a file rebuilt at the same path (the demo) from the old one."""
     loads = [(i.id, i.checksum, i.loaded_at) for i in store.loads(current_only=True)]
-    return hashlib.sha256(json.dumps([store.generation(), loads]).encode()).hexdigest()
+    return hashlib.sha256(
+        json.dumps([INDEX_LAYOUT, store.generation(), loads]).encode()).hexdigest()
 
 
 def store_index(store: Store) -> PathIndex:
@@ -347,56 +415,60 @@ def store_index(store: Store) -> PathIndex:
         cached = _CACHE.get(place)
         if cached is not None and cached.key == key:
             return cached
-        loaded = _read_index(index_path(store), key, secret) if secret else None
-        if loaded is None:
-            arrays, details = _arrays_from_store(store)
+        built = _read_index(index_path(store), key, secret) if secret else None
+        if built is None:
+            parts = _parts_from_store(store, key)
             if secret:
-                _write_index(index_path(store), key, arrays, details, secret)
-        else:
-            arrays, details = loaded
-    built = build_index(ids=details.ids, n=len(details.ids), subject=arrays["subject"],
-                        obj=arrays["object"], kind=arrays["kind"], evidence=arrays["evidence"],
-                        pct=arrays["pct"], pct_high=arrays["pct_high"],
-                        sanctioned=arrays["sanctioned"],
-                        state=arrays["state"], details=details, key=key)
+                _write_index(index_path(store), parts, secret)
+            built = _index_from_parts(parts, key)
     _CACHE[place] = built
     return built
 
 
-def _read_index(path: Path, key: str, secret: bytes
-                ) -> tuple[dict[str, Any], StoreDetails] | None:
-    """The arrays and details in an index file, or None when it is missing, stale, unreadable
-    or not signed with the store's key (it is only a cache: the store is the truth)."""
+def _index_from_parts(parts: Mapping[str, Part], key: str) -> PathIndex:
+    """The index over the parts of its file (read or just built): arrays as they are, the
+    details decoded only as a query reads them."""
+    meta: Any = part_text(parts["meta"])
+    if meta.get("key") != key or meta.get("layout") != INDEX_LAYOUT:
+        raise ValueError("index of another store state or layout")
+    details = StoreDetails(parts, meta)
+    a: dict[str, Any] = {name: parts[name] for name in _ARRAYS}
+    n = len(details.ids)
+    if not (len(a["sanctioned"]) == len(a["state"]) == len(a["indptr"]) - 1 == n):
+        raise ValueError("index arrays of different lengths")
+    return build_index(ids=None, n=n, subject=a["subject"], obj=a["object"], kind=a["kind"],
+                       evidence=a["evidence"], pct=a["pct"], pct_high=a["pct_high"],
+                       sanctioned=a["sanctioned"], state=a["state"], details=details,
+                       index=SortedIds(details.ids), key=key,
+                       adjacency={name: a[name] for name in _ADJACENCY})
+
+
+def _read_index(path: Path, key: str, secret: bytes) -> PathIndex | None:
+    """The index in an index file, or None when it is missing, stale, unreadable, of another
+    layout or not signed with the store's key (it is only a cache: the store is the truth)."""
     parts = read_parts(path, secret)
     if parts is None:
         return None
     try:
-        meta: Any = part_text(parts["meta"])
-        if meta.get("key") != key:
-            return None
-        arrays = {name: parts[name] for name in _ARRAYS}
-        return arrays, StoreDetails.from_payload(meta)
-    except (ValueError, KeyError, TypeError):
+        return _index_from_parts(parts, key)
+    except (ValueError, KeyError, TypeError, AttributeError):
         return None
 
 
-def _write_index(path: Path, key: str, arrays: dict[str, Any], details: StoreDetails,
-                 secret: bytes) -> None:
+def _write_index(path: Path, parts: Mapping[str, Part], secret: bytes) -> None:
     # A read-only directory only costs the next command a rebuild.
     with contextlib.suppress(OSError):
-        write_parts(path, {"meta": text_part({"key": key, **details.payload()}), **arrays},
-                    secret)
+        write_parts(path, parts, secret)
 
 
-def _arrays_from_store(store: Store) -> tuple[dict[str, Any], StoreDetails]:
-    ids: list[str] = []
-    captions: list[str] = []
-    schemata: list[str] = []
-    for node in store.iter_nodes():
-        ids.append(node.id)
-        captions.append(node.caption)
-        schemata.append(node.schema)
+def _parts_from_store(store: Store, key: str) -> dict[str, Part]:
+    """The index file's parts, built from the store. Nodes are numbered in the order of their
+    ids (sorted here too, so `SortedIds` holds whatever order the store returns them in)."""
+    nodes = sorted((node.id, node.caption, node.schema) for node in store.iter_nodes())
+    ids = [node[0] for node in nodes]
     index = {v: i for i, v in enumerate(ids)}
+    schema_names = sorted({node[2] for node in nodes})
+    schema_code = {name: i for i, name in enumerate(schema_names)}
     grouped: dict[tuple[str, str, str, str | None, bool], list[Edge]] = defaultdict(list)
     for edge in store.iter_edges():
         if edge.subject == edge.object or edge.subject not in index or edge.object not in index:
@@ -405,18 +477,22 @@ def _arrays_from_store(store: Store) -> tuple[dict[str, Any], StoreDetails]:
     statements = list(grouped.values())
     keys = list(grouped)
     m = len(keys)
-    arrays: dict[str, Any] = {
-        "subject": np.fromiter((index[k[0]] for k in keys), dtype=np.int32, count=m),
-        "object": np.fromiter((index[k[1]] for k in keys), dtype=np.int32, count=m),
-        "kind": np.fromiter((KIND_CODE.get(RelationKind(k[2]), 0) for k in keys),
-                            dtype=np.int8, count=m),
-        "evidence": np.fromiter((k[4] for k in keys), dtype=np.bool_, count=m),
-        "pct": np.fromiter((_stated_pct(s, min) for s in statements), dtype=np.float32,
-                           count=m),
-        "pct_high": np.fromiter((_stated_pct(s, max) for s in statements), dtype=np.float32,
-                                count=m),
-    }
-    sanctioned = np.zeros(len(ids), dtype=np.bool_)
+    n = len(ids)
+    subject = np.fromiter((index[k[0]] for k in keys), dtype=np.int32, count=m)
+    obj = np.fromiter((index[k[1]] for k in keys), dtype=np.int32, count=m)
+    kind = np.fromiter((KIND_CODE.get(RelationKind(k[2]), 0) for k in keys), dtype=np.int8,
+                       count=m)
+    versions: dict[tuple[str, str | None], int] = {}
+
+    def row(edge: Edge) -> list[Any]:
+        p = edge.provenance
+        version = versions.setdefault((p.source, p.list_date), len(versions))
+        return [edge.start_date, edge.end_date, edge.percentage, version, p.record_id,
+                edge.properties]
+
+    items = [[k[2], k[3], [row(e) for e in group]] for k, group in zip(keys, statements,
+                                                                      strict=True)]
+    sanctioned = np.zeros(n, dtype=np.bool_)
     programmes: dict[int, list[str]] = defaultdict(list)
     for listing in store.iter_listings():
         number = index.get(listing.entity)
@@ -425,16 +501,37 @@ def _arrays_from_store(store: Store) -> tuple[dict[str, Any], StoreDetails]:
             label = f"{listing.authority} {listing.program}"
             if label not in programmes[number]:
                 programmes[number].append(label)
-    state = np.zeros(len(ids), dtype=np.bool_)
+    state = np.zeros(n, dtype=np.bool_)
     states: dict[int, str] = {}
     for node_id in state_actor_ids(store):
         actor = state_actor(store, node_id)
         if node_id in index and actor is not None:
             state[index[node_id]] = True
             states[index[node_id]] = f"{actor.kind} ({actor.reason})"
-    arrays["sanctioned"] = sanctioned
-    arrays["state"] = state
-    return arrays, StoreDetails(ids, captions, schemata, statements, dict(programmes), states)
+    listed, actors = sorted(programmes), sorted(states)
+    meta = {"key": key, "layout": INDEX_LAYOUT, "schemata": schema_names,
+            "versions": [list(v) for v in versions]}
+    return {
+        "meta": text_part(meta),
+        **_lazy_parts("ids", ids),
+        **_lazy_parts("captions", (node[1] for node in nodes)),
+        "schema": np.fromiter((schema_code[node[2]] for node in nodes),
+                              dtype=np.uint8 if len(schema_names) < 256 else np.int32,
+                              count=n),
+        "subject": subject, "object": obj, "kind": kind,
+        "evidence": np.fromiter((k[4] for k in keys), dtype=np.bool_, count=m),
+        "pct": np.fromiter((_stated_pct(s, min) for s in statements), dtype=np.float32,
+                           count=m),
+        "pct_high": np.fromiter((_stated_pct(s, max) for s in statements), dtype=np.float32,
+                                count=m),
+        "sanctioned": sanctioned, "state": state,
+        **_adjacency(n, subject, obj, kind),
+        **_lazy_parts("statements", items),
+        "programme_nodes": np.array(listed, dtype=np.int32),
+        **_lazy_parts("programmes", (programmes[k] for k in listed)),
+        "state_nodes": np.array(actors, dtype=np.int32),
+        **_lazy_parts("states", (states[k] for k in actors)),
+    }
 
 
 def _stated_pct(edges: Iterable[Edge], pick: Callable[[list[float]], float]) -> float:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,7 +13,7 @@ from typer.testing import CliRunner
 
 from graph.cli import app
 from graph.store import Store
-from tests.conftest import DEMO, GUR, OFAC_SDN, raw
+from tests.conftest import DEMO, GUR, OFAC_SDN, ROOT, raw
 
 runner = CliRunner()
 
@@ -171,3 +173,29 @@ def test_a_shrunk_version_is_refused_unless_allowed_and_sources_shows_it(tmp_pat
     assert "-6,888 accepted" in rows[1] and "current" in rows[1]
     listed = json.loads(runner.invoke(app, ["sources", "--db", db, "--json"]).stdout)
     assert [(i["entities"], i["shrink_accepted"]) for i in listed] == [(8077, 6888)]
+
+
+#: What `owner` and `path` must not import: other commands' stacks, each costing a share of a
+#: second of every process.
+_NOT_FOR_QUERIES = ("queries.screening.index", "queries.screening.matcher", "queries.screen",
+                    "loaders", "graph.ingest", "graph.resolution.engine", "graph.neo4j.export",
+                    "rapidfuzz", "pandas", "pyspark", "neo4j", "followthemoney")
+
+
+@pytest.mark.parametrize("command", [["owner", "IMO 9198783"],
+                                     ["path", "IMO 9198783", "SUNOR ILLC"]])
+def test_owner_and_path_import_only_what_they_use(db: Path, command: list[str]) -> None:
+    """A fresh process running `owner` or `path` (the answer printed as usual) never imports
+    the screening stack, the loaders, the resolution engine, Spark, pandas or Neo4j."""
+    script = (
+        "import sys\n"
+        "from typer.testing import CliRunner\n"
+        "from graph.cli import app\n"
+        f"result = CliRunner().invoke(app, {[*command, '--db', str(db)]!r})\n"
+        "assert result.exit_code == 0, result.output\n"
+        f"print([m for m in {_NOT_FOR_QUERIES!r} if m in sys.modules])\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]", done.stdout

@@ -26,10 +26,11 @@ from graph.cli.app import (
 from graph.cli.indexing import refresh_screen_index
 from graph.cli.render import render_owner
 from graph.errors import SanctionsGraphError
-from graph.ingest import load_file
-from graph.resolution.engine import resolve
 from graph.store import LoadResult, Store, default_db_path
 from queries.owner import who_owns
+
+# Loaders and resolution are imported by the commands that use them (load, demo), not with the
+# CLI: `owner` and `path` never load them.
 
 
 def _parse_map(items: list[str]) -> dict[str, str]:
@@ -85,6 +86,8 @@ def _print_load(result: LoadResult) -> None:
 
 
 def load_with_progress(store: Store, path: Path, **kwargs: Any) -> LoadResult:
+    from graph.ingest import load_file
+
     with progress_bar(f"loading {path.name}") as progress:
         return load_file(store, path, progress=progress, **kwargs)
 
@@ -226,6 +229,8 @@ def demo(
     With --db (or SANCTIONS_GRAPH_DB) the demo loads into that store; otherwise it builds a fresh
     demo store beside the default one.
     """
+    from graph.resolution.engine import resolve
+
     path = db or _fresh_demo_path()
     demo_dir = resources.files("graph") / "demo"
     with open_store(path, create=True) as store:

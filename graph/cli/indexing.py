@@ -1,14 +1,20 @@
 """Keeping the screening index current: the commands that change the merged view (load, demo,
-fetch, resolve, judge, review) build it at their end, so the next `screen` only reads it."""
+fetch, resolve, judge, review) build it at their end, so the next `screen` only reads it.
+
+The screening stack is imported by the commands that use it, not with the CLI: `owner` and
+`path` never load it."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import ExitStack
+from typing import TYPE_CHECKING
 
 from graph.cli.app import err_console, progress_bar
 from graph.store import Store
-from queries.screening.index import ScreenIndex, refresh_index
+
+if TYPE_CHECKING:
+    from queries.screening.index import ScreenIndex
 
 
 def refresh_screen_index(store: Store, since: int) -> None:
@@ -16,6 +22,8 @@ def refresh_screen_index(store: Store, since: int) -> None:
     generation moved from `since` (read before the command changed anything), and say so in one
     line on stderr. The progress bar appears only once the build has gone on for a while (the
     first progress report), so a small store shows none."""
+    from queries.screening.index import refresh_index
+
     with ExitStack() as stack:
         bar: Callable[[int], None] | None = None
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Final
+from typing import TYPE_CHECKING, Annotated, Final
 
 import typer
 from rich.table import Table
@@ -24,9 +24,10 @@ from graph.cli.app import (
 from graph.cli.core import _load_summary, _print_load
 from graph.cli.indexing import refresh_screen_index
 from graph.errors import QueryError
-from graph.fetch import PUBLISHED, downloaded
-from graph.ingest import load_file
-from graph.versions import Diff, diff
+from graph.fetch import PUBLISHED
+
+if TYPE_CHECKING:
+    from graph.versions import Diff
 
 EXPORT_FORMATS: Final = ("ftm",)
 #: Values shown per changed property before "... and N more".
@@ -123,6 +124,8 @@ def diff_command(
         if value is not None and not _is_date(value):
             raise typer.BadParameter(f"{value!r}: expected YYYY-MM-DD", param_hint=name)
     with open_store(db) as store:
+        from graph.versions import diff
+
         result = diff(store, source, from_date, to_date)
     if as_json:
         print_json(result.to_dict())
@@ -146,6 +149,9 @@ def fetch_command(
 ) -> None:
     """Download a list from its authority's published URL, check that it parses, and load it
     as a new version."""
+    from graph.fetch import downloaded
+    from graph.ingest import load_file
+
     # Download and check first: an offline fetch fails before any store is opened or made.
     with downloaded(source) as (spec, path), open_store(db, create=True) as store:
         since = store.generation()

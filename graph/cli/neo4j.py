@@ -23,7 +23,6 @@ from graph.cli.app import (
     progress_bar,
 )
 from graph.errors import QueryError
-from graph.neo4j.export import export_store
 from graph.neo4j.library import get_query, library
 from graph.neo4j.shape import GraphRows, build_graph
 from graph.neo4j.sync import (
@@ -154,6 +153,8 @@ def export_command(
 ) -> None:
     """Write node and relationship CSV files for `neo4j-admin database import full` (Neo4j 5),
     with the command line (import.sh) and the schema statements (schema.cypher) beside them."""
+    from graph.neo4j.export import export_store  # only this command writes bulk files
+
     with open_store(db) as store:
         _check_not_empty(store)
         with progress_bar("writing bulk import files") as progress:

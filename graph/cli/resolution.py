@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -20,18 +20,17 @@ from graph.cli.app import (
 )
 from graph.cli.indexing import refresh_screen_index
 from graph.resolution.decisions import MERGE_THRESHOLD, REVIEW_THRESHOLD, Verdict
-from graph.resolution.engine import (
-    Explanation,
-    JudgeResult,
-    RecordView,
-    ResolveReport,
-    ReviewItem,
-    default_judge,
-    explain,
-    judge,
-    resolve,
-    review_queue,
-)
+
+# The resolution engine (scoring, blocking, rapidfuzz) is imported when one of these commands
+# runs, not with the CLI.
+if TYPE_CHECKING:
+    from graph.resolution.engine import (
+        Explanation,
+        JudgeResult,
+        RecordView,
+        ResolveReport,
+        ReviewItem,
+    )
 
 ByOption = Annotated[
     str | None, typer.Option("--by", help="Who judges (default: $USER).", show_default=False)
@@ -53,6 +52,8 @@ def resolve_command(
 ) -> None:
     """Find the same entity across lists: score candidate pairs (only those touching records
     that changed since the last run), merge above the threshold, queue the review band."""
+    from graph.resolution.engine import resolve
+
     with open_store(db) as store:
         since = store.generation()
         with progress_bar("scoring pairs") as progress:
@@ -94,6 +95,8 @@ def judge_command(
 ) -> None:
     """Record that two records are the same entity, different, or that you are unsure. A
     judgement wins over scores and survives reloads of any source."""
+    from graph.resolution.engine import judge
+
     with open_store(db) as store:
         since = store.generation()
         result = judge(store, a, b, verdict, who=by, note=note)
@@ -138,6 +141,8 @@ def explain_command(
 ) -> None:
     """The score of two records (for canonical ids: their best-matching members) and every
     feature that made it."""
+    from graph.resolution.engine import explain
+
     with open_store(db) as store:
         result: Explanation = explain(store, a, b)
     if as_json:
@@ -188,6 +193,8 @@ def review_command(
 ) -> None:
     """Walk the review band: each pair side by side with its explanation; answer s(ame),
     d(ifferent), u(nsure), k (skip) or q (quit). With --json, print the queue instead."""
+    from graph.resolution.engine import default_judge, judge, review_queue
+
     who = by or default_judge()
     with open_store(db) as store:
         queue = review_queue(store, limit=limit)

@@ -7,7 +7,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -24,20 +24,17 @@ from graph.cli.app import (
 )
 from graph.cli.indexing import say_built
 from graph.errors import QueryError
-from queries.screen import explain, make_settings, screen_with
-from queries.screening.index import ScreenIndex, ensure_index
-from queries.screening.io import OUTPUT_SUFFIXES, TableWriter, read_rows, write_jsonl
-from queries.screening.matcher import (
-    DEFAULT_LIMIT,
-    MATCH_THRESHOLD,
-    REVIEW_THRESHOLD,
-    Matcher,
-    Query,
-    Result,
-)
+from queries.screening.defaults import DEFAULT_LIMIT, MATCH_THRESHOLD, REVIEW_THRESHOLD
+
+# The screening stack (index, matcher, readers) is imported when `screen` runs, not with the CLI.
+if TYPE_CHECKING:
+    from queries.screening.index import ScreenIndex
+    from queries.screening.matcher import Matcher, Query, Result
 
 
 def _index(store: Any, rebuild: bool) -> ScreenIndex:
+    from queries.screening.index import ensure_index
+
     started = time.perf_counter()
     with progress_bar("building the screening index") as progress:
         index, built = ensure_index(store, rebuild=rebuild, progress=progress)
@@ -91,6 +88,9 @@ def screen_command(
     """Screen a file of counterparties or vessels against every loaded list: per row a decision
     (match, review, clear), the best matches with score, lists, programmes and the reasons.
     Identifiers (IMO, MMSI, tax numbers) decide; a different IMO keeps a ship from matching."""
+    from queries.screen import explain, make_settings
+    from queries.screening.matcher import Matcher
+
     source_list = _sources(sources)
     with open_store(db) as store:
         index = _index(store, rebuild_index)
@@ -123,6 +123,9 @@ def screen_command(
 
 
 def _screen_file(path: Path, output: str, matcher: Matcher, workers: int | None) -> Counter[str]:
+    from queries.screen import screen_with
+    from queries.screening.io import OUTPUT_SUFFIXES, TableWriter, read_rows, write_jsonl
+
     out_path = Path(output)
     if output != "-" and out_path.suffix.lower() not in OUTPUT_SUFFIXES:
         raise QueryError(f"{output}: cannot tell the output format; use .jsonl, .csv or .xlsx")

@@ -23,15 +23,14 @@ in a fraction of a second.
 from __future__ import annotations
 
 import contextlib
-import json
 import math
 import re
 import time
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final, NamedTuple, Self, TypeVar, overload
+from typing import Any, Final, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -40,6 +39,7 @@ from graph.identifiers import clean_imo_company, clean_imo_ship, clean_mmsi
 from graph.store import NAME_PROPERTIES, Store
 from loaders._io import iso_date
 from queries.container import (
+    Lazy,
     lines_part,
     part_lines,
     part_text,
@@ -80,7 +80,6 @@ DATE_PROPS: Final = ("birthDate", "buildDate", "incorporationDate")
 FTM_PROPS: Final = (*NAME_PROPERTIES, "imoNumber", "mmsi", *IDENTIFIER_PROPS, *COUNTRY_PROPS,
                     "birthDate", "buildDate", "incorporationDate", "callSign", "gender")
 
-T = TypeVar("T")
 
 _NOT_ALNUM: Final = re.compile(r"[^0-9A-Z]+")
 
@@ -136,68 +135,6 @@ class IndexedEntity(NamedTuple):
     dates: tuple[str, ...]
     sources: tuple[str, ...]
     programs: tuple[str, ...]
-
-
-class Lazy(Sequence[T]):
-    """Values kept as JSON text one by one (one buffer, offsets) and read when first asked for:
-    reading the index file costs milliseconds, not the second that rebuilding every node object
-    would take, and a screen of a few rows only ever reads the few hundred nodes it compares."""
-
-    __slots__ = ("_blob", "_offsets", "_values")
-
-    def __init__(self, blob: bytes, offsets: npt.NDArray[np.int64]) -> None:
-        self._blob = blob
-        self._offsets = offsets
-        self._values: list[T | None] = [None] * (len(offsets) - 1)
-
-    @classmethod
-    def encode(cls, values: Iterable[object]) -> tuple[bytes, npt.NDArray[np.int64]]:
-        chunks = [json.dumps(v, ensure_ascii=False, separators=(",", ":")).encode()
-                  for v in values]
-        offsets = np.zeros(len(chunks) + 1, dtype=np.int64)
-        np.cumsum([len(c) for c in chunks], out=offsets[1:])
-        return b"".join(chunks), offsets
-
-    @classmethod
-    def of(cls, values: Iterable[Any]) -> Self:
-        return cls(*cls.encode(values))
-
-    def parts(self, name: str) -> dict[str, npt.NDArray[np.generic]]:
-        """The two parts the index file stores this sequence in."""
-        return {f"{name}.blob": np.frombuffer(self._blob, dtype=np.uint8),
-                f"{name}.offsets": self._offsets}
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (self._blob, self._offsets))
-
-    def run(self, start: int, end: int) -> tuple[bytes, npt.NDArray[np.int64]]:
-        """Items [start, end) as their JSON text, and each one's length: runs of two sequences
-        join into one without reading an item (`queries.screening.patch`)."""
-        begin, stop = int(self._offsets[start]), int(self._offsets[end])
-        return self._blob[begin:stop], np.diff(self._offsets[start:end + 1])
-
-    def _make(self, value: Any) -> T:
-        return value  # type: ignore[no-any-return]
-
-    def __len__(self) -> int:
-        return len(self._values)
-
-    @overload
-    def __getitem__(self, number: int) -> T: ...
-
-    @overload
-    def __getitem__(self, number: slice) -> list[T]: ...
-
-    def __getitem__(self, number: int | slice) -> T | list[T]:
-        if isinstance(number, slice):
-            return [self[i] for i in range(*number.indices(len(self)))]
-        value = self._values[number]
-        if value is None:
-            if number < 0:
-                number += len(self._values)
-            begin, end = int(self._offsets[number]), int(self._offsets[number + 1])
-            value = self._values[number] = self._make(json.loads(self._blob[begin:end]))
-        return value
 
 
 class LazyProps(Lazy[dict[str, tuple[str, ...]]]):

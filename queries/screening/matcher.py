@@ -45,6 +45,11 @@ from graph.normalize import (
     name_is_bounded,
     normalize_name,
 )
+
+# The default thresholds and limit live apart (the CLI's help shows them); re-exported here.
+from queries.screening.defaults import DEFAULT_LIMIT as DEFAULT_LIMIT
+from queries.screening.defaults import MATCH_THRESHOLD as MATCH_THRESHOLD
+from queries.screening.defaults import REVIEW_THRESHOLD as REVIEW_THRESHOLD
 from queries.screening.index import IndexedEntity, ScreenIndex
 from queries.screening.text import (
     ABJAD_FEATURE,
@@ -64,12 +69,6 @@ from queries.screening.text import (
     spelling_hash,
     trigrams,
 )
-
-#: Default decision thresholds (calibrated with benchmarks/screening.py: at 0.90 precision on
-#: the perturbed and cross-list sets stays above 0.98 while typos of long names still match).
-MATCH_THRESHOLD: Final = 0.90
-REVIEW_THRESHOLD: Final = 0.75
-DEFAULT_LIMIT: Final = 5
 
 #: Score a node with a different IMO ship number can reach at most: under review, so a ship
 #: whose IMO the user gave never "matches" a namesake.

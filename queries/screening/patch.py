@@ -20,7 +20,8 @@ from typing import Any, Final, TypeVar
 import numpy as np
 import numpy.typing as npt
 
-from queries.screening.index import Lazy, LazyEntities, LazyProps, Postings, ScreenIndex
+from queries.container import Lazy
+from queries.screening.index import LazyEntities, LazyProps, Postings, ScreenIndex
 from queries.screening.text import SPELLING_MIN, deletions, spelling_hash
 
 #: A change of more than this share of the index's nodes is rebuilt whole.

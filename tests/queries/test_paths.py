@@ -240,3 +240,59 @@ def path_answer_dict(idx: PathIndex, a: int, b: int) -> dict[str, object]:
     from queries.paths import path_answer
 
     return path_answer(idx, a, b).to_dict()
+
+
+def test_reading_the_index_file_decodes_only_what_a_query_touches(full_store: Store,
+                                                                    tmp_path: Path) -> None:
+    """The index file keeps ids, captions and statements as one JSON text each: reading it
+    decodes none of them, a path decodes the few its search and answer touch, and finding a
+    node by id is a binary search, not a dict of every id."""
+    from queries import paths
+
+    with copy_store(full_store, str(tmp_path / "s.db")) as store:
+        built = paths.store_index(store)
+        paths._CACHE.clear()
+        again = paths.store_index(store)
+        assert again is not built
+        details = again.details
+        assert isinstance(details, paths.StoreDetails)
+        assert isinstance(again.index, paths.SortedIds)
+        assert len(details.ids._values) == len(details.captions._values) == 0
+        assert len(details._statements._values) == 0
+        # Ids are in sorted order and every node's number is found again by its id.
+        sample = [int(i) for i in np.linspace(0, again.n - 1, 50)]
+        ids = [details.node_id(i) for i in sample]
+        assert ids == sorted(ids)
+        assert [again.index[i] for i in ids] == sample
+        assert "no such node id" not in again.index
+        with pytest.raises(KeyError):
+            again.index["no such node id"]
+        a, b = (int(again.edge_subject[0]), int(again.edge_object[0]))
+        assert path_answer_dict(again, a, b) == path_answer_dict(built, a, b)
+        touched = len(details.ids._values)
+        assert 0 < touched < again.n // 10, (touched, again.n)
+        assert len(details._statements._values) < again.edges // 10
+
+
+def test_an_index_file_of_another_layout_is_rebuilt(demo_store: Store, tmp_path: Path) -> None:
+    """A file signed with the store's key but of another layout (an older version of this
+    code) is never read as this one: it is built again from the store."""
+    from queries import paths
+    from queries.container import part_text, read_parts, text_part, write_parts
+
+    with copy_store(demo_store, str(tmp_path / "s.db")) as store:
+        built = paths.store_index(store)
+        key = store.index_key()
+        assert key is not None
+        parts = read_parts(paths.index_path(store), key)
+        assert parts is not None
+        meta = part_text(parts["meta"])
+        assert isinstance(meta, dict)
+        write_parts(paths.index_path(store), {**parts, "meta": text_part({**meta, "layout": 1})},
+                    key)
+        paths._CACHE.clear()
+        assert paths._read_index(paths.index_path(store), built.key, key) is None
+        again = paths.store_index(store)
+        reread = read_parts(paths.index_path(store), key)
+        assert reread is not None and part_text(reread["meta"])["layout"] == paths.INDEX_LAYOUT
+        assert np.array_equal(again.sanctioned, built.sanctioned)
