@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -135,3 +136,48 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """A run that collected no test is a failure, never a quiet success."""
     if session.testscollected == 0:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+#: A real designation batch of the OFAC SDN list of 2024-05-03 (IBEX SHIPPING INC, the AZIA
+#: SHIPPING companies, CAPTAIN YAKUBOVICH, VA DEGTYAREV PLANT and MARIA).
+OFAC_BATCH = range(46768, 46774)
+OFAC_COMPANIONS = {"add.csv": "ofac_add_2025-01.csv", "alt.csv": "ofac_alt_2025-01.csv",
+                   "sdn_comments.csv": "ofac_sdn_comments_2025-01.csv"}
+
+
+def ofac_version(folder: Path, sdn: bytes) -> Path:
+    """An OFAC SDN CSV set in `folder`: the given sdn.csv with the shared companion files."""
+    folder.mkdir()
+    for name, shared in OFAC_COMPANIONS.items():
+        shutil.copy(raw(shared), folder / name)
+    (folder / "sdn.csv").write_bytes(sdn)
+    return folder / "sdn.csv"
+
+
+def earlier_sdn() -> bytes:
+    """The real sdn.csv of 2024-05-03 as it was before the `OFAC_BATCH` designations: without
+    them, and with ANGARA's remark as it stood then (stating a build year it no longer does)."""
+    lines = []
+    for line in raw("ofac_sdn_2024-05-03.csv").read_bytes().split(b"\r\n"):
+        ent = line.split(b",", 1)[0]
+        if ent.isdigit() and int(ent) in OFAC_BATCH:
+            continue
+        if ent == b"37059":
+            assert b"Linked To: M LEASING LLC." in line
+            line = line.replace(b"Linked To: M LEASING LLC.",
+                                b"Linked To: M LEASING LLC; Vessel Year of Build 1998.")
+        lines.append(line)
+    return b"\r\n".join(lines)
+
+
+def merged_ship_store(folder: Path) -> Store:
+    """The ship lists (which share IMO numbers with the OFAC list, so clusters span sources),
+    the earlier OFAC version (`earlier_sdn`), and resolve's merges."""
+    from graph.resolution.engine import resolve
+
+    store = Store(folder / "store.db")
+    load_file(store, GUR)
+    load_file(store, TAK)
+    load_file(store, ofac_version(folder / "before", earlier_sdn()), list_date="2024-05-02")
+    resolve(store)
+    return store

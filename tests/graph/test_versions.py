@@ -9,8 +9,6 @@ different (ANGARA's, which then stated a build year it no longer states).
 from __future__ import annotations
 
 import json
-import shutil
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -20,40 +18,20 @@ from graph.errors import NotFoundError, QueryError
 from graph.ingest import load_file
 from graph.store import Store
 from graph.versions import RELATIONS, diff
-from tests.conftest import raw
+from tests.conftest import OFAC_BATCH, earlier_sdn, ofac_version, raw
 
-BATCH = range(46768, 46774)
-COMPANIONS = {"add.csv": "ofac_add_2025-01.csv", "alt.csv": "ofac_alt_2025-01.csv",
-              "sdn_comments.csv": "ofac_sdn_comments_2025-01.csv"}
-
-
-def _version(folder: Path, sdn: bytes) -> Path:
-    folder.mkdir()
-    for name, shared in COMPANIONS.items():
-        shutil.copy(raw(shared), folder / name)
-    (folder / "sdn.csv").write_bytes(sdn)
-    return folder / "sdn.csv"
+BATCH = OFAC_BATCH
 
 
 @pytest.fixture(scope="module")
 def versioned(tmp_path_factory: pytest.TempPathFactory) -> Store:
     folder = tmp_path_factory.mktemp("versions")
     later = raw("ofac_sdn_2024-05-03.csv").read_bytes()
-    lines = []
-    for line in later.split(b"\r\n"):
-        ent = line.split(b",", 1)[0]
-        if ent.isdigit() and int(ent) in BATCH:
-            continue
-        if ent == b"37059":
-            assert b"Linked To: M LEASING LLC." in line
-            line = line.replace(b"Linked To: M LEASING LLC.",
-                                b"Linked To: M LEASING LLC; Vessel Year of Build 1998.")
-        lines.append(line)
-    earlier = b"\r\n".join(lines)
+    earlier = earlier_sdn()
     assert len(earlier) < len(later)
     store = Store(folder / "store.db")
-    load_file(store, _version(folder / "before", earlier), list_date="2024-05-02")
-    load_file(store, _version(folder / "after", later), list_date="2024-05-03")
+    load_file(store, ofac_version(folder / "before", earlier), list_date="2024-05-02")
+    load_file(store, ofac_version(folder / "after", later), list_date="2024-05-03")
     return store
 
 

@@ -11,7 +11,6 @@ real ship or firm.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -23,32 +22,9 @@ from graph.ingest import load_file
 from graph.model import Entity, Schema
 from graph.resolution.engine import judge, resolve
 from graph.store import Store
-from tests.conftest import GUR, TAK, raw
+from tests.conftest import OFAC_BATCH, merged_ship_store, ofac_version, raw
 
-BATCH = range(46768, 46774)
-COMPANIONS = {"add.csv": "ofac_add_2025-01.csv", "alt.csv": "ofac_alt_2025-01.csv",
-              "sdn_comments.csv": "ofac_sdn_comments_2025-01.csv"}
-
-
-def _ofac(folder: Path, sdn: bytes) -> Path:
-    folder.mkdir()
-    for name, shared in COMPANIONS.items():
-        shutil.copy(raw(shared), folder / name)
-    (folder / "sdn.csv").write_bytes(sdn)
-    return folder / "sdn.csv"
-
-
-def _earlier_sdn() -> bytes:
-    lines = []
-    for line in raw("ofac_sdn_2024-05-03.csv").read_bytes().split(b"\r\n"):
-        ent = line.split(b",", 1)[0]
-        if ent.isdigit() and int(ent) in BATCH:
-            continue
-        if ent == b"37059":
-            line = line.replace(b"Linked To: M LEASING LLC.",
-                                b"Linked To: M LEASING LLC; Vessel Year of Build 1998.")
-        lines.append(line)
-    return b"\r\n".join(lines)
+BATCH = OFAC_BATCH
 
 
 def assert_whole(store: Store) -> None:
@@ -61,15 +37,7 @@ def assert_whole(store: Store) -> None:
 
 @pytest.fixture(scope="module")
 def merged(tmp_path_factory: pytest.TempPathFactory) -> Store:
-    """Ship lists that share IMO numbers with the OFAC list (so clusters span sources), the
-    earlier OFAC version, and resolve's merges."""
-    folder = tmp_path_factory.mktemp("incremental")
-    store = Store(folder / "store.db")
-    load_file(store, GUR)
-    load_file(store, TAK)
-    load_file(store, _ofac(folder / "before", _earlier_sdn()), list_date="2024-05-02")
-    resolve(store)
-    return store
+    return merged_ship_store(tmp_path_factory.mktemp("incremental"))
 
 
 def test_a_new_version_re_derives_only_what_changed(merged: Store,
@@ -77,7 +45,7 @@ def test_a_new_version_re_derives_only_what_changed(merged: Store,
     assert_whole(merged)
     before = {gid: cid for gid, (_, _, cid) in derive.present_view(merged.conn).nodes.items()}
     generation = merged.generation()
-    load_file(merged, _ofac(tmp_path / "after", raw("ofac_sdn_2024-05-03.csv").read_bytes()),
+    load_file(merged, ofac_version(tmp_path / "after", raw("ofac_sdn_2024-05-03.csv").read_bytes()),
               list_date="2024-05-03")
     assert_whole(merged)
     changed = merged.changed_since(generation)

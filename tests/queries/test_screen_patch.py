@@ -20,8 +20,7 @@ from graph.store import Store
 from queries.screen import screen
 from queries.screening.index import ScreenIndex, build_index, ensure_index, update_index
 from queries.screening.patch import PATCH_SHARE
-from tests.conftest import GUR, TAK, raw
-from tests.graph.test_view_incremental import BATCH, _earlier_sdn, _ofac
+from tests.conftest import GUR, OFAC_BATCH, merged_ship_store, ofac_version, raw
 
 
 def content(index: ScreenIndex) -> dict[str, Any]:
@@ -85,12 +84,7 @@ def assert_patched_equals_whole(store: Store, saved: ScreenIndex) -> ScreenIndex
 @pytest.fixture(scope="module")
 def versioned(tmp_path_factory: pytest.TempPathFactory) -> tuple[Store, Path]:
     folder = tmp_path_factory.mktemp("patch")
-    store = Store(folder / "store.db")
-    load_file(store, GUR)
-    load_file(store, TAK)
-    load_file(store, _ofac(folder / "before", _earlier_sdn()), list_date="2024-05-02")
-    resolve(store)
-    return store, folder
+    return merged_ship_store(folder), folder
 
 
 def test_a_new_version_patches_the_index(versioned: tuple[Store, Path]) -> None:
@@ -100,7 +94,7 @@ def test_a_new_version_patches_the_index(versioned: tuple[Store, Path]) -> None:
                {"name": "ANGARA", "schema": "Vessel"}, {"name": "AZIA SHIPPING HOLDINGS"}]
     before = [r.decision for r in screen(store, queries, index=saved)]
     assert before[0] != "match"
-    load_file(store, _ofac(folder / "after", raw("ofac_sdn_2024-05-03.csv").read_bytes()),
+    load_file(store, ofac_version(folder / "after", raw("ofac_sdn_2024-05-03.csv").read_bytes()),
               list_date="2024-05-03")
     changed = store.changed_since(saved.generation)
     assert changed is not None and len(changed) < len(saved.entity_ids) / 20
@@ -110,7 +104,7 @@ def test_a_new_version_patches_the_index(versioned: tuple[Store, Path]) -> None:
     assert [r.to_dict() for r in after] == [r.to_dict() for r in whole]
     assert after[0].decision == "match"
     assert len(patched.entity_ids) > len(saved.entity_ids)
-    assert {f"us_ofac_sdn:{n}" for n in BATCH} & set(patched.entity_ids)
+    assert {f"us_ofac_sdn:{n}" for n in OFAC_BATCH} & set(patched.entity_ids)
 
 
 def test_a_new_source_and_judgements_patch_the_index(versioned: tuple[Store, Path]) -> None:
