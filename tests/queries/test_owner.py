@@ -83,23 +83,28 @@ def test_answer_serialises(ship_store: Store) -> None:
     assert data["matched_by"] == "name"
 
 
-@pytest.mark.parametrize("direction", ["up", "down"])
-def test_edges_of_a_node_are_read_through_the_relation_indexes(ship_store: Store,
-                                                               direction: str) -> None:
-    """`who_owns` asks for the relations on each node of the chain: each ask is a search of the
-    relations index on that side, never a read of every relation of a load (which is what
-    SQLite's planner chose for `down` without statistics)."""
+@pytest.mark.parametrize(("ask", "index"), [("up", "relations_object"),
+                                             ("down", "relations_subject"),
+                                             ("listings", "sanctions_entity")])
+def test_a_node_s_relations_and_listings_are_read_through_their_indexes(
+        ship_store: Store, ask: str, index: str) -> None:
+    """`who_owns` asks for the relations and listings of each node of the chain: each ask is a
+    search of the index on that side, never a read of every relation or sanction of a load
+    (which is what SQLite's planner chose for `down` and for listings without statistics)."""
     vessel = who_owns(ship_store, "ANGARA").vessels[0].id
     statements: list[str] = []
     ship_store.conn.set_trace_callback(statements.append)
     try:
-        ship_store.edges(vessel, direction=direction)
+        if ask == "listings":
+            ship_store.listings(vessel)
+        else:
+            ship_store.edges(vessel, direction=ask)
     finally:
         ship_store.conn.set_trace_callback(None)
-    [sql] = [s for s in statements if "JOIN relations" in s]
+    table = "sanctions s" if ask == "listings" else "relations r"
+    [sql] = [s for s in statements if f"JOIN {table}" in s]
     params = (vessel,) if "?" in sql else ()
     plan = " | ".join(row[3] for row in ship_store.conn.execute("EXPLAIN QUERY PLAN " + sql,
                                                                params))
-    near = "object" if direction == "up" else "subject"
-    assert f"SEARCH r USING INDEX relations_{near}" in plan, plan
+    assert f"SEARCH {table[-1]} USING INDEX {index}" in plan, plan
     assert "USING PRIMARY KEY (load_id=?)" not in plan, plan
