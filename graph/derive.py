@@ -50,25 +50,20 @@ def changed_records(conn: sqlite3.Connection, old: int, new: int) -> set[str]:
     relation on it at either end)."""
     both = (old, new, new, old)
     queries = (
-        "SELECT id FROM (SELECT id, schema, record_id, same_as FROM entities WHERE load_id = ?"
-        " EXCEPT SELECT id, schema, record_id, same_as FROM entities WHERE load_id = ?)"
-        " UNION SELECT id FROM (SELECT id, schema, record_id, same_as FROM entities"
-        " WHERE load_id = ? EXCEPT SELECT id, schema, record_id, same_as FROM entities"
-        " WHERE load_id = ?)",
+        "SELECT id FROM (" + _plain_except("entities", "id, schema, record_id, same_as") + ")",
         _ranked_except("props", "entity_id", "prop, value"),
         "SELECT entity FROM (" + _plain_except(
             "sanctions", "entity, id, authority, program, listing_date, source_url, record_id,"
             " props") + ")",
-        "SELECT subject FROM (" + _plain_except(
-            "relations", "id, kind, subject, object, role, start_date, end_date, percentage,"
-            " record_id, props") + ")",
-        "SELECT object FROM (" + _plain_except(
+        # A relation names a record at each end: both are changed.
+        "SELECT subject, object FROM (" + _plain_except(
             "relations", "id, kind, subject, object, role, start_date, end_date, percentage,"
             " record_id, props") + ")",
     )
     changed: set[str] = set()
     for sql in queries:
-        changed.update(r[0] for r in conn.execute(sql, both))
+        for row in conn.execute(sql, both):
+            changed.update(row)
     return changed
 
 
