@@ -36,6 +36,7 @@ companies, organisations, vessels); the relations and sanctions come on top.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -278,7 +279,13 @@ with Store(sys.argv[1], create=False) as store:
 def bench_size(size: int, args: argparse.Namespace, parent: Path) -> Row:
     row = Row(size)
     cli = _cli()
-    with tempfile.TemporaryDirectory(dir=parent, prefix=f"scale-{size}-") as name:
+    with contextlib.ExitStack() as stack:
+        if args.keep:
+            name = tempfile.mkdtemp(dir=parent, prefix=f"scale-{size}-")
+            print(f"  store and files kept in {name}", flush=True)
+        else:
+            name = stack.enter_context(
+                tempfile.TemporaryDirectory(dir=parent, prefix=f"scale-{size}-"))
         tmp = Path(name)
         db = tmp / "store.db"
         env = {**os.environ, "SANCTIONS_GRAPH_DB": str(db), "COLUMNS": "160"}
@@ -355,6 +362,8 @@ def main() -> int:
     parser.add_argument("--raw", type=Path, default=RAW, help="folder of shared files")
     parser.add_argument("--tmp", type=Path, default=Path(tempfile.gettempdir()),
                         help="where the temporary stores go (3.8 million need some GB)")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep each size's store and files (printed) instead of removing them")
     parser.add_argument("--profile", type=Path,
                         help="also profile the loads (cProfile) and write the profiles here")
     args = parser.parse_args()
