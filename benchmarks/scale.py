@@ -259,7 +259,8 @@ def _summary(stdout: str) -> str:
             f"{s['sanctions']:,} sanctions, {sum(s['problems'].values()):,} problems"
             + (f", {s['note']}" if s.get("note") else "")
             + (" (unchanged)" if s.get("unchanged") else "") for s in said)
-    return (f"{said['records']:,} records, {said['changed']:,} changed, {said['removed']:,} "
+    return (f"{said['records']:,} records, {said.get('read', 0):,} read, "
+            f"{said['changed']:,} changed, {said['removed']:,} "
             f"removed, {said['candidates']:,} candidate pairs, {said['scored']:,} scored, "
             f"{said['merges']:,} merges in all; {said['seconds']:.1f} s inside")
 

@@ -41,7 +41,7 @@ from graph.normalize import normalize_name, normalize_vessel_name
 from graph.resolve import MMSI_KEY, ResolverInput, identifier_keys
 from graph.view import Edge, Fact, Listing, LoadInfo, Node, Provenance, by_canonical
 
-LAYOUT_VERSION: Final = 4
+LAYOUT_VERSION: Final = 5
 
 #: How many generations of view changes are kept (`Store.changed_since`): an index older than
 #: that is rebuilt, not patched.
@@ -174,7 +174,19 @@ CREATE INDEX IF NOT EXISTS match_pairs_b ON match_pairs (b);
 CREATE TABLE IF NOT EXISTS match_prints (
     gid TEXT PRIMARY KEY,
     print TEXT NOT NULL,
-    exclusive TEXT NOT NULL DEFAULT ''
+    exclusive TEXT NOT NULL DEFAULT '',
+    keys TEXT NOT NULL DEFAULT '',
+    ambiguous TEXT NOT NULL DEFAULT ''
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS match_keys (
+    key TEXT NOT NULL,
+    gid TEXT NOT NULL,
+    PRIMARY KEY (key, gid)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS match_loads (
+    source TEXT PRIMARY KEY,
+    load_id INTEGER NOT NULL,
+    tag TEXT NOT NULL
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS judgements (
     id INTEGER PRIMARY KEY,
@@ -351,6 +363,12 @@ class Store:
                 if "shrink_accepted" not in {c[1] for c in self.conn.execute(
                         "PRAGMA table_info(loads)")}:
                     self.conn.execute("ALTER TABLE loads ADD COLUMN shrink_accepted INTEGER")
+                # Layout 5: resolution keeps each record's block keys and ambiguous names.
+                columns = {c[1] for c in self.conn.execute("PRAGMA table_info(match_prints)")}
+                for column in ("keys", "ambiguous"):
+                    if column not in columns:
+                        self.conn.execute(f"ALTER TABLE match_prints ADD COLUMN {column} TEXT"
+                                          " NOT NULL DEFAULT ''")
                 self.conn.execute(
                     "INSERT OR REPLACE INTO meta (key, value) VALUES ('layout', ?)",
                     (str(LAYOUT_VERSION),),
@@ -974,7 +992,8 @@ class Store:
     def snapshot(self) -> Sequence[tuple[Any, ...]]:
         """Everything the store holds, for tests that prove a failed load changed nothing."""
         tables = ["loads", "current", "entities", "props", "relations", "sanctions", "names",
-                  "keys", "nodes", "canon", "match_pairs", "match_prints", "judgements"]
+                  "keys", "nodes", "canon", "match_pairs", "match_prints", "match_keys",
+                  "match_loads", "judgements"]
         out: list[tuple[Any, ...]] = []
         for table in tables:
             out.extend(

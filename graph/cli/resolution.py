@@ -67,9 +67,9 @@ def _print_resolve(report: ResolveReport, as_json: bool) -> None:
         print_json(report.to_dict())
         return
     console.print(
-        f"resolved {report.records:,} records in {report.seconds:.1f} s: "
-        f"{report.candidates:,} candidate pairs, {report.scored:,} scored "
-        f"({report.changed:,} records changed, {report.removed:,} gone)",
+        f"resolved {report.records:,} records in {report.seconds:.1f} s: {report.read:,} read "
+        f"(the lists loaded since the last run), {report.changed:,} changed, "
+        f"{report.removed:,} gone; {report.scored:,} candidate pairs of the changed scored",
         markup=False,
     )
     console.print(

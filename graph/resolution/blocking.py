@@ -27,6 +27,27 @@ MAX_NAME_BLOCK: Final = 200
 MIN_TOKEN_LENGTH: Final = 3
 
 
+#: Bumped when `block_keys` changes: every list's stored keys are then written again.
+KEYS_VERSION: Final = "1"
+#: Identifier key kinds (no size limit).
+_IDENTIFIER_KINDS: Final = ("imo-ship", "imo-co", "mmsi", "cs", "reg", "un")
+
+
+def key_limit(key: str) -> int:
+    """The size limit of a stored key (`group/kind:value`); 0 is none."""
+    kind = key[key.index("/") + 1:key.index(":")]
+    if kind in ("n", "p"):
+        return MAX_NAME_BLOCK
+    if kind == "t":
+        return MAX_TOKEN_BLOCK
+    return 0
+
+
+def stored_keys(record: MatchRecord) -> list[str]:
+    """The record's block keys as the store keeps them (`group/kind:value`), without repeats."""
+    return list(dict.fromkeys(f"{record.group}/{key}" for key, _ in block_keys(record)))
+
+
 @dataclass(frozen=True, slots=True)
 class BlockingStats:
     records: int
@@ -36,9 +57,9 @@ class BlockingStats:
 
 def block_keys(record: MatchRecord) -> Iterator[tuple[str, int]]:
     """(key, size limit) pairs of one record; identifier keys have no limit."""
-    for kind, values in (("imo-ship", record.imo_ship), ("imo-co", record.imo_company),
-                         ("mmsi", record.mmsi), ("cs", record.call_signs),
-                         ("reg", record.registry), ("un", record.un_refs)):
+    for kind, values in zip(_IDENTIFIER_KINDS, (
+            record.imo_ship, record.imo_company, record.mmsi, record.call_signs,
+            record.registry, record.un_refs), strict=True):
         for value in values:
             yield f"{kind}:{value}", 0
     for name in (*record.names, *record.previous):

@@ -1,11 +1,13 @@
 """Resolution over a store: `resolve` (incremental), `explain`, `judge` and the review queue.
 
-`resolve` reads every current record, blocks, and scores only the candidate pairs that touch a
-record whose fingerprint changed since the last run (a new list version re-scores its changed
-records, nothing else). Scored pairs worth keeping are stored in `match_pairs` with their
-decision and explanation; the merged view is then rebuilt from them in the same transaction.
-Because the store re-applies stored merges and judgements on every load, a later load keeps the
-fuzzy merges without scoring anything.
+`resolve` reads the records of the lists loaded since its last run (every list the first time),
+and scores only the candidate pairs that touch a record whose fingerprint changed (a new list
+version re-scores its changed records, nothing else). Each record's block keys are kept in the
+store (`match_keys`), so the candidates of a changed record are found by index, and only the
+records of those pairs are read to score them. Scored pairs worth keeping are stored in
+`match_pairs` with their decision and explanation; the merged view is then rebuilt from them in
+the same transaction. Because the store re-applies stored merges and judgements on every load, a
+later load keeps the fuzzy merges without scoring anything.
 
 Judgements are stored per pair of stable record gids (`source:record id`), which survive
 reloads of any source, with who made them and when; the latest judgement on a pair wins.
@@ -16,19 +18,23 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sqlite3
 import time
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from itertools import groupby
+from operator import itemgetter
+from typing import Any, Final
 
 from graph.derive import latest_judgements
 from graph.errors import NotFoundError, QueryError
 from graph.model import Schema
-from graph.resolution.blocking import BlockingStats, candidate_pairs
+from graph.resolution.blocking import KEYS_VERSION, BlockingStats, key_limit, stored_keys
 from graph.resolution.clusters import Refusal
 from graph.resolution.decisions import KEEP_THRESHOLD, Decision, Verdict, decide
-from graph.resolution.records import MatchRecord, load_records, schema_group
+from graph.resolution.records import MatchRecord, iter_records, load_records, schema_group
 from graph.resolution.scoring import MATCHER_VERSION, NameStats, Score, score_pair
 from graph.store import Store
 
@@ -47,11 +53,13 @@ class ResolveReport:
     merged_records: int
     seconds: float
     blocking: BlockingStats | None = None
+    #: Records read this run: those of the lists loaded since the last one (all, the first time).
+    read: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in (
-            "records", "changed", "removed", "candidates", "scored", "kept", "merges", "review",
-            "clusters", "merged_records", "seconds")}
+            "records", "read", "changed", "removed", "candidates", "scored", "kept", "merges",
+            "review", "clusters", "merged_records", "seconds")}
 
 
 def _now() -> str:
@@ -61,12 +69,124 @@ def _now() -> str:
 def record_prints(records: list[MatchRecord], stats: NameStats) -> dict[str, str]:
     """Each record's fingerprint, with whether its names are ambiguous in their lists (that
     changes its scores too)."""
-    out: dict[str, str] = {}
-    for r in records:
-        ambiguous = sorted(n for n in r.names if stats.is_ambiguous(r.source, r.group, n))
-        tail = hashlib.sha1("\x1f".join(ambiguous).encode()).hexdigest()[:8] if ambiguous else ""
-        out[r.gid] = f"{MATCHER_VERSION}:{r.fingerprint}:{tail}"
-    return out
+    return {r.gid: _print(r.fingerprint, sorted(
+        n for n in r.names if stats.is_ambiguous(r.source, r.group, n))) for r in records}
+
+
+def _print(fingerprint: str, ambiguous: list[str]) -> str:
+    tail = hashlib.sha1("\x1f".join(ambiguous).encode()).hexdigest()[:8] if ambiguous else ""
+    return f"{MATCHER_VERSION}:{fingerprint}:{tail}"
+
+
+#: What a list's stored prints and keys were computed with (`match_loads.tag`).
+_TAG: Final = f"{MATCHER_VERSION}/{KEYS_VERSION}"
+#: Above this share of the records changed, candidate pairs are found by one pass over every
+#: stored key instead of looking up the changed records' keys one by one.
+_SCAN_SHARE: Final = 0.05
+_SEP: Final = "\x1f"
+
+
+class _Changed(Exception):
+    """A load committed while the lists were read: read them again."""
+
+
+def _range(source: str) -> tuple[str, str]:
+    """Bounds of the gids of one source (`source:...`): ';' follows ':'."""
+    return f"{source}:", f"{source};"
+
+
+def _read_lists(conn: sqlite3.Connection, sources: dict[str, int], *, bulk: bool) -> int:
+    """The records of these lists (source: load id) into temporary tables: the print,
+    exclusive identifiers, block keys and ambiguous names of each (`fresh`; with `bulk`, the
+    keys one per row too, `fresh_keys`). One batch of records is in memory at a time."""
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS fresh (gid TEXT PRIMARY KEY,"
+                 " print TEXT NOT NULL, exclusive TEXT NOT NULL, keys TEXT NOT NULL,"
+                 " ambiguous TEXT NOT NULL DEFAULT '') WITHOUT ROWID")
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS fresh_names (source TEXT NOT NULL,"
+                 " name TEXT NOT NULL, gid TEXT NOT NULL)")
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS fresh_keys (key TEXT NOT NULL,"
+                 " gid TEXT NOT NULL)")
+    for table in ("fresh", "fresh_names", "fresh_keys"):
+        conn.execute(f"DELETE FROM {table}")
+    count = 0
+    for source, load_id in sorted(sources.items()):
+        for batch in iter_records(conn, source, load_id):
+            count += len(batch)
+            keys = [(r, stored_keys(r)) for r in batch]
+            conn.executemany("INSERT INTO fresh (gid, print, exclusive, keys) VALUES (?, ?, ?, ?)",
+                             [(r.gid, r.fingerprint, " ".join(r.exclusive_keys()), _SEP.join(k))
+                              for r, k in keys])
+            # A name is ambiguous when two records of one list and group wear it.
+            conn.executemany("INSERT INTO fresh_names VALUES (?, ?, ?)",
+                             [(r.source, f"{r.group}/{n}", r.gid) for r in batch
+                              for n in r.names])
+            if bulk:
+                conn.executemany("INSERT INTO fresh_keys VALUES (?, ?)",
+                                 [(key, r.gid) for r, k in keys for key in k])
+    ambiguous: dict[str, list[str]] = defaultdict(list)
+    for gid, name in conn.execute(
+        "SELECT f.gid, f.name FROM fresh_names f JOIN (SELECT source, name FROM fresh_names"
+        " GROUP BY source, name HAVING COUNT(*) > 1) a ON a.source = f.source"
+        " AND a.name = f.name"
+    ):
+        ambiguous[gid].append(name.split("/", 1)[1])
+    conn.execute("DELETE FROM fresh_names")
+    with_tail = [(gid, sorted(names)) for gid, names in ambiguous.items()]
+    conn.executemany("UPDATE fresh SET ambiguous = ? WHERE gid = ?",
+                     [(_SEP.join(names), gid) for gid, names in with_tail])
+    conn.executemany("UPDATE fresh SET print = ? WHERE gid = ?", [
+        (_print(str(conn.execute("SELECT print FROM fresh WHERE gid = ?", (gid,)).fetchone()[0]),
+                names), gid) for gid, names in with_tail])
+    conn.execute("UPDATE fresh SET print = ? || ':' || print || ':' WHERE ambiguous = ''",
+                 (MATCHER_VERSION,))
+    return count
+
+
+def _key_pairs(conn: sqlite3.Connection, changed: set[str], total: int
+               ) -> tuple[set[tuple[str, str]], int]:
+    """Candidate pairs (a < b, different lists) that touch a changed record, from the stored
+    block keys (already updated), with how many keys were looked at."""
+    pairs: set[tuple[str, str]] = set()
+    if not changed:
+        return pairs, 0
+    if len(changed) > _SCAN_SHARE * max(total, 1):
+        # One pass over the keys two lists share.
+        rows = conn.execute(
+            "SELECT key, gid FROM match_keys WHERE key IN (SELECT key FROM match_keys GROUP BY"
+            " key HAVING COUNT(*) > 1 AND MIN(substr(gid, 1, instr(gid, ':')))"
+            " != MAX(substr(gid, 1, instr(gid, ':')))) ORDER BY key")
+    else:
+        conn.execute("CREATE TEMP TABLE IF NOT EXISTS touched (key TEXT PRIMARY KEY)"
+                     " WITHOUT ROWID")
+        conn.execute("DELETE FROM touched")
+        for packed in _packed_keys(conn, changed):
+            conn.executemany("INSERT OR IGNORE INTO touched VALUES (?)",
+                             [(k,) for k in packed.split(_SEP) if k])
+        rows = conn.execute("SELECT k.key, k.gid FROM touched t JOIN match_keys k"
+                            " ON k.key = t.key ORDER BY k.key")
+    keys = 0
+    for key, members in groupby(rows, key=itemgetter(0)):
+        keys += 1
+        gids = [gid for _, gid in members]
+        limit = key_limit(key)
+        if len(gids) < 2 or (limit and len(gids) > limit):
+            continue
+        for i, a in enumerate(gids):
+            source_a = a.partition(":")[0]
+            for b in gids[i + 1:]:
+                if (a in changed or b in changed) and b.partition(":")[0] != source_a:
+                    pairs.add((a, b) if a < b else (b, a))
+    return pairs, keys
+
+
+def _packed_keys(conn: sqlite3.Connection, gids: set[str]) -> Iterator[str]:
+    """The stored keys of these records, one packed string each."""
+    ordered = sorted(gids)
+    for start in range(0, len(ordered), 500):
+        part = ordered[start:start + 500]
+        for (packed,) in conn.execute("SELECT keys FROM match_prints WHERE gid IN ("
+                                      + ", ".join("?" for _ in part) + ")", part):
+            yield str(packed)
 
 
 def resolve(
@@ -75,59 +195,149 @@ def resolve(
     full: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> ResolveReport:
-    """Score what changed since the last run, store the pairs, rebuild the merged view."""
+    """Score what changed since the last run, store the pairs, rebuild the merged view.
+
+    Only the lists loaded since the last run (or all, with `full`) are read, a batch of
+    records at a time; their block keys are kept in the store (`match_keys`), so the candidate
+    pairs of the changed records are found by index and only their records are read again to
+    be scored. Memory follows the change, not the store."""
+    for _ in range(3):
+        try:
+            return _resolve(store, full=full, progress=progress)
+        except _Changed:
+            continue
+    raise QueryError("lists kept changing while resolve read them; run it again")
+
+
+def _resolve(store: Store, *, full: bool,
+             progress: Callable[[int, int], None] | None) -> ResolveReport:
     started = time.perf_counter()
     conn = store.conn
-    records = load_records(conn)
-    by_gid = {r.gid: r for r in records}
-    stats = NameStats(records)
-    prints = record_prints(records, stats)
-    old = dict(conn.execute("SELECT gid, print FROM match_prints").fetchall())
-    changed = set(prints) if full else {g for g, p in prints.items() if old.get(g) != p}
-    removed = set(old) - set(prints)
-    pairs, blocking = candidate_pairs(records)
-    todo = sorted(p for p in pairs if p[0] in changed or p[1] in changed)
-    rows: list[tuple[str, str, float, str, str, str, str]] = []
+    current = dict(conn.execute("SELECT source, load_id FROM current").fetchall())
+    keyed = {source: (load_id, tag) for source, load_id, tag in conn.execute(
+        "SELECT source, load_id, tag FROM match_loads")}
+    # A store whose keys were never written (or were written by other code) is read whole.
+    bulk = full or not keyed or any(tag != _TAG for _, tag in keyed.values())
+    stale = {s: load_id for s, load_id in current.items()
+             if bulk or keyed.get(s) != (load_id, _TAG)}
+    read = _read_lists(conn, stale, bulk=bulk)
     now = _now()
-    for n, (a, b) in enumerate(todo):
-        result = score_pair(by_gid[a], by_gid[b], stats)
-        if result.score >= KEEP_THRESHOLD:
-            features = json.dumps([[f.name, f.weight, f.detail] for f in result.features],
-                                  ensure_ascii=False)
-            rows.append((a, b, result.score, decide(result.score).value, features,
-                         MATCHER_VERSION, now))
-        if progress is not None and n % 5000 == 0:
-            progress(n, len(todo))
-    if progress is not None:
-        progress(len(todo), len(todo))
-    stale = changed | removed
     with store.transaction():
+        if dict(conn.execute("SELECT source, load_id FROM current").fetchall()) != current:
+            raise _Changed
+        fresh_prints = dict(conn.execute("SELECT gid, print FROM fresh").fetchall())
+        if bulk:
+            old_prints = dict(conn.execute("SELECT gid, print FROM match_prints").fetchall())
+        else:
+            old_prints = {}
+            for source in [*stale, *(s for s in keyed if s not in current)]:
+                low, high = _range(source)
+                old_prints.update(conn.execute(
+                    "SELECT gid, print FROM match_prints WHERE gid >= ? AND gid < ?",
+                    (low, high)).fetchall())
+        changed = set(fresh_prints) if full else {
+            g for g, p in fresh_prints.items() if old_prints.get(g) != p}
+        removed = set(old_prints) - set(fresh_prints)
+        # The pairs of what changed or went are scored again (or dropped).
         if full:
             conn.execute("DELETE FROM match_pairs")
-            conn.execute("DELETE FROM match_prints")
         else:
-            conn.executemany("DELETE FROM match_pairs WHERE a = ?", [(g,) for g in stale])
-            conn.executemany("DELETE FROM match_pairs WHERE b = ?", [(g,) for g in stale])
-            conn.executemany("DELETE FROM match_prints WHERE gid = ?", [(g,) for g in stale])
-        conn.executemany("INSERT OR REPLACE INTO match_pairs VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
-        conn.executemany(
-            "INSERT OR REPLACE INTO match_prints (gid, print, exclusive) VALUES (?, ?, ?)",
-            [(g, prints[g], " ".join(by_gid[g].exclusive_keys())) for g in sorted(changed)],
-        )
-        store.rebuild_view(conn, seeds=None if full else stale)
+            _delete_in(conn, "DELETE FROM match_pairs WHERE a IN ({})", changed | removed)
+            _delete_in(conn, "DELETE FROM match_pairs WHERE b IN ({})", changed | removed)
+        if bulk:
+            # Every list was read: its prints and keys are written whole, keys in key order.
+            conn.execute("DELETE FROM match_keys")
+            conn.execute("DELETE FROM match_prints")
+            conn.execute("INSERT INTO match_prints (gid, print, exclusive, keys, ambiguous)"
+                         " SELECT gid, print, exclusive, keys, ambiguous FROM fresh")
+            conn.execute("INSERT INTO match_keys (key, gid) SELECT DISTINCT key, gid"
+                         " FROM fresh_keys ORDER BY key, gid")
+            conn.execute("DELETE FROM match_loads")
+        else:
+            # Only the keys and prints of the records that changed or went are replaced.
+            drop = sorted((changed | removed) & set(old_prints))
+            for start in range(0, len(drop), 500):
+                part = drop[start:start + 500]
+                marks = ", ".join("?" for _ in part)
+                conn.executemany("DELETE FROM match_keys WHERE key = ? AND gid = ?", [
+                    (key, gid) for gid, packed in conn.execute(
+                        f"SELECT gid, keys FROM match_prints WHERE gid IN ({marks})", part
+                    ).fetchall() for key in (packed.split(_SEP) if packed else ())])
+                conn.execute(f"DELETE FROM match_prints WHERE gid IN ({marks})", part)
+            write = sorted(changed)
+            for start in range(0, len(write), 500):
+                part = write[start:start + 500]
+                rows = conn.execute(
+                    "SELECT gid, print, exclusive, keys, ambiguous FROM fresh WHERE gid IN ("
+                    + ", ".join("?" for _ in part) + ")", part).fetchall()
+                conn.executemany("INSERT INTO match_prints (gid, print, exclusive, keys,"
+                                 " ambiguous) VALUES (?, ?, ?, ?, ?)", rows)
+                conn.executemany("INSERT OR IGNORE INTO match_keys (key, gid) VALUES (?, ?)",
+                                 sorted((key, gid) for gid, _, _, packed, _ in rows
+                                        for key in (packed.split(_SEP) if packed else ())))
+            for source in keyed:
+                if source not in current:
+                    conn.execute("DELETE FROM match_loads WHERE source = ?", (source,))
+        conn.executemany("INSERT OR REPLACE INTO match_loads (source, load_id, tag)"
+                         " VALUES (?, ?, ?)", [(s, load_id, _TAG) for s, load_id in stale.items()])
+        for table in ("fresh", "fresh_keys"):
+            conn.execute(f"DELETE FROM {table}")
+        total = int(conn.execute("SELECT COUNT(*) FROM match_prints").fetchone()[0])
+        pairs, keys = _key_pairs(conn, changed, total)
+        todo = sorted(pairs)
+        records = {r.gid: r for r in load_records(conn, gids={g for p in todo for g in p})}
+        stats = _stats(conn, records)
+        rows_out: list[tuple[str, str, float, str, str, str, str]] = []
+        for n, (a, b) in enumerate(todo):
+            result = score_pair(records[a], records[b], stats)
+            if result.score >= KEEP_THRESHOLD:
+                features = json.dumps([[f.name, f.weight, f.detail] for f in result.features],
+                                      ensure_ascii=False)
+                rows_out.append((a, b, result.score, decide(result.score).value, features,
+                                 MATCHER_VERSION, now))
+            if progress is not None and n % 5000 == 0:
+                progress(n, len(todo))
+        if progress is not None:
+            progress(len(todo), len(todo))
+        conn.executemany("INSERT OR REPLACE INTO match_pairs VALUES (?, ?, ?, ?, ?, ?, ?)",
+                         rows_out)
+        store.rebuild_view(conn, seeds=None if full else changed | removed)
     decisions = dict(conn.execute(
         "SELECT decision, COUNT(*) FROM match_pairs GROUP BY decision").fetchall())
     clusters, merged = conn.execute(
         "SELECT COUNT(*), COALESCE(SUM(n), 0) FROM (SELECT COUNT(*) AS n FROM nodes"
         " GROUP BY canonical HAVING COUNT(*) > 1)").fetchone()
     return ResolveReport(
-        records=len(records), changed=len(changed), removed=len(removed),
-        candidates=len(pairs), scored=len(todo), kept=len(rows),
+        records=total, changed=len(changed), removed=len(removed),
+        candidates=len(pairs), scored=len(todo), kept=len(rows_out),
         merges=int(decisions.get(Decision.MERGE.value, 0)),
         review=int(decisions.get(Decision.REVIEW.value, 0)),
         clusters=int(clusters), merged_records=int(merged),
-        seconds=round(time.perf_counter() - started, 2), blocking=blocking,
+        seconds=round(time.perf_counter() - started, 2),
+        blocking=BlockingStats(read, keys, len(pairs)), read=read,
     )
+
+
+def _delete_in(conn: sqlite3.Connection, sql: str, gids: set[str]) -> None:
+    ordered = sorted(gids)
+    for start in range(0, len(ordered), 500):
+        part = ordered[start:start + 500]
+        conn.execute(sql.format(", ".join("?" for _ in part)), part)
+
+
+def _stats(conn: sqlite3.Connection, records: dict[str, MatchRecord]) -> NameStats:
+    """Which names of these records their own list wears twice, as stored with their prints."""
+    found: set[tuple[str, str, str]] = set()
+    gids = sorted(records)
+    for start in range(0, len(gids), 500):
+        part = gids[start:start + 500]
+        for gid, packed in conn.execute(
+            "SELECT gid, ambiguous FROM match_prints WHERE ambiguous != '' AND gid IN ("
+            + ", ".join("?" for _ in part) + ")", part):
+            record = records[gid]
+            for name in packed.split(_SEP):
+                found.add((record.source, record.group, name))
+    return NameStats.of(found)
 
 
 # -- references --------------------------------------------------------------------------------

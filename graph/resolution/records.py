@@ -12,7 +12,7 @@ import hashlib
 import re
 import sqlite3
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Final
 
 from rigour.text import metaphone
@@ -208,6 +208,47 @@ class MatchRecord:
         return {k: sorted(v) for k, v in out.items() if v}
 
 
+#: Records built per batch when a whole list is read (memory stays flat at any size).
+RECORD_BATCH: Final = 2000
+
+
+def _build(conn: sqlite3.Connection, load_id: int, source: str,
+           rows: list[tuple[str, str]], hide: frozenset[str]) -> list[MatchRecord]:
+    """The records of (entity id, schema) rows of one load, their match properties read
+    through the (load_id, entity_id) index in stated order."""
+    props: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for start in range(0, len(rows), 500):
+        ids = [entity_id for entity_id, _ in rows[start:start + 500]]
+        for entity_id, prop, value in conn.execute(
+            "SELECT entity_id, prop, value FROM props WHERE load_id = ? AND entity_id IN ("
+            + ", ".join("?" for _ in ids) + f") AND prop IN ({_PROP_MARKS}) ORDER BY rowid",
+            [load_id, *ids, *MATCH_PROPS],
+        ):
+            props[entity_id][prop].append(value)
+    return [MatchRecord(f"{source}:{entity_id}", source, load_id, Schema(schema),
+                        props.get(entity_id, {}), hide) for entity_id, schema in rows]
+
+
+_PROP_MARKS: Final = ", ".join("?" for _ in MATCH_PROPS)
+
+
+def iter_records(conn: sqlite3.Connection, source: str, load_id: int, *,
+                 hide: frozenset[str] = frozenset()) -> Iterator[list[MatchRecord]]:
+    """Every record of one load (those pointing at another with `same_as` left out), in id
+    order, a batch at a time."""
+    last = ""
+    while True:
+        rows = conn.execute(
+            "SELECT id, schema, same_as FROM entities WHERE load_id = ? AND id > ?"
+            " ORDER BY id LIMIT ?", (load_id, last, RECORD_BATCH)).fetchall()
+        if not rows:
+            return
+        last = rows[-1][0]
+        batch = [(entity_id, schema) for entity_id, schema, same_as in rows if not same_as]
+        if batch:
+            yield _build(conn, load_id, source, batch, hide)
+
+
 def load_records(
     conn: sqlite3.Connection,
     *,
@@ -219,31 +260,36 @@ def load_records(
     gid order.
 
     Records that point at another (`same_as`) are joined to it by the exact step and skipped.
+    Given gids, only those records are read (through the indexes): the cost follows the gids,
+    not the store.
     """
-    wanted = set(gids) if gids is not None else None
-    picked = sorted(set(sources)) if sources is not None else None
-    where = f" WHERE c.source IN ({', '.join('?' for _ in picked)})" if picked is not None else ""
-    entities: dict[str, tuple[str, int, str, Schema]] = {}
-    for source, load_id, entity_id, schema, same_as in conn.execute(
-        "SELECT c.source, e.load_id, e.id, e.schema, e.same_as FROM entities e"
-        " JOIN current c ON c.load_id = e.load_id" + where, picked or []
-    ):
-        gid = f"{source}:{entity_id}"
-        if same_as or (wanted is not None and gid not in wanted):
-            continue
-        entities[gid] = (source, load_id, entity_id, Schema(schema))
-    props: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-    marks = ", ".join("?" for _ in MATCH_PROPS)
-    for source, entity_id, prop, value in conn.execute(
-        "SELECT c.source, p.entity_id, p.prop, p.value FROM props p"
-        f" JOIN current c ON c.load_id = p.load_id WHERE p.prop IN ({marks})"
-        + where.replace("WHERE", "AND") + " ORDER BY p.rowid",
-        [*MATCH_PROPS, *(picked or [])],
-    ):
-        gid = f"{source}:{entity_id}"
-        if gid in entities:
-            props[gid][prop].append(value)
-    return [
-        MatchRecord(gid, source, load_id, schema, props.get(gid, {}), hide)
-        for gid, (source, load_id, _, schema) in sorted(entities.items())
-    ]
+    current = dict(conn.execute("SELECT source, load_id FROM current").fetchall())
+    out: list[MatchRecord] = []
+    if gids is not None:
+        wanted: dict[str, set[str]] = defaultdict(set)
+        for gid in gids:
+            source, _, entity_id = gid.partition(":")
+            wanted[source].add(entity_id)
+        for source in sorted(wanted):
+            if source not in current:
+                continue
+            if sources is not None and source not in set(sources):
+                continue
+            ids = sorted(wanted[source])
+            for start in range(0, len(ids), RECORD_BATCH):
+                part = ids[start:start + RECORD_BATCH]
+                rows = [
+                    (entity_id, schema) for entity_id, schema, same_as in conn.execute(
+                        "SELECT id, schema, same_as FROM entities WHERE load_id = ? AND id IN ("
+                        + ", ".join("?" for _ in part) + ") ORDER BY id",
+                        [current[source], *part])
+                    if not same_as
+                ]
+                out.extend(_build(conn, current[source], source, rows, hide))
+    else:
+        picked = sorted(set(sources) & set(current)) if sources is not None else sorted(current)
+        for source in picked:
+            for batch in iter_records(conn, source, current[source], hide=hide):
+                out.extend(batch)
+    out.sort(key=lambda r: r.gid)
+    return out

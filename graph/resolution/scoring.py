@@ -113,6 +113,13 @@ class NameStats:
                 counts[(record.source, record.group, name)] += 1
         self.ambiguous = frozenset(key for key, count in counts.items() if count > 1)
 
+    @classmethod
+    def of(cls, ambiguous: Iterable[tuple[str, str, str]]) -> NameStats:
+        """Stats from (source, group, name) triples already known to be ambiguous."""
+        stats = cls(())
+        stats.ambiguous = frozenset(ambiguous)
+        return stats
+
     def is_ambiguous(self, source: str, group: str, name: str) -> bool:
         return (source, group, name) in self.ambiguous
 

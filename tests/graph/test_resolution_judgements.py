@@ -108,7 +108,7 @@ def test_judge_explain_and_review_on_the_command_line(ships: Store) -> None:
     runner = CliRunner()
     out = runner.invoke(app, ["resolve", "--db", db])
     assert out.exit_code == 0, out.output
-    assert "candidate pairs" in out.stdout
+    assert "candidate pairs of the changed scored" in out.stdout
 
     out = runner.invoke(app, ["explain", "us_ofac_sdn:37059", "us_ofac_sdn:44245", "--db", db])
     assert out.exit_code == 0, out.output
