@@ -64,7 +64,8 @@ UN_FILE: Final = "un_consolidated_2026-02-27.xml"
 OFAC_FILE: Final = "ofac_sdn_2024-05-03.csv"
 OFAC_COMPANIONS: Final = ("ofac_add_2025-01.csv", "ofac_alt_2025-01.csv",
                           "ofac_sdn_comments_2025-01.csv")
-_INDEX_LINE: Final = re.compile(r"screening index: [\d,]+ entities, built in ([\d.]+) s")
+_INDEX_LINE: Final = re.compile(
+    r"screening index: [\d,]+ entities, (?:built|patched) in ([\d.]+) s")
 #: How often the memory of a step's whole process tree is sampled.
 SAMPLE_SECONDS: Final = 0.2
 

@@ -9,18 +9,21 @@ and the index is rebuilt from the store.
 
 Layout: `MAGIC`, the 32-byte MAC, the header's length (8 bytes, little-endian), the header
 (JSON: each part's dtype, length and offset), then the parts, each at an offset that is a
-multiple of 8. Reading maps every part onto the file's bytes without a copy.
+multiple of 8. Reading maps the file and every part onto its bytes without a copy.
 
-Values that are not numbers (names, statements) are kept as `Lazy` sequences: one part of JSON
+Values that are not numbers (statements) are kept as `Lazy` sequences: one part of JSON
 texts end to end and one of their offsets, each value decoded when first asked for, so reading a
-file costs nothing per value and a query pays only for the values it touches.
+file costs nothing per value and a query pays only for the values it touches; strings (ids,
+names) as `Lines`, the same without the JSON.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
+import mmap
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from glob import escape as glob_escape
@@ -94,21 +97,30 @@ def _sweep(path: Path) -> None:
 
 def read_parts(path: Path, key: bytes) -> dict[str, Part] | None:
     """The parts of a file written with the same key; None when the file is missing, not of
-    this format, cut short, altered, or signed with another key."""
+    this format, cut short, altered, or signed with another key.
+
+    The file is mapped, not read: its signature is checked a chunk at a time and each checked
+    chunk is let go of again, so reading an index of gigabytes holds none of it in memory, and
+    a part's pages are read from the file only when a query touches them (ids, names). Writers
+    never change a file in place (`write_parts` renames a new one over it), so what is mapped
+    stays what was checked."""
     try:
-        data = path.read_bytes()
-    except OSError:
+        with path.open("rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            if size == 0:
+                return None
+            data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+    except (OSError, ValueError):
         return None
     start = len(MAGIC) + MAC_BYTES
-    if len(data) < start + 8 or data[: len(MAGIC)] != MAGIC:
+    if size < start + 8 or data[: len(MAGIC)] != MAGIC or not hmac.compare_digest(
+            data[len(MAGIC):start], _signature(key, data, start, size)):
+        data.close()
         return None
-    view = memoryview(data)
-    if not hmac.compare_digest(bytes(view[len(MAGIC):start]), _mac(key, view[start:])):
-        return None
-    size = int.from_bytes(view[start : start + 8], "little")
-    begin = start + 8 + size
+    length = int.from_bytes(data[start : start + 8], "little")
+    begin = start + 8 + length
     try:
-        layout = json.loads(bytes(view[start + 8 : begin]))["parts"]
+        layout = json.loads(data[start + 8 : begin])["parts"]
         parts: dict[str, Part] = {}
         for name, (dtype, count, offset) in layout.items():
             if dtype not in DTYPES:
@@ -118,6 +130,27 @@ def read_parts(path: Path, key: bytes) -> dict[str, Part] | None:
     except (ValueError, KeyError, TypeError):
         return None
     return parts
+
+
+#: How much of a mapped file is signed at a time before its pages are let go of.
+_CHUNK: Final = 1 << 26
+
+
+def _signature(key: bytes, data: mmap.mmap, start: int, size: int) -> bytes:
+    """The MAC of `data[start:size]`, read a chunk at a time; each chunk's pages are dropped
+    from this process once read (they stay in the system's file cache)."""
+    digest = hmac.new(key, digestmod=hashlib.sha256)
+    view = memoryview(data)
+    try:
+        for at in range(start, size, _CHUNK):
+            end = min(at + _CHUNK, size)
+            digest.update(view[at:end])
+            page = at - at % mmap.PAGESIZE
+            with contextlib.suppress(OSError, AttributeError):  # madvise: Linux, macOS
+                data.madvise(mmap.MADV_DONTNEED, page, end - page)
+    finally:
+        view.release()
+    return digest.digest()
 
 
 def text_part(value: object) -> Part:
@@ -131,32 +164,104 @@ def part_text(part: Part) -> object:
     return json.loads(part.tobytes())
 
 
-def lines_part(values: list[str]) -> Part:
-    """A list of strings as a part: their count, then the strings one per line, which writes
-    and reads several times faster than JSON; as JSON (`text_part`) when a string holds a
-    line break itself."""
-    joined = "\n".join(values)
-    if joined.count("\n") != max(len(values) - 1, 0):
-        return np.frombuffer(b"J" + text_part(values).tobytes(), dtype=np.uint8)
-    encoded = f"L{len(values)}\n{joined}".encode()
-    return np.frombuffer(encoded, dtype=np.uint8)
+class Lines(Sequence[str]):
+    """Strings end to end in one UTF-8 buffer, with their offsets: a list of millions of names
+    kept without one Python object each. A string is decoded when asked for (`take` decodes
+    the ones a batch of comparisons reads, and keeps them), so reading an index costs nothing
+    per string. The buffer may be a view of a mapped file's bytes."""
 
+    __slots__ = ("_blob", "_cache", "_known", "_offsets", "_view")
 
-def part_lines(part: Part) -> list[str]:
-    """The list `lines_part` stored; ValueError when the part is not one."""
-    data = part.tobytes()
-    if data[:1] == b"J":
-        values = json.loads(data[1:])
-        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-            raise ValueError("not a list of strings")
-        return values
-    if data[:1] != b"L":
-        raise ValueError("not a list of strings")
-    count, _, text = data[1:].decode().partition("\n")
-    values = text.split("\n") if int(count) else []
-    if len(values) != int(count):
-        raise ValueError("a list of strings cut short")
-    return values
+    def __init__(self, blob: npt.NDArray[np.uint8], offsets: npt.NDArray[np.int64]) -> None:
+        self._blob = blob
+        self._view = blob.data
+        self._offsets = offsets
+        #: Decoded strings by number, and which are: made on first `take`.
+        self._cache: npt.NDArray[np.object_] | None = None
+        self._known: npt.NDArray[np.bool_] | None = None
+
+    @classmethod
+    def of(cls, values: Iterable[str]) -> Self:
+        encoded = [v.encode() for v in values]
+        offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+        np.cumsum(np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded)),
+                  out=offsets[1:])
+        return cls(np.frombuffer(b"".join(encoded), dtype=np.uint8), offsets)
+
+    @classmethod
+    def from_parts(cls, parts: Mapping[str, Part], name: str) -> Self:
+        """The sequence `parts(name)` stored, over the parts' own bytes (no copy)."""
+        return cls(parts[f"{name}.blob"], parts[f"{name}.offsets"])  # type: ignore[arg-type]
+
+    def parts(self, name: str) -> dict[str, Part]:
+        """The two parts an index file stores this sequence in."""
+        return {f"{name}.blob": self._blob, f"{name}.offsets": self._offsets}
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (np.array(self._blob), np.array(self._offsets)))
+
+    @property
+    def offsets(self) -> npt.NDArray[np.int64]:
+        """Where each string starts in the buffer, and where the last one ends."""
+        return self._offsets
+
+    def run(self, start: int, end: int) -> tuple[bytes, npt.NDArray[np.int64]]:
+        """Strings [start, end) as their bytes, and each one's length: runs of two sequences
+        join into one without decoding a string (`queries.screening.patch`)."""
+        begin, stop = int(self._offsets[start]), int(self._offsets[end])
+        return self._view[begin:stop].tobytes(), np.diff(self._offsets[start:end + 1])
+
+    @classmethod
+    def joined(cls, runs: Iterable[tuple[bytes, npt.NDArray[np.int64]]]) -> Self:
+        """The sequence of the runs `run` gave, end to end."""
+        chunks: list[bytes] = []
+        sizes: list[npt.NDArray[np.int64]] = []
+        for chunk, lengths in runs:
+            chunks.append(chunk)
+            sizes.append(lengths)
+        offsets = np.zeros(sum(len(x) for x in sizes) + 1, dtype=np.int64)
+        if sizes:
+            np.cumsum(np.concatenate(sizes), out=offsets[1:])
+        return cls(np.frombuffer(b"".join(chunks), dtype=np.uint8), offsets)
+
+    def __len__(self) -> int:
+        return len(self._offsets) - 1
+
+    def _decode(self, number: int) -> str:
+        return str(self._view[int(self._offsets[number]):int(self._offsets[number + 1])],
+                   "utf-8")
+
+    @overload
+    def __getitem__(self, number: int) -> str: ...
+
+    @overload
+    def __getitem__(self, number: slice) -> list[str]: ...
+
+    def __getitem__(self, number: int | slice) -> str | list[str]:
+        if isinstance(number, slice):
+            return [self._decode(i) for i in range(*number.indices(len(self)))]
+        size = len(self)
+        if not -size <= number < size:
+            raise IndexError(number)
+        if number < 0:
+            number += size
+        if self._cache is not None and self._known is not None and self._known[number]:
+            return self._cache[number]  # type: ignore[no-any-return]
+        return self._decode(number)
+
+    def take(self, numbers: npt.NDArray[np.int64]) -> npt.NDArray[np.object_]:
+        """The strings of `numbers` as an object array (for rapidfuzz's pairwise calls); the
+        ones decoded are kept for the next batch."""
+        if self._cache is None or self._known is None:
+            self._cache = np.full(len(self), None, dtype=object)
+            self._known = np.zeros(len(self), dtype=bool)
+        cache, known = self._cache, self._known
+        missing = ~known[numbers]
+        if missing.any():
+            fresh = np.unique(numbers[missing])
+            cache[fresh] = [self._decode(i) for i in fresh.tolist()]
+            known[fresh] = True
+        return cache[numbers]
 
 
 class Lazy(Sequence[T]):
@@ -234,5 +339,5 @@ class Lazy(Sequence[T]):
         return value
 
 
-__all__ = ["Lazy", "lines_part", "part_lines", "part_text", "read_parts", "text_part",
+__all__ = ["Lazy", "Lines", "part_text", "read_parts", "text_part",
            "write_parts"]

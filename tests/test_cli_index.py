@@ -57,6 +57,13 @@ def test_load_builds_the_index_once_and_a_reload_leaves_it(tmp_path: Path) -> No
     assert _index_lines(again.stderr) == []
     assert _index_file(db).stat().st_mtime_ns == built
     assert _fresh(db)
+    # A small list loaded later patches the saved index with its nodes, and says so.
+    more = runner.invoke(app, ["load", "--db", str(db), str(DEMO / "registry.csv"),
+                               "--source", "demo_registry"])
+    assert more.exit_code == 0, more.output
+    [patched] = _index_lines(more.stderr)
+    assert "entities, patched in" in patched
+    assert _fresh(db)
 
 
 def test_no_index_leaves_none_and_json_stays_json(tmp_path: Path) -> None:

@@ -39,8 +39,9 @@ def refresh_screen_index(store: Store, since: int) -> None:
 
 
 def say_built(index: ScreenIndex, seconds: float) -> None:
-    """The one line on stderr that says an index was built."""
-    err_console.print(f"screening index: {len(index.entities):,} entities, built in "
+    """The one line on stderr that says an index was built (or patched with what changed)."""
+    how = "patched" if index.patched else "built"
+    err_console.print(f"screening index: {len(index.entities):,} entities, {how} in "
                       f"{seconds:.1f} s", markup=False, highlight=False, soft_wrap=True)
 
 

@@ -15,9 +15,10 @@ Blocking: each distinct name of each node is one *entry*. Postings map every tok
 token's consonant skeleton and every token trigram to the entries that contain it
 (compressed-row arrays). A query gathers the postings of its rarest features, weights them by
 inverse document frequency and keeps the best entries: a query is compared with a few dozen
-names, never with every name. The entries' keys are flat lists of strings; the nodes themselves
-are kept as JSON text one by one and read when first compared (`Lazy`), so the whole file loads
-in a fraction of a second.
+names, never with every name. The entries' keys are strings end to end in one buffer
+(`Lines`); the nodes are kept as JSON text one by one and read when first compared (`Lazy`).
+The file is mapped, not read (`queries.container.read_parts`): reading an index of millions
+of nodes holds none of them in memory, and a screen decodes only the names it compares.
 """
 
 from __future__ import annotations
@@ -27,10 +28,10 @@ import math
 import re
 import time
 from collections import defaultdict
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final, NamedTuple
+from typing import Any, Final, NamedTuple, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -38,15 +39,7 @@ import numpy.typing as npt
 from graph.identifiers import clean_imo_company, clean_imo_ship, clean_mmsi
 from graph.store import NAME_PROPERTIES, Store
 from loaders._io import iso_date
-from queries.container import (
-    Lazy,
-    lines_part,
-    part_lines,
-    part_text,
-    read_parts,
-    text_part,
-    write_parts,
-)
+from queries.container import Lazy, Lines, part_text, read_parts, text_part, write_parts
 from queries.screening.text import (
     ABJAD_FEATURE,
     ORG_SCHEMATA,
@@ -65,7 +58,7 @@ from queries.screening.text import (
 )
 
 #: Bump when the layout of `ScreenIndex` changes: older files are rebuilt, never misread.
-INDEX_VERSION: Final = 19
+INDEX_VERSION: Final = 20
 INDEX_SUFFIX: Final = ".screen-index"
 
 #: Properties that hold a strong identifier besides IMO and MMSI (tax, registration, passport...).
@@ -80,6 +73,9 @@ DATE_PROPS: Final = ("birthDate", "buildDate", "incorporationDate")
 FTM_PROPS: Final = (*NAME_PROPERTIES, "imoNumber", "mmsi", *IDENTIFIER_PROPS, *COUNTRY_PROPS,
                     "birthDate", "buildDate", "incorporationDate", "callSign", "gender")
 
+
+#: Match keys shorter than this are short names (`matcher.SHORT_NAME`, the same figure).
+SHORT_KEY: Final = 8
 
 _NOT_ALNUM: Final = re.compile(r"[^0-9A-Z]+")
 
@@ -157,6 +153,42 @@ class LazyEntities(Lazy[IndexedEntity]):
                                              for v in value])
 
 
+class SourceSets(Sequence[tuple[str, ...]]):
+    """Each entity's sources, as a number into the few distinct sets of sources there are:
+    millions of entities, a handful of combinations."""
+
+    __slots__ = ("codes", "sets")
+
+    def __init__(self, sets: tuple[tuple[str, ...], ...], codes: npt.NDArray[np.int32]) -> None:
+        self.sets = sets
+        self.codes = codes
+
+    @classmethod
+    def of(cls, values: Iterable[tuple[str, ...]]) -> SourceSets:
+        numbers: dict[tuple[str, ...], int] = {}
+        codes = [numbers.setdefault(v, len(numbers)) for v in values]
+        return cls(tuple(numbers), np.asarray(codes, dtype=np.int32))
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    @overload
+    def __getitem__(self, number: int) -> tuple[str, ...]: ...
+
+    @overload
+    def __getitem__(self, number: slice) -> list[tuple[str, ...]]: ...
+
+    def __getitem__(self, number: int | slice) -> tuple[str, ...] | list[tuple[str, ...]]:
+        if isinstance(number, slice):
+            return [self.sets[c] for c in self.codes[number].tolist()]
+        return self.sets[int(self.codes[number])]
+
+    def sources(self) -> tuple[str, ...]:
+        """Every source some entity has, sorted."""
+        used = np.unique(self.codes).tolist()
+        return tuple(sorted({s for c in used for s in self.sets[c]}))
+
+
 @dataclass(slots=True)
 class Postings:
     """Feature -> entry ids as compressed rows: `data[offsets[i]:offsets[i + 1]]`."""
@@ -198,8 +230,8 @@ class ScreenIndex:
     entity_props: LazyProps
     #: Each entity's id and sources, beside the lazy nodes: ranking by score and id, and the
     #: screen's `--sources` filter, read them for every candidate.
-    entity_ids: list[str]
-    entity_sources: list[tuple[str, ...]]
+    entity_ids: Lines
+    entity_sources: SourceSets
     entry_entity: npt.NDArray[np.int32]
     #: Each entity's first entry: an entity's entries are consecutive, in the order of its names.
     entity_first_entry: npt.NDArray[np.int32]
@@ -212,18 +244,22 @@ class ScreenIndex:
     #: Each entry's match key, written-order key and skeleton key (the entity's `keys`, `plains`
     #: and `skeletons`, flat by entry number): the matcher compares a query with all its
     #: candidate names in one rapidfuzz call.
-    entry_keys: list[str]
-    entry_plains: list[str]
-    entry_skeletons: list[str]
+    entry_keys: Lines
+    entry_plains: Lines
+    entry_skeletons: Lines
+    #: Whether each entry's match key is shorter than `matcher.SHORT_NAME` characters, and
+    #: whether it has more than one word (kept, not computed from millions of keys per screen).
+    entry_short: npt.NDArray[np.bool_]
+    entry_spaced: npt.NDArray[np.bool_]
     #: Each entry's words in written order, given names first (`text.given_first`).
-    entry_given_first: list[str]
+    entry_given_first: Lines
     #: Each entry's consonants as Arabic script writes them (`text.abjad_key`), and whether the
     #: name was written in Arabic script: a Latin name and an Arabic-script one meet there.
-    entry_abjad: list[str]
+    entry_abjad: Lines
     entry_abjad_script: npt.NDArray[np.bool_]
     #: Each organisation's name's forms as an acronym (`text.acronyms`), space-joined; "" for
     #: other names.
-    entry_acronyms: list[str]
+    entry_acronyms: Lines
     tokens: Postings
     #: The tokens (of SPELLING_MIN letters or more) by the hashes of their spellings with one
     #: letter left out (`text.deletions`), sorted by hash: a word the index does not know finds
@@ -241,6 +277,9 @@ class ScreenIndex:
     version: int = INDEX_VERSION
     #: Log of (number of entries): inverse document frequency is `log_n - log(df)`.
     log_n: float = field(default=0.0)
+    #: Made by patching an earlier index with what changed (`update_index`), not built whole;
+    #: not saved: an index read from its file says False.
+    patched: bool = False
 
     def idf(self, df: int) -> float:
         return max(self.log_n - math.log(df), 0.05)
@@ -426,20 +465,24 @@ def _build_index(
         fingerprint=stamp[1],
         entities=LazyEntities.of(entities),
         entity_props=LazyProps.of(props_of),
-        entity_ids=[e.id for e in entities],
-        entity_sources=[e.sources for e in entities],
+        entity_ids=Lines.of(e.id for e in entities),
+        entity_sources=SourceSets.of(e.sources for e in entities),
         entry_entity=np.asarray(entry_entity, dtype=np.int32),
         entity_first_entry=np.asarray(first_entry, dtype=np.int32),
         entry_norm=np.asarray(entry_norm, dtype=np.float32),
         entry_schema=np.asarray(entry_schema, dtype=np.uint8),
         schemata=tuple(schema_codes),
-        entry_keys=[k for e in entities for k in e.keys],
-        entry_plains=[p for e in entities for p in e.plains],
-        entry_skeletons=[s for e in entities for s in e.skeletons],
-        entry_given_first=entry_given_first,
-        entry_abjad=entry_abjad,
+        entry_keys=Lines.of(k for e in entities for k in e.keys),
+        entry_plains=Lines.of(p for e in entities for p in e.plains),
+        entry_skeletons=Lines.of(s for e in entities for s in e.skeletons),
+        entry_short=np.fromiter((len(k) < SHORT_KEY for e in entities for k in e.keys),
+                                dtype=bool, count=len(entry_entity)),
+        entry_spaced=np.fromiter((" " in k for e in entities for k in e.keys), dtype=bool,
+                                 count=len(entry_entity)),
+        entry_given_first=Lines.of(entry_given_first),
+        entry_abjad=Lines.of(entry_abjad),
         entry_abjad_script=np.asarray(entry_abjad_script, dtype=bool),
-        entry_acronyms=entry_acronyms,
+        entry_acronyms=Lines.of(entry_acronyms),
         tokens=tokens,
         spelling_hashes=hashes[order],
         spelling_tokens=owners[order],
@@ -452,12 +495,13 @@ def _build_index(
 
 
 #: Fields of `ScreenIndex` kept as JSON text in the index file, and what they are made into.
-_JSON_FIELDS: Final = ("entity_sources", "schemata", "by_identifier", "sources")
-#: Fields that are lists of strings, kept one per line (`queries.container.lines_part`).
+_JSON_FIELDS: Final = ("schemata", "by_identifier", "sources")
+#: Fields that are sequences of strings (`queries.container.Lines`).
 _LINES_FIELDS: Final = ("entity_ids", "entry_keys", "entry_plains", "entry_skeletons",
                         "entry_given_first", "entry_abjad", "entry_acronyms")
 _ARRAY_FIELDS: Final = ("entry_entity", "entity_first_entry", "entry_norm", "entry_schema",
-                        "entry_abjad_script", "spelling_hashes", "spelling_tokens")
+                        "entry_short", "entry_spaced", "entry_abjad_script", "spelling_hashes",
+                        "spelling_tokens")
 _POSTINGS_FIELDS: Final = ("tokens", "grams", "sounds")
 
 
@@ -473,7 +517,9 @@ def save_index(index: ScreenIndex, path: Path, key: bytes) -> None:
     for name in _JSON_FIELDS:
         parts[name] = text_part(getattr(index, name))
     for name in _LINES_FIELDS:
-        parts[name] = lines_part(getattr(index, name))
+        parts.update(getattr(index, name).parts(name))
+    parts["entity_sources.sets"] = text_part(index.entity_sources.sets)
+    parts["entity_sources.codes"] = index.entity_sources.codes
     for name in _ARRAY_FIELDS:
         parts[name] = getattr(index, name)
     for name in _POSTINGS_FIELDS:
@@ -495,21 +541,22 @@ def read_index(path: Path, key: bytes) -> ScreenIndex | None:
         if meta.get("version") != INDEX_VERSION:
             return None
         values: dict[str, Any] = {name: part_text(parts[name]) for name in _JSON_FIELDS}
-        values.update({name: part_lines(parts[name]) for name in _LINES_FIELDS})
+        values.update({name: Lines.from_parts(parts, name) for name in _LINES_FIELDS})
         values.update({name: parts[name] for name in _ARRAY_FIELDS})
         for name in _POSTINGS_FIELDS:
             ids: list[str] = part_text(parts[f"{name}.ids"])  # type: ignore[assignment]
             values[name] = Postings({f: i for i, f in enumerate(ids)},
                                     parts[f"{name}.offsets"], parts[f"{name}.data"])
-        values["entity_sources"] = [tuple(v) for v in values["entity_sources"]]
+        sets: Any = part_text(parts["entity_sources.sets"])
+        values["entity_sources"] = SourceSets(tuple(tuple(v) for v in sets),
+                                              parts["entity_sources.codes"])
         values["schemata"] = tuple(values["schemata"])
         values["sources"] = tuple(values["sources"])
         return ScreenIndex(
             generation=int(meta["generation"]), fingerprint=str(meta["fingerprint"]),
             log_n=float(meta["log_n"]),
-            entities=LazyEntities(parts["entities.blob"].tobytes(), parts["entities.offsets"]),
-            entity_props=LazyProps(parts["entity_props.blob"].tobytes(),
-                                   parts["entity_props.offsets"]),
+            entities=LazyEntities.from_parts(parts, "entities"),
+            entity_props=LazyProps.from_parts(parts, "entity_props"),
             **values,
         )
     except (KeyError, TypeError, ValueError, AttributeError):

@@ -50,7 +50,7 @@ from graph.normalize import (
 from queries.screening.defaults import DEFAULT_LIMIT as DEFAULT_LIMIT
 from queries.screening.defaults import MATCH_THRESHOLD as MATCH_THRESHOLD
 from queries.screening.defaults import REVIEW_THRESHOLD as REVIEW_THRESHOLD
-from queries.screening.index import IndexedEntity, ScreenIndex
+from queries.screening.index import SHORT_KEY, IndexedEntity, ScreenIndex
 from queries.screening.text import (
     ABJAD_FEATURE,
     INITIALS_FEATURE,
@@ -102,7 +102,7 @@ UNKNOWN_WORD_DF: Final = 30
 #: Weight of a word of the longer name that has no counterpart in the shorter.
 EXTRA_WORD_WEIGHT: Final = 0.3
 #: Non-identical names both shorter than this many characters lose SHORT_NAME_PENALTY.
-SHORT_NAME: Final = 8
+SHORT_NAME: Final = SHORT_KEY
 SHORT_NAME_PENALTY: Final = 0.06
 #: A person's name one of whose words has no counterpart in the other's (ALI / UDAY SADDAM
 #: HUSSEIN AL-TIKRITI) is held at this (review): relatives share all but a given name.
@@ -497,9 +497,10 @@ class Matcher:
         self._n_entries = len(index.entry_entity)
         self._entry_allowed: Any = None
         if self.settings.sources is not None:
+            sets = index.entity_sources
             screened = np.array([any(s in self.settings.sources for s in sources)
-                                 for sources in index.entity_sources], dtype=bool)
-            self._entry_allowed = screened[index.entry_entity]
+                                 for sources in sets.sets] or [False], dtype=bool)
+            self._entry_allowed = screened[sets.codes][index.entry_entity]
         classes = np.array([_schema_class(s) for s in index.schemata] or [0], dtype=np.int8)
         self._entry_class: list[int] = classes[index.entry_schema].tolist()
         self._entry_entity: list[int] = index.entry_entity.tolist()
@@ -518,35 +519,20 @@ class Matcher:
         self._sound_base = self._gram_base + len(index.grams.ids)
         self._postings: Any = None
         self._words: Any = None
-        self._strings: tuple[Any, Any, Any] | None = None
         self._stats: tuple[list[tuple[list[int], list[float]]], list[int]] | None = None
         self._words_of: list[str] | None = None
         #: The current batch's unknown words' typo neighbours (`_one_typo_from`).
         self._typos: dict[str, list[int]] = {}
-        self._entry_short = np.fromiter((len(k) < SHORT_NAME for k in index.entry_keys),
-                                        dtype=bool, count=self._n_entries)
+        self._entry_short = index.entry_short
         self._entry_person = index.entry_schema == (
             index.schemata.index("Person") if "Person" in index.schemata else 255)
-        self._entry_spaced = np.fromiter((" " in k for k in index.entry_keys), dtype=bool,
-                                         count=self._n_entries)
-        self._entry_acronym = np.fromiter((bool(f) for f in index.entry_acronyms), dtype=bool,
-                                          count=self._n_entries)
-
-    def _entry_strings(self) -> tuple[Any, Any, Any]:
-        """The entries' match keys, written-order keys and skeleton keys as object arrays,
-        built on first use."""
-        if self._strings is None:
-            index = self.index
-            keys, plains, sounds = (np.array(values, dtype=object) for values in (
-                index.entry_keys, index.entry_plains, index.entry_skeletons))
-            self._strings = (keys, plains, sounds)
-        return self._strings
+        self._entry_spaced = index.entry_spaced
+        self._entry_acronym = np.diff(index.entry_acronyms.offsets) > 0
 
     def prepare(self) -> None:
         """Build what is otherwise built on first use (before forking workers, so they share
         it instead of each building its own)."""
         self._words_matrix()
-        self._entry_strings()
         self._feature_stats()
 
     def _matrix(self) -> Any:
@@ -874,11 +860,11 @@ class Matcher:
         # Each pair's strings by fancy indexing object arrays (per variant, per entry).
         v_keys, v_plains, v_sounds = (np.array([v[i] for v in variants], dtype=object)
                                       for i in (1, 2, 3))
-        e_keys_all, e_plains_all, e_sounds_all = self._entry_strings()
-        q_keys, e_keys = v_keys[which], e_keys_all[at]
+        q_keys, e_keys = v_keys[which], index.entry_keys.take(at)
         ratio = fuzz.ratio
         key_ratio = cpdist(q_keys, e_keys, scorer=ratio)
-        sims = np.maximum(key_ratio, cpdist(v_plains[which], e_plains_all[at], scorer=ratio))
+        e_plains = index.entry_plains.take(at)
+        sims = np.maximum(key_ratio, cpdist(v_plains[which], e_plains, scorer=ratio))
         sims = sims.astype(np.float64) / 100.0
         exact = key_ratio >= 100.0
         how = np.zeros(len(pair_entry), dtype=np.int64)
@@ -886,7 +872,8 @@ class Matcher:
         sound_ok = np.fromiter((v[4] for v in variants), dtype=bool, count=len(variants))
         near = np.flatnonzero(sound_ok[which] & (sims >= SOUND_FLOOR) & (sims < SOUND_FACTOR))
         if len(near):
-            heard = cpdist(v_sounds[which[near]], e_sounds_all[at[near]], scorer=ratio)
+            e_sounds = index.entry_skeletons.take(at[near])
+            heard = cpdist(v_sounds[which[near]], e_sounds, scorer=ratio)
             heard = np.minimum(heard / 100.0 * SOUND_FACTOR, sims[near] + SOUND_RAISE)
             up = heard > sims[near]
             sims[near[up]] = heard[up]

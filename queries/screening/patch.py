@@ -20,8 +20,8 @@ from typing import Any, Final, TypeVar
 import numpy as np
 import numpy.typing as npt
 
-from queries.container import Lazy
-from queries.screening.index import LazyEntities, LazyProps, Postings, ScreenIndex
+from queries.container import Lazy, Lines
+from queries.screening.index import LazyEntities, LazyProps, Postings, ScreenIndex, SourceSets
 from queries.screening.text import SPELLING_MIN, deletions, spelling_hash
 
 #: A change of more than this share of the index's nodes is rebuilt whole.
@@ -72,11 +72,21 @@ def _entry_pieces(pieces: list[_Piece], old_first: npt.NDArray[np.int32], old_en
     return out
 
 
-def _join_list(pieces: list[_Piece], old: Sequence[T], new: Sequence[T]) -> list[T]:
-    out: list[T] = []
-    for p in pieces:
-        out.extend((new if p.new else old)[p.start:p.end])
-    return out
+def _join_lines(pieces: list[_Piece], old: Lines, new: Lines) -> Lines:
+    return Lines.joined((new if p.new else old).run(p.start, p.end) for p in pieces)
+
+
+def _join_sources(pieces: list[_Piece], old: SourceSets, new: SourceSets) -> SourceSets:
+    """The entities' source sets, the new ones' renumbered into the old ones' numbers."""
+    sets = list(old.sets)
+    number = {s: i for i, s in enumerate(sets)}
+    for group in new.sets:
+        if group not in number:
+            number[group] = len(sets)
+            sets.append(group)
+    recode = np.array([number[g] for g in new.sets] or [0], dtype=np.int32)
+    codes = _join_array(pieces, old.codes, recode[new.codes] if len(new.codes) else new.codes)
+    return SourceSets(tuple(sets), codes.astype(np.int32, copy=False))
 
 
 def _join_array(pieces: list[_Piece], old: npt.NDArray[Any], new: npt.NDArray[Any]
@@ -219,35 +229,38 @@ def patch(old: ScreenIndex, part: ScreenIndex, changed: set[str],
         by_identifier[key] = sorted(merged)
     entities_blob, entities_offsets = _join_lazy(pieces, old.entities, part.entities)
     props_blob, props_offsets = _join_lazy(pieces, old.entity_props, part.entity_props)
-    entity_sources = _join_list(pieces, old.entity_sources, part.entity_sources)
+    entity_sources = _join_sources(pieces, old.entity_sources, part.entity_sources)
     entries = int(first[-1] + per_entity[-1]) if len(per_entity) else 0
     return ScreenIndex(
         generation=stamp[0],
         fingerprint=stamp[1],
         entities=LazyEntities(entities_blob, entities_offsets),
         entity_props=LazyProps(props_blob, props_offsets),
-        entity_ids=_join_list(pieces, old.entity_ids, part.entity_ids),
+        entity_ids=_join_lines(pieces, old.entity_ids, part.entity_ids),
         entity_sources=entity_sources,
         entry_entity=np.repeat(np.arange(len(per_entity), dtype=np.int32), per_entity),
         entity_first_entry=first,
         entry_norm=_join_array(entry_pieces, old.entry_norm, part.entry_norm),
         entry_schema=_join_array(entry_pieces, old.entry_schema, new_schema),
         schemata=tuple(schemata),
-        entry_keys=_join_list(entry_pieces, old.entry_keys, part.entry_keys),
-        entry_plains=_join_list(entry_pieces, old.entry_plains, part.entry_plains),
-        entry_skeletons=_join_list(entry_pieces, old.entry_skeletons, part.entry_skeletons),
-        entry_given_first=_join_list(entry_pieces, old.entry_given_first,
-                                     part.entry_given_first),
-        entry_abjad=_join_list(entry_pieces, old.entry_abjad, part.entry_abjad),
+        entry_keys=_join_lines(entry_pieces, old.entry_keys, part.entry_keys),
+        entry_plains=_join_lines(entry_pieces, old.entry_plains, part.entry_plains),
+        entry_skeletons=_join_lines(entry_pieces, old.entry_skeletons, part.entry_skeletons),
+        entry_short=_join_array(entry_pieces, old.entry_short, part.entry_short),
+        entry_spaced=_join_array(entry_pieces, old.entry_spaced, part.entry_spaced),
+        entry_given_first=_join_lines(entry_pieces, old.entry_given_first,
+                                      part.entry_given_first),
+        entry_abjad=_join_lines(entry_pieces, old.entry_abjad, part.entry_abjad),
         entry_abjad_script=_join_array(entry_pieces, old.entry_abjad_script,
                                        part.entry_abjad_script),
-        entry_acronyms=_join_list(entry_pieces, old.entry_acronyms, part.entry_acronyms),
+        entry_acronyms=_join_lines(entry_pieces, old.entry_acronyms, part.entry_acronyms),
         tokens=tokens,
         spelling_hashes=hashes,
         spelling_tokens=owners,
         grams=_merge_postings(old.grams, old_entries, part.grams, new_entries)[0],
         sounds=_merge_postings(old.sounds, old_entries, part.sounds, new_entries)[0],
         by_identifier=by_identifier,
-        sources=tuple(sorted({s for group in entity_sources for s in group})),
+        sources=entity_sources.sources(),
         log_n=math.log(max(entries, 1)),
+        patched=True,
     )

@@ -34,7 +34,8 @@ def content(index: ScreenIndex) -> dict[str, Any]:
                             index.entry_skeletons[e], index.entry_given_first[e],
                             index.entry_abjad[e], bool(index.entry_abjad_script[e]),
                             index.entry_acronyms[e], float(index.entry_norm[e]),
-                            index.schemata[index.entry_schema[e]]))
+                            index.schemata[index.entry_schema[e]],
+                            bool(index.entry_short[e]), bool(index.entry_spaced[e])))
     assert list(index.entry_entity) == [n for n in range(len(ids))
                                         for _ in range(first[n], first[n + 1])]
 
@@ -53,10 +54,10 @@ def content(index: ScreenIndex) -> dict[str, Any]:
                       strict=True):
         spelling.setdefault(h, set()).add(tokens[row])
     return {
-        "ids": ids,
+        "ids": list(ids),
         "entities": [index.entities[n] for n in range(len(ids))],
         "props": [index.entity_props[n] for n in range(len(ids))],
-        "sources": index.entity_sources,
+        "sources": list(index.entity_sources),
         "entries": entries,
         "tokens": postings(index.tokens),
         "grams": postings(index.grams),
