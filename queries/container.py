@@ -245,23 +245,39 @@ class Lines(Sequence[str]):
             raise IndexError(number)
         if number < 0:
             number += size
-        if self._cache is not None and self._known is not None and self._known[number]:
-            return self._cache[number]  # type: ignore[no-any-return]
+        if self._known is not None and self._known[number]:
+            return self._cache[number]  # type: ignore[index, no-any-return]
         return self._decode(number)
 
-    def take(self, numbers: npt.NDArray[np.int64]) -> npt.NDArray[np.object_]:
-        """The strings of `numbers` as an object array (for rapidfuzz's pairwise calls); the
-        ones decoded are kept for the next batch."""
+    def _decoded(self, numbers: npt.NDArray[np.int64]) -> list[str]:
+        view = self._view
+        starts = self._offsets[numbers].tolist()
+        ends = self._offsets[numbers + 1].tolist()
+        return [str(view[b:e], "utf-8") for b, e in zip(starts, ends, strict=True)]
+
+    def _caches(self) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.bool_]]:
         if self._cache is None or self._known is None:
             self._cache = np.full(len(self), None, dtype=object)
             self._known = np.zeros(len(self), dtype=bool)
-        cache, known = self._cache, self._known
+        return self._cache, self._known
+
+    def take(self, numbers: npt.NDArray[np.int64]) -> npt.NDArray[np.object_]:
+        """The strings of `numbers` as an object array (for rapidfuzz's pairwise calls); the
+        ones decoded are kept, for the next batch and for `self[i]`."""
+        cache, known = self._caches()
         missing = ~known[numbers]
         if missing.any():
             fresh = np.unique(numbers[missing])
-            cache[fresh] = [self._decode(i) for i in fresh.tolist()]
+            cache[fresh] = self._decoded(fresh)
             known[fresh] = True
         return cache[numbers]
+
+    def decode_all(self) -> None:
+        """Decode every string now (before forking workers, so they share them instead of
+        each decoding its own)."""
+        cache, known = self._caches()
+        cache[:] = self._decoded(np.arange(len(self), dtype=np.int64))
+        known[:] = True
 
 
 class Lazy(Sequence[T]):

@@ -103,6 +103,9 @@ UNKNOWN_WORD_DF: Final = 30
 EXTRA_WORD_WEIGHT: Final = 0.3
 #: Non-identical names both shorter than this many characters lose SHORT_NAME_PENALTY.
 SHORT_NAME: Final = SHORT_KEY
+#: Up to this many names, `prepare` decodes every name's keys before workers fork (they share
+#: them); a larger index decodes only the names a screen compares.
+SHARED_NAMES: Final = 1_000_000
 SHORT_NAME_PENALTY: Final = 0.06
 #: A person's name one of whose words has no counterpart in the other's (ALI / UDAY SADDAM
 #: HUSSEIN AL-TIKRITI) is held at this (review): relatives share all but a given name.
@@ -534,6 +537,10 @@ class Matcher:
         it instead of each building its own)."""
         self._words_matrix()
         self._feature_stats()
+        index = self.index
+        if len(index.entry_entity) <= SHARED_NAMES:
+            for names in (index.entry_keys, index.entry_plains, index.entry_skeletons):
+                names.decode_all()
 
     def _matrix(self) -> Any:
         """The blocking matrix (features x names, ones), built on first use."""
