@@ -42,39 +42,44 @@ Part = npt.NDArray[np.generic]
 T = TypeVar("T")
 
 
-def _mac(key: bytes, *chunks: bytes | memoryview) -> bytes:
-    digest = hmac.new(key, digestmod=hashlib.sha256)
-    for chunk in chunks:
-        digest.update(chunk)
-    return digest.digest()
-
-
 def write_parts(path: Path, parts: Mapping[str, Part], key: bytes) -> None:
-    """Write the parts to `path` atomically (a temporary file beside it, then a rename)."""
+    """Write the parts to `path` atomically (a temporary file beside it, then a rename). Each
+    part is written from its own memory and signed as it goes (the signature is written in its
+    place at the end), so writing an index of gigabytes copies none of it."""
     layout: dict[str, list[object]] = {}
     offset = 0
-    blobs: list[bytes] = []
+    flats: list[tuple[npt.NDArray[np.generic], int]] = []
     for name, array in parts.items():
         flat = np.ascontiguousarray(array).reshape(-1)
         dtype = flat.dtype.newbyteorder("<") if flat.dtype.byteorder == ">" else flat.dtype
         if dtype.str not in DTYPES:
             raise TypeError(f"part {name}: dtype {dtype.str} cannot be stored")
-        data = flat.astype(dtype, copy=False).tobytes()
+        flat = np.ascontiguousarray(flat.astype(dtype, copy=False))
         layout[name] = [dtype.str, len(flat), offset]
-        pad = -len(data) % 8
-        blobs.append(data + b"\0" * pad)
-        offset += len(data) + pad
+        pad = -flat.nbytes % 8
+        flats.append((flat, pad))
+        offset += flat.nbytes + pad
     header = json.dumps({"parts": layout}).encode()
     header += b" " * (-(len(MAGIC) + MAC_BYTES + 8 + len(header)) % 8)
-    body = [len(header).to_bytes(8, "little"), header, *blobs]
     _sweep(path)
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
         with tmp.open("wb") as handle:
             handle.write(MAGIC)
-            handle.write(_mac(key, *body))
-            for chunk in body:
+            handle.write(b"\0" * MAC_BYTES)
+            digest = hmac.new(key, digestmod=hashlib.sha256)
+            for chunk in (len(header).to_bytes(8, "little"), header):
+                digest.update(chunk)
                 handle.write(chunk)
+            for flat, pad in flats:
+                data = flat.view(np.uint8).data
+                digest.update(data)
+                handle.write(data)
+                if pad:
+                    digest.update(b"\0" * pad)
+                    handle.write(b"\0" * pad)
+            handle.seek(len(MAGIC))
+            handle.write(digest.digest())
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
@@ -164,6 +169,24 @@ def part_text(part: Part) -> object:
     return json.loads(part.tobytes())
 
 
+#: A run of a sequence's values: their bytes end to end, and each one's length.
+Span = tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64]]
+
+
+def join_spans(spans: Sequence[Span]) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64]]:
+    """Runs end to end: one buffer (each run copied into it once) and the values' offsets."""
+    total = sum(len(blob) for blob, _ in spans)
+    out = np.empty(total, dtype=np.uint8)
+    at = 0
+    for blob, _ in spans:
+        out[at:at + len(blob)] = blob
+        at += len(blob)
+    offsets = np.zeros(sum(len(sizes) for _, sizes in spans) + 1, dtype=np.int64)
+    if spans:
+        np.cumsum(np.concatenate([sizes for _, sizes in spans]), out=offsets[1:])
+    return out, offsets
+
+
 class Lines(Sequence[str]):
     """Strings end to end in one UTF-8 buffer, with their offsets: a list of millions of names
     kept without one Python object each. A string is decoded when asked for (`take` decodes
@@ -205,24 +228,11 @@ class Lines(Sequence[str]):
         """Where each string starts in the buffer, and where the last one ends."""
         return self._offsets
 
-    def run(self, start: int, end: int) -> tuple[bytes, npt.NDArray[np.int64]]:
-        """Strings [start, end) as their bytes, and each one's length: runs of two sequences
-        join into one without decoding a string (`queries.screening.patch`)."""
+    def span(self, start: int, end: int) -> Span:
+        """Strings [start, end) as their bytes (a view, no copy) and each one's length: runs of
+        two sequences join into one without decoding a string (`queries.screening.patch`)."""
         begin, stop = int(self._offsets[start]), int(self._offsets[end])
-        return self._view[begin:stop].tobytes(), np.diff(self._offsets[start:end + 1])
-
-    @classmethod
-    def joined(cls, runs: Iterable[tuple[bytes, npt.NDArray[np.int64]]]) -> Self:
-        """The sequence of the runs `run` gave, end to end."""
-        chunks: list[bytes] = []
-        sizes: list[npt.NDArray[np.int64]] = []
-        for chunk, lengths in runs:
-            chunks.append(chunk)
-            sizes.append(lengths)
-        offsets = np.zeros(sum(len(x) for x in sizes) + 1, dtype=np.int64)
-        if sizes:
-            np.cumsum(np.concatenate(sizes), out=offsets[1:])
-        return cls(np.frombuffer(b"".join(chunks), dtype=np.uint8), offsets)
+        return self._blob[begin:stop], np.diff(self._offsets[start:end + 1])
 
     def __len__(self) -> int:
         return len(self._offsets) - 1
@@ -320,11 +330,12 @@ class Lazy(Sequence[T]):
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (bytes(self._blob), self._offsets))
 
-    def run(self, start: int, end: int) -> tuple[bytes, npt.NDArray[np.int64]]:
-        """Items [start, end) as their JSON text, and each one's length: runs of two sequences
-        join into one without reading an item (`queries.screening.patch`)."""
+    def span(self, start: int, end: int) -> Span:
+        """Items [start, end) as their JSON text (a view, no copy) and each one's length: runs
+        of two sequences join into one without reading an item (`queries.screening.patch`)."""
         begin, stop = int(self._offsets[start]), int(self._offsets[end])
-        return bytes(self._blob[begin:stop]), np.diff(self._offsets[start:end + 1])
+        return np.frombuffer(self._blob, dtype=np.uint8)[begin:stop], np.diff(
+            self._offsets[start:end + 1])
 
     def _make(self, value: Any) -> T:
         return value  # type: ignore[no-any-return]
@@ -355,5 +366,5 @@ class Lazy(Sequence[T]):
         return value
 
 
-__all__ = ["Lazy", "Lines", "part_text", "read_parts", "text_part",
+__all__ = ["Lazy", "Lines", "Span", "join_spans", "part_text", "read_parts", "text_part",
            "write_parts"]

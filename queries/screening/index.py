@@ -24,9 +24,11 @@ of nodes holds none of them in memory, and a screen decodes only the names it co
 from __future__ import annotations
 
 import contextlib
+import json
 import math
 import re
 import time
+from array import array
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -38,6 +40,7 @@ import numpy.typing as npt
 
 from graph.identifiers import clean_imo_company, clean_imo_ship, clean_mmsi
 from graph.store import NAME_PROPERTIES, Store
+from graph.view import Node
 from loaders._io import iso_date
 from queries.container import Lazy, Lines, part_text, read_parts, text_part, write_parts
 from queries.screening.text import (
@@ -197,20 +200,6 @@ class Postings:
     offsets: npt.NDArray[np.int64]
     data: npt.NDArray[np.int32]
 
-    @classmethod
-    def build(cls, lists: dict[str, list[int]]) -> Postings:
-        ids: dict[str, int] = {}
-        offsets = np.zeros(len(lists) + 1, dtype=np.int64)
-        chunks: list[list[int]] = []
-        for i, (feature, entries) in enumerate(lists.items()):
-            ids[feature] = i
-            unique = sorted(set(entries))
-            chunks.append(unique)
-            offsets[i + 1] = offsets[i] + len(unique)
-        data = np.fromiter((e for chunk in chunks for e in chunk), dtype=np.int32,
-                           count=int(offsets[-1]))
-        return cls(ids, offsets, data)
-
     def get(self, feature: str) -> npt.NDArray[np.int32] | None:
         i = self.ids.get(feature)
         if i is None:
@@ -314,6 +303,46 @@ def build_index(
         return _build_index(store, stamp, sources=sources, exclude=exclude, progress=progress)
 
 
+class _Strings:
+    """Strings appended one at a time as UTF-8 end to end: a `Lines` (or, of JSON texts, a
+    `Lazy`) in the making, without one Python object per string."""
+
+    __slots__ = ("blob", "ends")
+
+    def __init__(self) -> None:
+        self.blob = bytearray()
+        self.ends = array("q")
+
+    def add(self, value: str) -> None:
+        self.blob += value.encode()
+        self.ends.append(len(self.blob))
+
+    def add_json(self, value: object) -> None:
+        self.add(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
+
+    def offsets(self) -> npt.NDArray[np.int64]:
+        offsets = np.zeros(len(self.ends) + 1, dtype=np.int64)
+        offsets[1:] = np.frombuffer(self.ends, dtype=np.int64)
+        return offsets
+
+    def lines(self) -> Lines:
+        return Lines(np.frombuffer(self.blob, dtype=np.uint8), self.offsets())
+
+
+def _postings(lists: dict[str, array[int]]) -> Postings:
+    """Postings from each feature's entries as appended (in order, maybe repeated)."""
+    ids: dict[str, int] = {}
+    offsets = np.zeros(len(lists) + 1, dtype=np.int64)
+    chunks: list[npt.NDArray[np.int32]] = []
+    for i, (feature, entries) in enumerate(lists.items()):
+        ids[feature] = i
+        unique = np.unique(np.frombuffer(entries, dtype=np.int32))
+        chunks.append(unique)
+        offsets[i + 1] = offsets[i] + len(unique)
+    data = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.int32)
+    return Postings(ids, offsets, data.astype(np.int32, copy=False))
+
+
 def _build_index(
     store: Store,
     stamp: tuple[int, str],
@@ -323,34 +352,38 @@ def _build_index(
     progress: Callable[[int], None] | None,
     only: Collection[str] | None = None,
 ) -> ScreenIndex:
+    """One pass over the nodes and their facts (both in id order, read side by side). Each
+    node is encoded as it is met: strings go end to end into buffers, numbers into typed
+    arrays, postings into one typed array per feature, so the memory a build takes is the
+    index's own size, not one Python object per name."""
     allowed = set(sources) if sources is not None else None
-    node_meta: dict[str, tuple[str, str, tuple[str, ...]]] = {}
-    for node in store.iter_nodes(only):
-        member_sources = tuple(sorted({m.split(":", 1)[0] for m in node.members}))
-        node_meta[node.id] = (node.schema, node.caption, member_sources)
     programs: dict[str, dict[str, None]] = defaultdict(dict)
     for listing in store.iter_listings(only):
         if allowed is None or listing.provenance.source in allowed:
             programs[listing.entity].setdefault(listing.program)
-    entities: list[IndexedEntity] = []
-    props_of: list[dict[str, tuple[str, ...]]] = []
-    entry_entity: list[int] = []
-    first_entry: list[int] = []
-    entry_norm: list[float] = []
-    entry_schema: list[int] = []
-    entry_given_first: list[str] = []
-    entry_abjad: list[str] = []
-    entry_abjad_script: list[bool] = []
-    entry_acronyms: list[str] = []
+    entities, props_of = _Strings(), _Strings()
+    entity_ids = _Strings()
+    source_sets: dict[tuple[str, ...], int] = {}
+    entity_source = array("i")
+    entry_entity = array("i")
+    first_entry = array("i")
+    entry_norm = array("f")
+    entry_schema = array("B")
+    entry_short = array("b")
+    entry_spaced = array("b")
+    entry_keys, entry_plains, entry_skeletons = _Strings(), _Strings(), _Strings()
+    entry_given_first, entry_abjad, entry_acronyms = _Strings(), _Strings(), _Strings()
+    entry_abjad_script = array("b")
     schema_codes: dict[str, int] = {}
-    token_lists: dict[str, list[int]] = defaultdict(list)
-    gram_lists: dict[str, list[int]] = defaultdict(list)
-    sound_lists: dict[str, list[int]] = defaultdict(list)
+    token_lists: dict[str, array[int]] = defaultdict(lambda: array("i"))
+    gram_lists: dict[str, array[int]] = defaultdict(lambda: array("i"))
+    sound_lists: dict[str, array[int]] = defaultdict(lambda: array("i"))
     by_identifier: dict[str, list[int]] = defaultdict(list)
     all_sources: set[str] = set()
 
-    def add(cid: str, values: dict[str, list[str]], fact_sources: set[str]) -> None:
-        schema, caption, member_sources = node_meta[cid]
+    def add(node: Node, values: dict[str, list[str]], fact_sources: set[str]) -> None:
+        cid, schema, caption = node.id, node.schema, node.caption
+        member_sources = tuple(sorted({m.split(":", 1)[0] for m in node.members}))
         if allowed is not None:
             member_sources = tuple(s for s in member_sources if s in allowed)
         seen: dict[str, tuple[str, str, tuple[str, ...]]] = {}
@@ -365,33 +398,41 @@ def _build_index(
                     seen.setdefault(sorted_key(tokens), (name, prop, tokens))
         if not seen:
             return
-        number = len(entities)
+        number = len(first_entry)
         first_entry.append(len(entry_entity))
         names, props, keys, plains, skeletons = [], [], [], [], []
+        code = schema_codes.setdefault(schema, len(schema_codes))
         for key, (name, prop, tokens) in seen.items():
             entry = len(entry_entity)
             entry_entity.append(number)
             entry_norm.append(math.sqrt(len(set(tokens))))
-            entry_schema.append(schema_codes.setdefault(schema, len(schema_codes)))
+            entry_schema.append(code)
             names.append(name)
             props.append(prop)
             keys.append(key)
-            plains.append(" ".join(tokens))
-            entry_given_first.append(given_first(name, schema))
+            entry_keys.add(key)
+            entry_short.append(len(key) < SHORT_KEY)
+            entry_spaced.append(" " in key)
+            plain = " ".join(tokens)
+            plains.append(plain)
+            entry_plains.add(plain)
+            entry_given_first.add(given_first(name, schema))
             sounds = [skeleton(t) for t in tokens]
-            skeletons.append(" ".join(sorted(sounds)))
+            sounded = " ".join(sorted(sounds))
+            skeletons.append(sounded)
+            entry_skeletons.add(sounded)
             for sound in set(sounds):
                 if len(sound) >= 2:
                     sound_lists[sound].append(entry)
             abjad = abjad_key(tokens)
-            entry_abjad.append(abjad)
+            entry_abjad.add(abjad)
             entry_abjad_script.append(in_abjad := is_abjad(name))
             if not in_abjad:  # names in Arabic script are found by their own words
                 for word in set(abjad.split()):
                     if len(word) >= 2:
                         sound_lists[ABJAD_FEATURE + word].append(entry)
             forms = acronyms(tokens) if schema in ORG_SCHEMATA else ()
-            entry_acronyms.append(" ".join(forms))
+            entry_acronyms.add(" ".join(forms))
             for form in forms:
                 sound_lists[acronym_feature(form, len(tokens) == 1)].append(entry)
             for token in set(tokens):
@@ -419,19 +460,30 @@ def _build_index(
         dates = tuple(dict.fromkeys(d for raw in values.get(date_prop, ())
                                     for d in iso_dates(raw)))
         all_sources.update(member_sources)
-        entities.append(IndexedEntity(
+        stated = member_sources or tuple(sorted(fact_sources))
+        entity_ids.add(cid)
+        entity_source.append(source_sets.setdefault(stated, len(source_sets)))
+        entities.add_json(IndexedEntity(
             id=cid, schema=schema, caption=caption, names=tuple(names), name_props=tuple(props),
             keys=tuple(keys), plains=tuple(plains), skeletons=tuple(skeletons),
             imos=tuple(sorted(imos)), mmsis=tuple(sorted(mmsis)),
             identifiers=tuple(sorted(identifiers)), countries=tuple(sorted(countries)),
-            dates=dates,
-            sources=member_sources or tuple(sorted(fact_sources)),
-            programs=tuple(programs.get(cid, {})),
+            dates=dates, sources=stated, programs=tuple(programs.get(cid, {})),
         ))
         # An excluded name is left out of the verbatim properties too: the benchmark's anchors
         # build their candidates from these and must not see a held-out alias.
-        props_of.append({p: tuple(dict.fromkeys(x for x in v if x not in dropped))
-                         for p, v in values.items() if p in FTM_PROPS})
+        props_of.add_json({p: list(dict.fromkeys(x for x in v if x not in dropped))
+                           for p, v in values.items() if p in FTM_PROPS})
+
+    nodes = iter(store.iter_nodes(only))
+    upcoming = next(nodes, None)
+
+    def node_of(cid: str) -> Node | None:
+        """The node of `cid`: the nodes come in id order, as the facts do."""
+        nonlocal upcoming
+        while upcoming is not None and upcoming.id < cid:
+            upcoming = next(nodes, None)
+        return upcoming if upcoming is not None and upcoming.id == cid else None
 
     current: str | None = None
     values: dict[str, list[str]] = defaultdict(list)
@@ -439,8 +491,8 @@ def _build_index(
     done = 0
     for cid, fact in store.iter_facts(only):
         if cid != current:
-            if current is not None and current in node_meta:
-                add(current, values, fact_sources)
+            if current is not None and (node := node_of(current)) is not None:
+                add(node, values, fact_sources)
                 done += 1
                 if progress is not None and done % 2000 == 0:
                     progress(done)
@@ -450,44 +502,46 @@ def _build_index(
         if fact.prop in FTM_PROPS:
             values[fact.prop].append(fact.value)
             fact_sources.add(fact.provenance.source)
-    if current is not None and current in node_meta:
-        add(current, values, fact_sources)
+    if current is not None and (node := node_of(current)) is not None:
+        add(node, values, fact_sources)
     if progress is not None:
         progress(done + 1)
-    tokens = Postings.build(token_lists)
+    tokens = _postings(token_lists)
+    token_lists.clear()
     spelled = [(spelling_hash(d), row) for token, row in tokens.ids.items()
                if len(token) >= SPELLING_MIN for d in set(deletions(token))]
     hashes = np.fromiter((h for h, _ in spelled), dtype=np.uint32, count=len(spelled))
     owners = np.fromiter((r for _, r in spelled), dtype=np.int32, count=len(spelled))
     order = np.argsort(hashes, kind="stable")
+    grams = _postings(gram_lists)
+    gram_lists.clear()
     return ScreenIndex(
         generation=stamp[0],
         fingerprint=stamp[1],
-        entities=LazyEntities.of(entities),
-        entity_props=LazyProps.of(props_of),
-        entity_ids=Lines.of(e.id for e in entities),
-        entity_sources=SourceSets.of(e.sources for e in entities),
-        entry_entity=np.asarray(entry_entity, dtype=np.int32),
-        entity_first_entry=np.asarray(first_entry, dtype=np.int32),
-        entry_norm=np.asarray(entry_norm, dtype=np.float32),
-        entry_schema=np.asarray(entry_schema, dtype=np.uint8),
+        entities=LazyEntities(memoryview(entities.blob), entities.offsets()),
+        entity_props=LazyProps(memoryview(props_of.blob), props_of.offsets()),
+        entity_ids=entity_ids.lines(),
+        entity_sources=SourceSets(tuple(source_sets),
+                                  np.frombuffer(entity_source, dtype=np.int32)),
+        entry_entity=np.frombuffer(entry_entity, dtype=np.int32),
+        entity_first_entry=np.frombuffer(first_entry, dtype=np.int32),
+        entry_norm=np.frombuffer(entry_norm, dtype=np.float32),
+        entry_schema=np.frombuffer(entry_schema, dtype=np.uint8),
         schemata=tuple(schema_codes),
-        entry_keys=Lines.of(k for e in entities for k in e.keys),
-        entry_plains=Lines.of(p for e in entities for p in e.plains),
-        entry_skeletons=Lines.of(s for e in entities for s in e.skeletons),
-        entry_short=np.fromiter((len(k) < SHORT_KEY for e in entities for k in e.keys),
-                                dtype=bool, count=len(entry_entity)),
-        entry_spaced=np.fromiter((" " in k for e in entities for k in e.keys), dtype=bool,
-                                 count=len(entry_entity)),
-        entry_given_first=Lines.of(entry_given_first),
-        entry_abjad=Lines.of(entry_abjad),
-        entry_abjad_script=np.asarray(entry_abjad_script, dtype=bool),
-        entry_acronyms=Lines.of(entry_acronyms),
+        entry_keys=entry_keys.lines(),
+        entry_plains=entry_plains.lines(),
+        entry_skeletons=entry_skeletons.lines(),
+        entry_short=np.frombuffer(entry_short, dtype=np.int8).astype(bool),
+        entry_spaced=np.frombuffer(entry_spaced, dtype=np.int8).astype(bool),
+        entry_given_first=entry_given_first.lines(),
+        entry_abjad=entry_abjad.lines(),
+        entry_abjad_script=np.frombuffer(entry_abjad_script, dtype=np.int8).astype(bool),
+        entry_acronyms=entry_acronyms.lines(),
         tokens=tokens,
         spelling_hashes=hashes[order],
         spelling_tokens=owners[order],
-        grams=Postings.build(gram_lists),
-        sounds=Postings.build(sound_lists),
+        grams=grams,
+        sounds=_postings(sound_lists),
         by_identifier={k: sorted(set(v)) for k, v in by_identifier.items()},
         sources=tuple(sorted(all_sources)),
         log_n=math.log(max(len(entry_entity), 1)),

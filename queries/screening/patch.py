@@ -20,7 +20,7 @@ from typing import Any, Final, TypeVar
 import numpy as np
 import numpy.typing as npt
 
-from queries.container import Lazy, Lines
+from queries.container import Lazy, Lines, join_spans
 from queries.screening.index import LazyEntities, LazyProps, Postings, ScreenIndex, SourceSets
 from queries.screening.text import SPELLING_MIN, deletions, spelling_hash
 
@@ -73,7 +73,7 @@ def _entry_pieces(pieces: list[_Piece], old_first: npt.NDArray[np.int32], old_en
 
 
 def _join_lines(pieces: list[_Piece], old: Lines, new: Lines) -> Lines:
-    return Lines.joined((new if p.new else old).run(p.start, p.end) for p in pieces)
+    return Lines(*join_spans([(new if p.new else old).span(p.start, p.end) for p in pieces]))
 
 
 def _join_sources(pieces: list[_Piece], old: SourceSets, new: SourceSets) -> SourceSets:
@@ -97,17 +97,9 @@ def _join_array(pieces: list[_Piece], old: npt.NDArray[Any], new: npt.NDArray[An
 
 
 def _join_lazy(pieces: list[_Piece], old: Lazy[Any], new: Lazy[Any]
-               ) -> tuple[bytes, IntArray]:
-    chunks: list[bytes] = []
-    lengths: list[IntArray] = []
-    for p in pieces:
-        chunk, sizes = (new if p.new else old).run(p.start, p.end)
-        chunks.append(chunk)
-        lengths.append(sizes)
-    offsets = np.zeros(sum(len(x) for x in lengths) + 1, dtype=np.int64)
-    if lengths:
-        np.cumsum(np.concatenate(lengths), out=offsets[1:])
-    return b"".join(chunks), offsets
+               ) -> tuple[memoryview, IntArray]:
+    blob, offsets = join_spans([(new if p.new else old).span(p.start, p.end) for p in pieces])
+    return blob.data, offsets
 
 
 def _numbering(pieces: list[_Piece], old_count: int, new_count: int
@@ -206,10 +198,11 @@ def patch(old: ScreenIndex, part: ScreenIndex, changed: set[str],
     old_entities, new_entities = _numbering(pieces, len(old_ids), len(part.entity_ids))
     old_entries, new_entries = _numbering(entry_pieces, len(old.entry_entity),
                                           len(part.entry_entity))
-    per_entity = np.concatenate(
-        [np.diff(np.append(part.entity_first_entry if p.new else old.entity_first_entry,
-                           len(part.entry_entity) if p.new else len(old.entry_entity))
-                 )[p.start:p.end] for p in pieces]) if pieces else np.zeros(0, dtype=np.int64)
+    # Each entity's number of entries (computed once per side: a slice of a whole-array
+    # temporary per piece would keep every temporary alive).
+    old_sizes = np.diff(np.append(old.entity_first_entry, len(old.entry_entity)))
+    new_sizes = np.diff(np.append(part.entity_first_entry, len(part.entry_entity)))
+    per_entity = _join_array(pieces, old_sizes, new_sizes)
     first = np.zeros(len(per_entity), dtype=np.int32)
     if len(per_entity):
         np.cumsum(per_entity[:-1], out=first[1:])
