@@ -32,6 +32,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.path_arrays import array_index  # noqa: E402
 from graph.errors import SanctionsGraphError  # noqa: E402
 from graph.ingest import load_file  # noqa: E402
 from graph.model import RelationKind  # noqa: E402
@@ -42,7 +43,6 @@ from queries.paths import (  # noqa: E402
     KIND_CODE,
     PathAnswer,
     PathIndex,
-    array_index,
     exposure_of,
     path_answer,
     store_index,

@@ -42,11 +42,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
@@ -56,10 +56,11 @@ sys.path.insert(0, str(ROOT))
 
 from graph.errors import SanctionsGraphError  # noqa: E402
 from graph.ingest import load_file  # noqa: E402
-from graph.store import Store  # noqa: E402
+from graph.store import NAME_PROPERTIES, Store  # noqa: E402
 from loaders import LOADERS, detect_loader  # noqa: E402
 from queries.screen import screen_with  # noqa: E402
 from queries.screening.index import (  # noqa: E402
+    COUNTRY_PROPS,
     IDENTIFIER_PROPS,
     ScreenIndex,
     build_index,
@@ -216,6 +217,44 @@ class Case:
     label: str
 
 
+#: The properties an anchor's FtM entity of a listed node is given (as the store states them).
+FTM_PROPS: Final = frozenset((*NAME_PROPERTIES, "imoNumber", "mmsi", *IDENTIFIER_PROPS,
+                              *COUNTRY_PROPS, "birthDate", "buildDate", "incorporationDate",
+                              "callSign", "gender"))
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What an index was built from: the sources kept and the names held out (`build_index`'s
+    `sources` and `exclude`); the anchors see a node as that index does."""
+
+    sources: frozenset[str] | None = None
+    exclude: Callable[[str, str], bool] | None = None
+
+
+def stated_props(store: Store, ids: Collection[str], scope: Scope
+                 ) -> dict[str, dict[str, list[str]]]:
+    """Each node's FtM properties as the store states them, within the scope: only facts of
+    its sources, and without a held-out name (in any property)."""
+    facts: dict[str, list[tuple[str, str]]] = {}
+    for cid, fact in store.iter_facts(ids):
+        if fact.prop in FTM_PROPS and (scope.sources is None
+                                       or fact.provenance.source in scope.sources):
+            facts.setdefault(cid, []).append((fact.prop, fact.value))
+    out: dict[str, dict[str, list[str]]] = {}
+    for cid, pairs in facts.items():
+        dropped = {v for p, v in pairs if p in NAME_PROPERTIES
+                   and scope.exclude is not None and scope.exclude(cid, v)}
+        props: dict[str, list[str]] = {}
+        for prop, value in pairs:
+            if value not in dropped:
+                values = props.setdefault(prop, [])
+                if value not in values:
+                    values.append(value)
+        out[cid] = props
+    return out
+
+
 @dataclass
 class Quality:
     name: str
@@ -266,7 +305,7 @@ HOLDOUT_SOURCES = ("us_ofac_sdn", "gb_ofsi", "un_sc", "eu_oj_269_2014")
 
 
 def alias_holdout(rng: random.Random, store: Store, base: ScreenIndex,
-                  sample: int) -> list[tuple[Matcher, list[Case]]]:
+                  sample: int) -> list[tuple[Matcher, list[Case], Scope]]:
     loaded = {i.source for i in store.loads(current_only=True)}
     sources = [s for s in HOLDOUT_SOURCES if s in loaded]
     out = []
@@ -291,7 +330,7 @@ def alias_holdout(rng: random.Random, store: Store, base: ScreenIndex,
             return key is not None and sorted_key(match_tokens(name, schemata[cid])) == key
 
         index = build_index(store, sources=[source], exclude=exclude)
-        out.append((Matcher(index, Settings()), cases))
+        out.append((Matcher(index, Settings()), cases, Scope(frozenset([source]), exclude)))
     return out
 
 
@@ -422,7 +461,7 @@ def print_misses(matcher: Matcher, cases: Sequence[Case], results: Sequence[Any]
             break
 
 
-def ftm_proxy(schema: str, props: dict[str, Iterable[str]], ident: str) -> Any:
+def ftm_proxy(schema: str, props: Mapping[str, Iterable[str]], ident: str) -> Any:
     from followthemoney import model
 
     proxy = model.make_entity(schema if schema in model.schemata else "LegalEntity")
@@ -452,22 +491,21 @@ def query_proxy(query: Query, ident: str) -> Any:
     return ftm_proxy(schema, props, ident)
 
 
-def anchors(matcher: Matcher, cases: Sequence[Case], name: str,
-            algorithms: dict[str, Any]) -> dict[str, Quality]:
+def anchors(store: Store, matcher: Matcher, cases: Sequence[Case], name: str,
+            algorithms: dict[str, Any], scope: Scope) -> dict[str, Quality]:
     from nomenklatura.matching import ScoringConfig
 
     config = ScoringConfig.defaults()
     entities = matcher.index.entities
-    proxies: dict[int, Any] = {}
-    candidate_lists = []
+    candidate_lists: list[tuple[Any, list[int]]] = []
     for case in cases:
         numbers = matcher.candidate_entities(case.query)
-        for n in numbers:
-            if n not in proxies:
-                e = entities[n]
-                proxies[n] = ftm_proxy(e.schema, matcher.index.entity_props[n], e.id)
         candidate_lists.append((query_proxy(case.query, f"query-{name}-{len(candidate_lists)}"),
                                 numbers))
+    wanted = sorted({n for _, numbers in candidate_lists for n in numbers})
+    props = stated_props(store, [entities[n].id for n in wanted], scope)
+    proxies = {n: ftm_proxy(entities[n].schema, props.get(entities[n].id, {}), entities[n].id)
+               for n in wanted}
     out = {}
     for algo_name, algorithm in algorithms.items():
         quality = Quality(name)
@@ -736,16 +774,19 @@ def main(argv: list[str] | None = None) -> None:
     settings = Settings()
     matcher = Matcher(index, settings)
     holdouts = alias_holdout(rng, store, index, args.sample)
+    scopes = {id(holdout): scope for holdout, _, scope in holdouts}
     ofac_sources, cross_cases, cross_note = cross_list(store)
     ofac_index = build_index(store, sources=ofac_sources) if cross_cases else None
     ofac_matcher = Matcher(ofac_index, settings) if ofac_index else None
+    if ofac_matcher:
+        scopes[id(ofac_matcher)] = Scope(frozenset(ofac_sources))
     if len(cross_cases) > args.sample:
         cross_cases = rng.sample(cross_cases, args.sample)
     vessels_imo, vessels_name = vessel_cases(rng, index, args.sample)
     negative_cases = [Case(query_of(r, i), frozenset(), "negative")
                       for i, r in enumerate(negatives(rng, args.sample, index))]
     sets: list[tuple[str, Matcher, list[Case]]] = []
-    for holdout, alias_cases in holdouts:
+    for holdout, alias_cases, _ in holdouts:
         source = holdout.index.sources[0] if holdout.index.sources else "?"
         sets.append((f"(a) alias hold-out, {source}", holdout, alias_cases))
         sets.append((f"(a') alias hold-out, {source}, aliases sharing a word", holdout,
@@ -808,7 +849,7 @@ def main(argv: list[str] | None = None) -> None:
     for name, m, cases in sets:
         subset = cases[: args.anchor_sample]
         mine = ours(m, subset, name)
-        theirs = anchors(m, subset, name, algorithms)
+        theirs = anchors(store, m, subset, name, algorithms, scopes.get(id(m), Scope()))
         for label, q in [("ours", mine), *theirs.items()]:
             rows_out.append([name, label, f"{q.n:,}", *q.row()])
             if name.startswith("(a')"):  # a subset of (a): counted there

@@ -61,7 +61,7 @@ from queries.screening.text import (
 )
 
 #: Bump when the layout of `ScreenIndex` changes: older files are rebuilt, never misread.
-INDEX_VERSION: Final = 20
+INDEX_VERSION: Final = 21
 INDEX_SUFFIX: Final = ".screen-index"
 
 #: Properties that hold a strong identifier besides IMO and MMSI (tax, registration, passport...).
@@ -72,9 +72,9 @@ IDENTIFIER_PROPS: Final = (
 COUNTRY_PROPS: Final = ("country", "nationality", "citizenship", "jurisdiction", "flag",
                         "pastFlags", "mainCountry")
 DATE_PROPS: Final = ("birthDate", "buildDate", "incorporationDate")
-#: Properties kept verbatim for building FtM proxies of a node (the benchmark's anchors).
-FTM_PROPS: Final = (*NAME_PROPERTIES, "imoNumber", "mmsi", *IDENTIFIER_PROPS, *COUNTRY_PROPS,
-                    "birthDate", "buildDate", "incorporationDate", "callSign", "gender")
+#: The properties a build reads of each node.
+INDEXED_PROPS: Final = frozenset((*NAME_PROPERTIES, "imoNumber", "mmsi", *IDENTIFIER_PROPS,
+                                  *COUNTRY_PROPS, "birthDate", "buildDate"))
 
 
 #: Match keys shorter than this are short names (`matcher.SHORT_NAME`, the same figure).
@@ -134,15 +134,6 @@ class IndexedEntity(NamedTuple):
     dates: tuple[str, ...]
     sources: tuple[str, ...]
     programs: tuple[str, ...]
-
-
-class LazyProps(Lazy[dict[str, tuple[str, ...]]]):
-    """Each node's stated properties (lists in JSON, tuples again when read)."""
-
-    __slots__ = ()
-
-    def _make(self, value: Any) -> dict[str, tuple[str, ...]]:
-        return {k: tuple(v) for k, v in value.items()}
 
 
 class LazyEntities(Lazy[IndexedEntity]):
@@ -214,9 +205,6 @@ class ScreenIndex:
     generation: int
     fingerprint: str
     entities: LazyEntities
-    #: Each entity's properties as stated, FtM-named (names, identifiers, countries, dates):
-    #: the benchmark builds the anchors' FtM entities from them; screening never reads them.
-    entity_props: LazyProps
     #: Each entity's id and sources, beside the lazy nodes: ranking by score and id, and the
     #: screen's `--sources` filter, read them for every candidate.
     entity_ids: Lines
@@ -361,7 +349,7 @@ def _build_index(
     for listing in store.iter_listings(only):
         if allowed is None or listing.provenance.source in allowed:
             programs[listing.entity].setdefault(listing.program)
-    entities, props_of = _Strings(), _Strings()
+    entities = _Strings()
     entity_ids = _Strings()
     source_sets: dict[tuple[str, ...], int] = {}
     entity_source = array("i")
@@ -387,11 +375,9 @@ def _build_index(
         if allowed is not None:
             member_sources = tuple(s for s in member_sources if s in allowed)
         seen: dict[str, tuple[str, str, tuple[str, ...]]] = {}
-        dropped: set[str] = set()
         for prop in NAME_PROPERTIES:
             for name in values.get(prop, ()):
                 if exclude is not None and exclude(cid, name):
-                    dropped.add(name)
                     continue
                 tokens = match_tokens(name, schema)
                 if tokens:
@@ -470,10 +456,6 @@ def _build_index(
             identifiers=tuple(sorted(identifiers)), countries=tuple(sorted(countries)),
             dates=dates, sources=stated, programs=tuple(programs.get(cid, {})),
         ))
-        # An excluded name is left out of the verbatim properties too: the benchmark's anchors
-        # build their candidates from these and must not see a held-out alias.
-        props_of.add_json({p: list(dict.fromkeys(x for x in v if x not in dropped))
-                           for p, v in values.items() if p in FTM_PROPS})
 
     nodes = iter(store.iter_nodes(only))
     upcoming = next(nodes, None)
@@ -499,7 +481,7 @@ def _build_index(
             current, values, fact_sources = cid, defaultdict(list), set()
         if allowed is not None and fact.provenance.source not in allowed:
             continue
-        if fact.prop in FTM_PROPS:
+        if fact.prop in INDEXED_PROPS:
             values[fact.prop].append(fact.value)
             fact_sources.add(fact.provenance.source)
     if current is not None and (node := node_of(current)) is not None:
@@ -519,7 +501,6 @@ def _build_index(
         generation=stamp[0],
         fingerprint=stamp[1],
         entities=LazyEntities(memoryview(entities.blob), entities.offsets()),
-        entity_props=LazyProps(memoryview(props_of.blob), props_of.offsets()),
         entity_ids=entity_ids.lines(),
         entity_sources=SourceSets(tuple(source_sets),
                                   np.frombuffer(entity_source, dtype=np.int32)),
@@ -566,7 +547,6 @@ def save_index(index: ScreenIndex, path: Path, key: bytes) -> None:
         "meta": text_part({"version": index.version, "generation": index.generation,
                            "fingerprint": index.fingerprint, "log_n": index.log_n}),
         **index.entities.parts("entities"),
-        **index.entity_props.parts("entity_props"),
     }
     for name in _JSON_FIELDS:
         parts[name] = text_part(getattr(index, name))
@@ -610,7 +590,6 @@ def read_index(path: Path, key: bytes) -> ScreenIndex | None:
             generation=int(meta["generation"]), fingerprint=str(meta["fingerprint"]),
             log_n=float(meta["log_n"]),
             entities=LazyEntities.from_parts(parts, "entities"),
-            entity_props=LazyProps.from_parts(parts, "entity_props"),
             **values,
         )
     except (KeyError, TypeError, ValueError, AttributeError):

@@ -21,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from queries.container import Lazy, Lines, join_spans
-from queries.screening.index import LazyEntities, LazyProps, Postings, ScreenIndex, SourceSets
+from queries.screening.index import LazyEntities, Postings, ScreenIndex, SourceSets
 from queries.screening.text import SPELLING_MIN, deletions, spelling_hash
 
 #: A change of more than this share of the index's nodes is rebuilt whole.
@@ -221,14 +221,12 @@ def patch(old: ScreenIndex, part: ScreenIndex, changed: set[str],
         merged = set(by_identifier.get(key, ())) | {int(new_entities[n]) for n in numbers}
         by_identifier[key] = sorted(merged)
     entities_blob, entities_offsets = _join_lazy(pieces, old.entities, part.entities)
-    props_blob, props_offsets = _join_lazy(pieces, old.entity_props, part.entity_props)
     entity_sources = _join_sources(pieces, old.entity_sources, part.entity_sources)
     entries = int(first[-1] + per_entity[-1]) if len(per_entity) else 0
     return ScreenIndex(
         generation=stamp[0],
         fingerprint=stamp[1],
         entities=LazyEntities(entities_blob, entities_offsets),
-        entity_props=LazyProps(props_blob, props_offsets),
         entity_ids=_join_lines(pieces, old.entity_ids, part.entity_ids),
         entity_sources=entity_sources,
         entry_entity=np.repeat(np.arange(len(per_entity), dtype=np.int32), per_entity),

@@ -10,9 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from benchmarks.path_arrays import array_index
 from graph.model import RelationKind
 from queries.blocked import THRESHOLD, blocked_entities, ownership_status
-from queries.paths import KIND_CODE, PathIndex, array_index
+from queries.paths import KIND_CODE, PathIndex
 
 OWN = KIND_CODE[RelationKind.OWNERSHIP]
 OPERATE = KIND_CODE[RelationKind.OPERATION]

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from benchmarks.path_arrays import array_index
 from graph.errors import NotFoundError, QueryError
 from graph.ingest import load_file
 from graph.model import RELATION_SHAPES, RelationKind
@@ -20,7 +21,6 @@ from graph.store import Store
 from queries.paths import (
     KINDS,
     PathIndex,
-    array_index,
     exposure,
     exposure_of,
     find_node,

@@ -56,7 +56,6 @@ def content(index: ScreenIndex) -> dict[str, Any]:
     return {
         "ids": list(ids),
         "entities": [index.entities[n] for n in range(len(ids))],
-        "props": [index.entity_props[n] for n in range(len(ids))],
         "sources": list(index.entity_sources),
         "entries": entries,
         "tokens": postings(index.tokens),
