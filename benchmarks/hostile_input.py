@@ -24,8 +24,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from graph.ingest import load_file
 from graph.store import Store
+from pipeline.ingest import load_file
 from queries.screen import make_settings
 from queries.screening.index import build_index, index_path, read_index, save_index
 from queries.screening.matcher import Matcher, Query

@@ -36,8 +36,8 @@ TARGET_PEAK_MB: Final = 1024.0
 
 def _load_one(path: Path, db: Path) -> dict[str, Any]:
     """Runs in the child: load one file, report counts, seconds and peak RSS."""
-    from graph.ingest import load_file
     from graph.store import Store
+    from pipeline.ingest import load_file
 
     with Store(db) as store:
         started = time.perf_counter()

@@ -21,8 +21,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from graph.errors import QueryError  # noqa: E402
-from graph.ingest import load_file  # noqa: E402
 from graph.store import Store  # noqa: E402
+from pipeline.ingest import load_file  # noqa: E402
 from queries.owner import who_owns  # noqa: E402
 
 RAW = ROOT.parent / "shared" / "data" / "raw"

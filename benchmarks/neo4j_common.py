@@ -27,11 +27,11 @@ from typing import Any, Final
 ROOT: Final = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from graph.ingest import load_file  # noqa: E402
 from graph.neo4j.export import ExportResult  # noqa: E402
 from graph.neo4j.sync import Connection  # noqa: E402
 from graph.resolution.engine import resolve  # noqa: E402
 from graph.store import Store  # noqa: E402
+from pipeline.ingest import load_file  # noqa: E402
 from tests.neo4j.server import (  # noqa: E402
     Neo4jServer,
     free_port,

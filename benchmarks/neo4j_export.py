@@ -33,12 +33,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from graph.errors import SanctionsGraphError  # noqa: E402
-from graph.ingest import load_file  # noqa: E402
 from graph.neo4j.export import export_bulk, export_store  # noqa: E402
 from graph.neo4j.shape import build_graph  # noqa: E402
 from graph.neo4j.sync import Connection, plan_sync, push  # noqa: E402
 from graph.store import Store  # noqa: E402
 from loaders import detect_loader  # noqa: E402
+from pipeline.ingest import load_file  # noqa: E402
 
 TARGET_SECONDS = 10.0
 

@@ -34,10 +34,10 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.path_arrays import array_index  # noqa: E402
 from graph.errors import SanctionsGraphError  # noqa: E402
-from graph.ingest import load_file  # noqa: E402
 from graph.model import RelationKind  # noqa: E402
 from graph.store import Store  # noqa: E402
 from loaders import detect_loader  # noqa: E402
+from pipeline.ingest import load_file  # noqa: E402
 from queries.blocked import ownership_status  # noqa: E402
 from queries.paths import (  # noqa: E402
     KIND_CODE,

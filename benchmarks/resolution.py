@@ -34,7 +34,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from graph.errors import SanctionsGraphError  # noqa: E402
-from graph.ingest import load_file  # noqa: E402
 from graph.resolution.blocking import candidate_pairs  # noqa: E402
 from graph.resolution.clusters import ClusterInput, build_clusters  # noqa: E402
 from graph.resolution.decisions import MERGE_THRESHOLD  # noqa: E402
@@ -42,6 +41,7 @@ from graph.resolution.engine import resolve  # noqa: E402
 from graph.resolution.records import IDENTIFIER_KINDS, MatchRecord, load_records  # noqa: E402
 from graph.resolution.scoring import NameStats, score_pair  # noqa: E402
 from graph.store import Store  # noqa: E402
+from pipeline.ingest import load_file  # noqa: E402
 
 RAW = ROOT.parent / "shared" / "data" / "raw"
 LOGIC_V2_THRESHOLD = 0.7

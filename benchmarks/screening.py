@@ -55,9 +55,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from graph.errors import SanctionsGraphError  # noqa: E402
-from graph.ingest import load_file  # noqa: E402
 from graph.store import NAME_PROPERTIES, Store  # noqa: E402
 from loaders import LOADERS, detect_loader  # noqa: E402
+from pipeline.ingest import load_file  # noqa: E402
 from queries.screen import screen_with  # noqa: E402
 from queries.screening.index import (  # noqa: E402
     COUNTRY_PROPS,

@@ -10,10 +10,10 @@ import json
 import tempfile
 from pathlib import Path
 
-from graph.ingest import load_file
 from graph.neo4j.picture import draw, neighbourhood
 from graph.neo4j.shape import build_graph
 from graph.store import Store
+from pipeline.ingest import load_file
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "graph" / "demo"

@@ -3,10 +3,12 @@ year, IMO, MMSI, other identifiers) against everything loaded, each answered wit
 the best matches, their scores and the reasons.
 
 `screen(store, rows)` yields one `Result` per row, in input order; `screen_frame(store, df)` does
-the same for a pandas DataFrame. The index comes from `<store>.screen-index`, rebuilt when the
-store has changed since (see `queries.screening.index`). Large inputs are screened by one worker
-process per core: the workers are forked once per call with the index already in memory, and rows
-travel to them in chunks, so start-up and transfer cost little per row.
+the same for a pandas DataFrame; `screen_file(matcher, path, output)` from a file (CSV, XLSX,
+JSON lines) to a file (chosen by its suffix) or a text stream, and counts the decisions. The
+index comes from `<store>.screen-index`, rebuilt when the store has changed since (see
+`queries.screening.index`). Large inputs are screened by one worker process per core: the
+workers are forked once per call with the index already in memory, and rows travel to them in
+chunks, so start-up and transfer cost little per row.
 """
 
 from __future__ import annotations
@@ -20,9 +22,10 @@ import shutil
 import tempfile
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import asdict, dataclass
 from itertools import islice
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import IO, TYPE_CHECKING, Any, Final
 
 from graph.errors import QueryError
 from graph.store import Store
@@ -35,7 +38,14 @@ from queries.screening.index import (
     read_index,
     save_index,
 )
-from queries.screening.io import map_columns, parse_row
+from queries.screening.io import (
+    OUTPUT_SUFFIXES,
+    TableWriter,
+    map_columns,
+    parse_row,
+    read_rows,
+    write_jsonl,
+)
 from queries.screening.matcher import (
     DEFAULT_LIMIT,
     MATCH_THRESHOLD,
@@ -219,6 +229,70 @@ def _screen_with(matcher: Matcher, rows: Iterable[Row], workers: int | None,
             done += len(results)
             if progress is not None:
                 progress(done)
+
+
+@dataclass(frozen=True, slots=True)
+class FileCounts:
+    """What `screen_file` screened: rows, by decision, and the rows it could read only in part
+    or not at all (each with its reason in the result's `error`)."""
+
+    rows: int
+    match: int
+    review: int
+    clear: int
+    unreadable: int
+
+    def to_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+
+def screen_file(
+    matcher: Matcher,
+    source: Path,
+    output: Path | IO[str],
+    *,
+    workers: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> FileCounts:
+    """Screen every row of `source` (CSV, XLSX or JSON lines; columns found by name, see
+    `queries.screening.io`) into `output`: a `.jsonl`, `.csv` or `.xlsx` file (CSV and XLSX
+    flattened to one line per row and match, the input's columns kept), or a text stream of
+    JSON lines. `progress(done, total)` is called as rows are screened. A row that cannot be
+    read is a result with its reason, never a failure of the run; a source that cannot be read
+    at all is a `SourceError`, an output of another suffix a `QueryError` (before any row)."""
+    suffix = output.suffix.lower() if isinstance(output, Path) else ".jsonl"
+    if suffix not in OUTPUT_SUFFIXES:
+        raise QueryError(f"{output}: cannot tell the output format; use .jsonl, .csv or .xlsx")
+    columns, rows = read_rows(source)
+    counts = {"match": 0, "review": 0, "clear": 0, "unreadable": 0}
+    total = len(rows)
+
+    def counted(results: Iterator[Result]) -> Iterator[Result]:
+        for result in results:
+            counts[result.decision] += 1
+            if result.error:
+                counts["unreadable"] += 1
+            yield result
+
+    step = None if progress is None else functools.partial(_report, progress, total)
+    results = counted(screen_with(matcher, rows, workers=workers, progress=step))
+    if not isinstance(output, Path):
+        for _ in write_jsonl(output, results):
+            pass
+    elif suffix in (".csv", ".xlsx"):
+        writer = TableWriter(output, columns)
+        for _ in writer.write(results):
+            pass
+        writer.close()
+    else:
+        with output.open("w", encoding="utf-8") as handle:
+            for _ in write_jsonl(handle, results):
+                pass
+    return FileCounts(rows=counts["match"] + counts["review"] + counts["clear"], **counts)
+
+
+def _report(progress: Callable[[int, int], None], total: int, done: int) -> None:
+    progress(done, total)
 
 
 def _chain(head: list[dict[str, Any]], rest: Iterator[Row]) -> Iterator[dict[str, Any]]:
@@ -472,5 +546,6 @@ def _screen_spark_batches(batches: Iterator[pd.DataFrame], *, file: str, key: An
         yield _beside(batch, results)
 
 
-__all__ = ["RESULT_COLUMNS", "Match", "Query", "Result", "explain", "result_columns", "screen",
-           "screen_frame", "screen_spark", "screen_with"]
+__all__ = ["RESULT_COLUMNS", "FileCounts", "Match", "Query", "Result", "explain",
+           "result_columns", "screen", "screen_file", "screen_frame", "screen_spark",
+           "screen_with"]

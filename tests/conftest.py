@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-from graph.ingest import load_file
 from graph.neo4j.sync import Connection
 from graph.store import Store
+from pipeline.ingest import load_file
 from tests.neo4j.server import Neo4jServer, ServerUnavailable, start_server
 
 #: In CI (CI=true) property and fuzz tests draw the same examples on every run, so a submission's

@@ -178,7 +178,7 @@ def test_a_shrunk_version_is_refused_unless_allowed_and_sources_shows_it(tmp_pat
 #: What `owner` and `path` must not import: other commands' stacks, each costing a share of a
 #: second of every process.
 _NOT_FOR_QUERIES = ("queries.screening.index", "queries.screening.matcher", "queries.screen",
-                    "loaders", "graph.ingest", "graph.resolution.engine", "graph.neo4j.export",
+                    "loaders", "pipeline.ingest", "graph.resolution.engine", "graph.neo4j.export",
                     "rapidfuzz", "pandas", "pyspark", "neo4j", "followthemoney")
 
 

@@ -16,9 +16,9 @@ from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from graph.cli import app
-from graph.ingest import load_file
 from graph.safe_text import FORMULA_LEADS
 from graph.store import Store
+from pipeline.ingest import load_file
 from tests.conftest import FIXTURES
 
 CONTROLS = FIXTURES / "terminal_control_names.yaml"

@@ -7,7 +7,7 @@ fast (the cut keeps what the format needs to be whole: the OFAC CSV's final 0x1A
 companions' rows for the kept entries; an XML cut is re-serialised with its `Record_Count`
 set to the entries kept; a JSON cut keeps the first items), damages it (truncation at any byte or
 at a record boundary, duplicated records, a value replaced by an odd or very long one, escaped
-for the format or raw, a byte-order mark in front) and loads it through `graph.ingest.load_file`
+for the format or raw, a byte-order mark in front) and loads it through `pipeline.ingest.load_file`
 into a copy of one base store that already holds every cut file, so most loads are a new version
 of a source the store has (the path a daily update takes).
 
@@ -32,8 +32,8 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from graph.errors import SanctionsGraphError
-from graph.ingest import load_file
 from graph.store import Store
+from pipeline.ingest import load_file
 from tests.conftest import raw
 
 #: Records kept of each real file: enough for every code path of a record, few enough that one

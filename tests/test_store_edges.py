@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from graph.ingest import load_file
 from graph.store import LAYOUT_VERSION, Store
+from pipeline.ingest import load_file
 from queries.screening.index import ensure_index, index_path, read_index
 from tests.conftest import GUR, cli_command, cli_env, raw
 

@@ -9,10 +9,10 @@ import json
 import os
 import sqlite3
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Protocol, TypeVar
 
 import typer
 from rich.console import Console
@@ -128,14 +128,21 @@ def show_progress() -> bool:
     return err_console.is_terminal
 
 
+class ProgressCallback(Protocol):
+    """Told the count done so far, and the total once it is known."""
+
+    def __call__(self, done: int, total: int | None = None, /) -> None: ...
+
+
 @contextmanager
-def progress_bar(label: str, total: int | None = None) -> Iterator[Callable[[int], None]]:
-    """A progress callback taking the count done so far; silent when stderr is not a terminal."""
+def progress_bar(label: str, total: int | None = None) -> Iterator[ProgressCallback]:
+    """A progress callback taking the count done so far (and the total, once known); silent
+    when stderr is not a terminal."""
     if not show_progress():
-        yield lambda done: None
+        yield lambda done, total=None: None
         return
     columns = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
                TextColumn("{task.completed:,.0f}"), TimeElapsedColumn()]
     with Progress(*columns, console=err_console, transient=True) as progress:
         task = progress.add_task(label, total=total)
-        yield lambda done: progress.update(task, completed=done)
+        yield lambda done, total=None: progress.update(task, completed=done, total=total)

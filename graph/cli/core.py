@@ -86,7 +86,7 @@ def _print_load(result: LoadResult) -> None:
 
 
 def load_with_progress(store: Store, path: Path, **kwargs: Any) -> LoadResult:
-    from graph.ingest import load_file
+    from pipeline.ingest import load_file
 
     with progress_bar(f"loading {path.name}") as progress:
         return load_file(store, path, progress=progress, **kwargs)

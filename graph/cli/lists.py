@@ -24,7 +24,7 @@ from graph.cli.app import (
 from graph.cli.core import _load_summary, _print_load
 from graph.cli.indexing import refresh_screen_index
 from graph.errors import QueryError
-from graph.fetch import PUBLISHED
+from pipeline.fetch import PUBLISHED
 
 if TYPE_CHECKING:
     from graph.versions import Diff
@@ -149,8 +149,8 @@ def fetch_command(
 ) -> None:
     """Download a list from its authority's published URL, check that it parses, and load it
     as a new version."""
-    from graph.fetch import downloaded
-    from graph.ingest import load_file
+    from pipeline.fetch import downloaded
+    from pipeline.ingest import load_file
 
     # Download and check first: an offline fetch fails before any store is opened or made.
     with downloaded(source) as (spec, path), open_store(db, create=True) as store:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import sys
 import time
-from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -23,13 +21,12 @@ from graph.cli.app import (
     progress_bar,
 )
 from graph.cli.indexing import say_built
-from graph.errors import QueryError
 from queries.screening.defaults import DEFAULT_LIMIT, MATCH_THRESHOLD, REVIEW_THRESHOLD
 
 # The screening stack (index, matcher, readers) is imported when `screen` runs, not with the CLI.
 if TYPE_CHECKING:
     from queries.screening.index import ScreenIndex
-    from queries.screening.matcher import Matcher, Query, Result
+    from queries.screening.matcher import Query, Result
 
 
 def _index(store: Any, rebuild: bool) -> ScreenIndex:
@@ -88,7 +85,7 @@ def screen_command(
     """Screen a file of counterparties or vessels against every loaded list: per row a decision
     (match, review, clear), the best matches with score, lists, programmes and the reasons.
     Identifiers (IMO, MMSI, tax numbers) decide; a different IMO keeps a ship from matching."""
-    from queries.screen import explain, make_settings
+    from queries.screen import explain, make_settings, screen_file
     from queries.screening.matcher import Matcher
 
     source_list = _sources(sources)
@@ -106,54 +103,21 @@ def screen_command(
             return
         settings = make_settings(index, threshold=threshold, review_threshold=review_threshold,
                                  limit=limit, sources=source_list, schema=schema)
-    counts = _screen_file(Path(input), output, Matcher(index, settings), workers)
-    total = counts["match"] + counts["review"] + counts["clear"]
-    summary = {"rows": total, "match": counts["match"], "review": counts["review"],
-               "clear": counts["clear"], "unreadable": counts["unreadable"]}
+    source = Path(input)
+    with progress_bar(f"screening {source.name}") as bar:
+        counts = screen_file(Matcher(index, settings), source,
+                             sys.stdout if output == "-" else Path(output), workers=workers,
+                             progress=lambda done, total: bar(done, total))
     if as_json and output != "-":
-        print_json(summary)
+        print_json(counts.to_dict())
     else:
         err_console.print(
-            f"screened {total:,} rows: {counts['match']:,} match, {counts['review']:,} review, "
-            f"{counts['clear']:,} clear" + (f"; {counts['unreadable']:,} unreadable (reason in "
-                                            "the error field)" if counts["unreadable"] else ""),
+            f"screened {counts.rows:,} rows: {counts.match:,} match, {counts.review:,} review, "
+            f"{counts.clear:,} clear" + (f"; {counts.unreadable:,} unreadable (reason in the "
+                                         "error field)" if counts.unreadable else ""),
             markup=False, highlight=False, soft_wrap=True)
-    if fail_on_match and counts["match"]:
+    if fail_on_match and counts.match:
         raise typer.Exit(1)
-
-
-def _screen_file(path: Path, output: str, matcher: Matcher, workers: int | None) -> Counter[str]:
-    from queries.screen import screen_with
-    from queries.screening.io import OUTPUT_SUFFIXES, TableWriter, read_rows, write_jsonl
-
-    out_path = Path(output)
-    if output != "-" and out_path.suffix.lower() not in OUTPUT_SUFFIXES:
-        raise QueryError(f"{output}: cannot tell the output format; use .jsonl, .csv or .xlsx")
-    columns, rows = read_rows(path)
-    counts: Counter[str] = Counter()
-
-    def counted(results: Iterator[Result]) -> Iterator[Result]:
-        for result in results:
-            counts[result.decision] += 1
-            if result.error:
-                counts["unreadable"] += 1
-            yield result
-
-    with progress_bar(f"screening {path.name}", total=len(rows)) as progress:
-        results = counted(screen_with(matcher, rows, workers=workers, progress=progress))
-        if output == "-":
-            for _ in write_jsonl(sys.stdout, results):
-                pass
-        elif out_path.suffix.lower() in (".csv", ".xlsx"):
-            writer = TableWriter(out_path, columns)
-            for _ in writer.write(results):
-                pass
-            writer.close()
-        else:
-            with out_path.open("w", encoding="utf-8") as handle:
-                for _ in write_jsonl(handle, results):
-                    pass
-    return counts
 
 
 def _render_explain(query: Query, result: Result, threshold: float, review: float) -> None:

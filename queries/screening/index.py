@@ -38,10 +38,10 @@ from typing import Any, Final, NamedTuple, overload
 import numpy as np
 import numpy.typing as npt
 
+from graph.files import iso_date
 from graph.identifiers import clean_imo_company, clean_imo_ship, clean_mmsi
 from graph.store import NAME_PROPERTIES, Store
 from graph.view import Node
-from loaders._io import iso_date
 from queries.container import Lazy, Lines, part_text, read_parts, text_part, write_parts
 from queries.screening.text import (
     ABJAD_FEATURE,

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import IO, Any, Final
 
 from graph.errors import SourceError
+from graph.files import clean, csv_rows, iso_date, read_bytes, read_text
 from graph.identifiers import (
     clean_imo_ship,
     clean_mmsi,
@@ -28,7 +29,6 @@ from graph.identifiers import (
     looks_like_imo,
 )
 from graph.safe_text import json_safe, spreadsheet_text
-from loaders._io import clean, csv_rows, iso_date, read_bytes, read_text
 from queries.screening.index import identifier_key
 from queries.screening.matcher import QUOTED_CHARS, SCHEMATA, Query, Result, unreadable_name
 

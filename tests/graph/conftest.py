@@ -10,11 +10,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from graph.ingest import load_file
 from graph.neo4j.shape import GraphRows, build_graph
 from graph.neo4j.sync import Connection, PushResult, push
 from graph.resolution.engine import resolve
 from graph.store import Store
+from pipeline.ingest import load_file
 from tests.conftest import DEMO
 
 #: The demo files added to the shared data: everything in the demo manifest that is not a list.

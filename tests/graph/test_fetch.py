@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from graph import fetch as fetch_module
 from graph.cli import app
 from graph.errors import FetchError
-from graph.fetch import PUBLISHED, Published, fetch
 from graph.store import Store
+from pipeline import fetch as fetch_module
+from pipeline.fetch import PUBLISHED, Published, fetch
 from tests.conftest import raw
 
 

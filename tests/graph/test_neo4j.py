@@ -14,7 +14,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from graph.ingest import load_file
 from graph.model import RELATION_SHAPES
 from graph.neo4j.export import (
     ARRAY_DELIMITER,
@@ -61,6 +60,7 @@ from graph.neo4j.sync import (
     sync_session,
 )
 from graph.store import Store
+from pipeline.ingest import load_file
 from tests.conftest import DEMO, FIXTURES
 
 ANGARA = "vessel:IMO9179842"

@@ -10,9 +10,9 @@ import pytest
 from typer.testing import CliRunner
 
 from graph.cli import app
-from graph.ingest import load_file
 from graph.neo4j.library import library
 from graph.store import Store
+from pipeline.ingest import load_file
 from tests.conftest import DEMO
 
 NEO4J_VARS = ("NEO4J_URI", "NEO4J_USER", "NEO4J_PASSWORD", "NEO4J_DATABASE")

@@ -20,10 +20,10 @@ from pathlib import Path
 
 import pytest
 
-from graph.ingest import load_file
 from graph.neo4j.shape import GraphRows, build_graph
 from graph.neo4j.sync import Connection, Neo4jError, push
 from graph.store import Store
+from pipeline.ingest import load_file
 from tests.conftest import FIXTURES, own_server
 from tests.graph.conftest import copy_store
 from tests.neo4j.database import (

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 
-from graph.ingest import load_file
 from graph.neo4j.shape import COUNTRY, ENTITY, PROGRAM, GraphRows, build_graph, relationship_types
 from graph.neo4j.sync import (
     FULLTEXT_INDEX,
@@ -28,6 +27,7 @@ from graph.neo4j.sync import (
     push,
 )
 from graph.store import Store
+from pipeline.ingest import load_file
 from tests.conftest import raw
 from tests.graph.conftest import copy_store
 from tests.neo4j.database import (

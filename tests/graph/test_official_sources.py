@@ -10,8 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from graph.cli import app
-from graph.ingest import load_file
 from graph.store import Store
+from pipeline.ingest import load_file
 from tests.conftest import DEMO, raw
 
 #: file -> (source, list date, entities, relations, sanctions, problems)

@@ -12,9 +12,9 @@ import pytest
 from typer.testing import CliRunner
 
 from graph.cli import app
-from graph.ingest import load_file
 from graph.resolution.engine import judge, judgements, resolve, review_queue
 from graph.store import Store
+from pipeline.ingest import load_file
 from tests.conftest import raw
 
 #: Each list and the name a reloaded copy gets (a new file name is a new version).

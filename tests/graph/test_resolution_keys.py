@@ -16,13 +16,13 @@ from typing import Any
 
 import pytest
 
-from graph.ingest import load_file
 from graph.resolution.blocking import candidate_pairs, stored_keys
 from graph.resolution.decisions import KEEP_THRESHOLD, decide
 from graph.resolution.engine import record_prints, resolve
 from graph.resolution.records import load_records
 from graph.resolution.scoring import NameStats, score_pair
 from graph.store import Store
+from pipeline.ingest import load_file
 from tests.conftest import GUR, TAK, earlier_sdn, ofac_version, raw
 
 Pairs = dict[tuple[str, str], tuple[float, str, Any]]

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from graph.ingest import load_file
 from graph.resolution.engine import explain, resolve
 from graph.store import Store
+from pipeline.ingest import load_file
 from tests.conftest import raw
 
 LISTS = ("ofac_sdn_2024-05-03.csv", "eu_oj_consolidated_32014R0269.csv",

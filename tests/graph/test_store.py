@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from graph.errors import ShrinkError, SourceError, StoreError
-from graph.ingest import load_file
 from graph.model import Entity, Schema
 from graph.store import LAYOUT_VERSION, MAX_SHRINK, Store
+from pipeline.ingest import load_file
 from tests.conftest import DEMO, GUR, OFAC_SDN, TAK, cli_command, cli_env, raw
 
 

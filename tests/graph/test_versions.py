@@ -15,9 +15,9 @@ from typer.testing import CliRunner
 
 from graph.cli import app
 from graph.errors import NotFoundError, QueryError
-from graph.ingest import load_file
 from graph.store import Store
 from graph.versions import RELATIONS, diff
+from pipeline.ingest import load_file
 from tests.conftest import OFAC_BATCH, earlier_sdn, ofac_version, raw
 
 BATCH = OFAC_BATCH

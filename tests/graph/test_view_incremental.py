@@ -18,10 +18,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from graph import derive
-from graph.ingest import load_file
 from graph.model import Entity, Schema
 from graph.resolution.engine import judge, resolve
 from graph.store import Store
+from pipeline.ingest import load_file
 from tests.conftest import OFAC_BATCH, merged_ship_store, ofac_version, raw
 
 BATCH = OFAC_BATCH

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from graph.errors import SourceError
-from graph.ingest import load_file
 from graph.model import EVIDENCE_PROPERTY
 from graph.store import Store
 from loaders import detect_loader
+from pipeline.ingest import load_file
 from queries.state import state_actor
 from tests.conftest import DEMO
 

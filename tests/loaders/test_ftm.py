@@ -14,10 +14,10 @@ from typer.testing import CliRunner
 
 from graph.cli import app
 from graph.errors import SourceError
-from graph.ingest import load_file
 from graph.model import Entity, Problem, Relation, RelationKind, Sanction, Schema
 from graph.store import Store
 from loaders import detect_loader, ftm
+from pipeline.ingest import load_file
 from tests.conftest import FIXTURES, raw
 
 EDGE_CASES = FIXTURES / "ftm_edge_cases.jsonl"

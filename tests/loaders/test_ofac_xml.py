@@ -10,10 +10,10 @@ import pytest
 from lxml import etree
 
 from graph.errors import SourceError
-from graph.ingest import load_file
 from graph.model import Entity, ListMeta, Problem, Record, Relation, RelationKind, Sanction, Schema
 from graph.store import Store
 from loaders import detect_loader, ofac_advanced_xml, ofac_enhanced_xml, ofac_sdn_xml
+from pipeline.ingest import load_file
 from tests.conftest import FIXTURES, raw
 
 LEGACY = "ofac_consolidated_nonsdn_2025-03-28.xml"

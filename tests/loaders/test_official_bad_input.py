@@ -12,8 +12,8 @@ import openpyxl
 import pytest
 
 from graph.errors import SourceError
-from graph.ingest import load_file
 from graph.store import Store
+from pipeline.ingest import load_file
 from tests.conftest import raw
 
 UN = "un_consolidated_2026-02-27.xml"

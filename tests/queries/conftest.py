@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from graph.ingest import load_file
 from graph.store import Store
+from pipeline.ingest import load_file
 from tests.conftest import DEMO
 
 

@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 
 from benchmarks.path_arrays import array_index
 from graph.errors import NotFoundError, QueryError
-from graph.ingest import load_file
 from graph.model import RELATION_SHAPES, RelationKind
 from graph.store import Store
+from pipeline.ingest import load_file
 from queries.paths import (
     KINDS,
     PathIndex,

@@ -21,9 +21,9 @@ from openpyxl import Workbook, load_workbook
 from typer.testing import CliRunner
 
 from graph.cli import app
-from graph.errors import SourceError
-from graph.ingest import load_file
+from graph.errors import QueryError, SourceError
 from graph.store import Store
+from pipeline.ingest import load_file
 from queries.screen import explain, make_settings, screen, screen_frame
 from queries.screening.index import ScreenIndex, ensure_index, index_path
 from queries.screening.io import map_columns, parse_row, read_rows
@@ -353,6 +353,40 @@ def real_rows(index: ScreenIndex, count: int) -> Iterator[dict[str, str]]:
                "desk": f"desk {i % 4}"}
 
 
+def test_screen_file_is_the_library_s_file_to_file_run(ship_store: Store, index: ScreenIndex,
+                                                       tmp_path: Path) -> None:
+    """`queries.screen.screen_file`, what the CLI's `screen` runs: the writer chosen by the
+    output's suffix (or a text stream), the decisions counted, progress told with the total,
+    and an output of no known suffix refused before any row is read."""
+    import io
+
+    from queries.screen import screen_file
+
+    source = tmp_path / "rows.csv"
+    rows = [*real_rows(index, 300), {"ref": "bad", "Name": "!!!", "Type": "", "desk": "x"}]
+    with source.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    matcher = Matcher(index, make_settings(index))
+    ticks: list[tuple[int, int]] = []
+    counts = screen_file(matcher, source, tmp_path / "out.jsonl", workers=1,
+                         progress=lambda done, total: ticks.append((done, total)))
+    lines = [json.loads(x) for x in (tmp_path / "out.jsonl").read_text().splitlines()]
+    decisions = [line["decision"] for line in lines]
+    assert counts.rows == len(lines) == 301 and ticks[-1] == (301, 301)
+    assert (counts.match, counts.review, counts.clear) == tuple(
+        decisions.count(d) for d in ("match", "review", "clear"))
+    assert counts.unreadable == sum(1 for line in lines if line.get("error")) == 1
+    stream = io.StringIO()
+    assert screen_file(matcher, source, stream, workers=1) == counts
+    assert [json.loads(x)["decision"] for x in stream.getvalue().splitlines()] == decisions
+    table = screen_file(matcher, source, tmp_path / "out.xlsx", workers=1)
+    assert table == counts and load_workbook(tmp_path / "out.xlsx").active.max_row > 301
+    with pytest.raises(QueryError, match="cannot tell the output format"):
+        screen_file(matcher, tmp_path / "no such file.csv", tmp_path / "out.txt")
+
+
 @pytest.fixture
 def bars(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int | None, int]]:
     """Record every progress bar the screen command draws (stderr made to look like a
@@ -363,11 +397,11 @@ def bars(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int | None, int]]:
     seen: list[tuple[str, int | None, int]] = []
 
     @contextmanager
-    def recording(label: str, total: int | None = None) -> Iterator[Callable[[int], None]]:
+    def recording(label: str, total: int | None = None) -> Iterator[Callable[..., None]]:
         with real(label, total) as update:
-            def tick(done: int) -> None:
-                seen.append((label, total, done))
-                update(done)
+            def tick(done: int, known: int | None = None) -> None:
+                seen.append((label, known if known is not None else total, done))
+                update(done, known)
             yield tick
 
     monkeypatch.setattr(module, "progress_bar", recording)

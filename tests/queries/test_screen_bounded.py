@@ -20,9 +20,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from graph.ingest import load_file
 from graph.normalize import MAX_NAME_CHARS, MAX_WORD_CHARS
 from graph.store import Store
+from pipeline.ingest import load_file
 from queries.screen import explain
 from queries.screening.text import deletions
 from tests.conftest import raw

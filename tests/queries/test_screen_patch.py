@@ -14,9 +14,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from graph.ingest import load_file
 from graph.resolution.engine import judge, resolve
 from graph.store import Store
+from pipeline.ingest import load_file
 from queries.screen import screen
 from queries.screening.index import ScreenIndex, build_index, ensure_index, update_index
 from queries.screening.patch import PATCH_SHARE

@@ -139,7 +139,7 @@ def fetch(store: Store, source: str, *, progress: Callable[[int], None] | None =
           workdir: Path | None = None, allow_shrink: bool = False) -> LoadResult:
     """Download `source`'s current files, check they parse, and load them as a new version
     (refused when it would drop too much of the current one, unless `allow_shrink`)."""
-    from graph.ingest import load_file
+    from pipeline.ingest import load_file
 
     with downloaded(source, workdir=workdir) as (spec, main):
         return load_file(store, main, format=spec.format, source=source, progress=progress,
