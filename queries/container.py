@@ -169,6 +169,13 @@ def part_text(part: Part) -> object:
     return json.loads(part.tobytes())
 
 
+def _position(number: int, size: int) -> int:
+    """A sequence index as a position in [0, size), negative ones from the end."""
+    if not -size <= number < size:
+        raise IndexError(number)
+    return number + size if number < 0 else number
+
+
 #: A run of a sequence's values: their bytes end to end, and each one's length.
 Span = tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64]]
 
@@ -250,11 +257,7 @@ class Lines(Sequence[str]):
     def __getitem__(self, number: int | slice) -> str | list[str]:
         if isinstance(number, slice):
             return [self._decode(i) for i in range(*number.indices(len(self)))]
-        size = len(self)
-        if not -size <= number < size:
-            raise IndexError(number)
-        if number < 0:
-            number += size
+        number = _position(number, len(self))
         if self._known is not None and self._known[number]:
             return self._cache[number]  # type: ignore[index, no-any-return]
         return self._decode(number)
@@ -356,11 +359,7 @@ class Lazy(Sequence[T]):
             return self._values[number]
         except KeyError:
             pass
-        size = len(self)
-        if not -size <= number < size:
-            raise IndexError(number)
-        if number < 0:
-            number += size
+        number = _position(number, len(self))
         begin, end = int(self._offsets[number]), int(self._offsets[number + 1])
         value = self._values[number] = self._make(json.loads(bytes(self._blob[begin:end])))
         return value
