@@ -55,6 +55,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from graph.errors import SanctionsGraphError  # noqa: E402
+from graph.matching.text import (  # noqa: E402
+    abjad_token,
+    match_tokens,
+    skeleton,
+    sorted_key,
+)
 from graph.store import NAME_PROPERTIES, Store  # noqa: E402
 from loaders import LOADERS, detect_loader  # noqa: E402
 from pipeline.ingest import load_file  # noqa: E402
@@ -73,12 +79,6 @@ from queries.screening.matcher import (  # noqa: E402
     Matcher,
     Query,
     Settings,
-)
-from queries.screening.text import (  # noqa: E402
-    abjad_token,
-    match_tokens,
-    skeleton,
-    sorted_key,
 )
 
 RAW = Path(os.environ.get("SANCTIONS_GRAPH_SHARED", ROOT.parent / "shared")) / "data" / "raw"

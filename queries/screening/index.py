@@ -40,10 +40,7 @@ import numpy.typing as npt
 
 from graph.files import iso_date
 from graph.identifiers import clean_imo_company, clean_imo_ship, clean_mmsi
-from graph.store import NAME_PROPERTIES, Store
-from graph.view import Node
-from queries.container import Lazy, Lines, part_text, read_parts, text_part, write_parts
-from queries.screening.text import (
+from graph.matching.text import (
     ABJAD_FEATURE,
     ORG_SCHEMATA,
     SPELLING_MIN,
@@ -59,6 +56,9 @@ from queries.screening.text import (
     spelling_hash,
     trigrams,
 )
+from graph.store import NAME_PROPERTIES, Store
+from graph.view import Node
+from queries.container import Lazy, Lines, part_text, read_parts, text_part, write_parts
 
 #: Bump when the layout of `ScreenIndex` changes: older files are rebuilt, never misread.
 INDEX_VERSION: Final = 21

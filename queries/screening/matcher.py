@@ -36,22 +36,8 @@ import numpy as np
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 from rapidfuzz.process import cpdist
-from rigour.names import remove_person_prefixes
 
-from graph.normalize import (
-    MAX_NAME_CHARS,
-    MAX_NAME_WORDS,
-    MAX_WORD_CHARS,
-    name_is_bounded,
-    normalize_name,
-)
-
-# The default thresholds and limit live apart (the CLI's help shows them); re-exported here.
-from queries.screening.defaults import DEFAULT_LIMIT as DEFAULT_LIMIT
-from queries.screening.defaults import MATCH_THRESHOLD as MATCH_THRESHOLD
-from queries.screening.defaults import REVIEW_THRESHOLD as REVIEW_THRESHOLD
-from queries.screening.index import SHORT_KEY, IndexedEntity, ScreenIndex
-from queries.screening.text import (
+from graph.matching.text import (
     ABJAD_FEATURE,
     INITIALS_FEATURE,
     ORG_SCHEMATA,
@@ -69,6 +55,20 @@ from queries.screening.text import (
     spelling_hash,
     trigrams,
 )
+from graph.matching.words import name_chain, soft_tokens, words_found
+from graph.normalize import (
+    MAX_NAME_CHARS,
+    MAX_NAME_WORDS,
+    MAX_WORD_CHARS,
+    name_is_bounded,
+    normalize_name,
+)
+
+# The default thresholds and limit live apart (the CLI's help shows them); re-exported here.
+from queries.screening.defaults import DEFAULT_LIMIT as DEFAULT_LIMIT
+from queries.screening.defaults import MATCH_THRESHOLD as MATCH_THRESHOLD
+from queries.screening.defaults import REVIEW_THRESHOLD as REVIEW_THRESHOLD
+from queries.screening.index import SHORT_KEY, IndexedEntity, ScreenIndex
 
 #: Score a node with a different IMO ship number can reach at most: under review, so a ship
 #: whose IMO the user gave never "matches" a namesake.
@@ -99,8 +99,6 @@ SOFT_FIRST: Final = 1
 RARE_SLACK: Final = 0.1
 #: Words the index does not know weigh like a word this many names hold.
 UNKNOWN_WORD_DF: Final = 30
-#: Weight of a word of the longer name that has no counterpart in the shorter.
-EXTRA_WORD_WEIGHT: Final = 0.3
 #: Non-identical names both shorter than this many characters lose SHORT_NAME_PENALTY.
 SHORT_NAME: Final = SHORT_KEY
 #: Up to this many names, `prepare` decodes every name's keys before workers fork (they share
@@ -112,16 +110,6 @@ SHORT_NAME_PENALTY: Final = 0.06
 #: Checked for names this alike or more.
 PERSON_WORD_CAP: Final = 0.85
 PERSON_CHECK_FROM: Final = 0.8
-#: Words before a person's name that are a title, not a given name (rigour's person prefixes,
-#: Mr, Dr..., are checked besides): SHEIKH HASSAN DAHIR AWEYS is HASSAN DAHIR AWEYS.
-HONORIFICS: Final = frozenset({
-    "sheikh", "shaykh", "sheik", "shaikh", "haji", "hajji", "hadji", "mullah", "mulla",
-    "maulana", "mawlana", "maulvi", "mawlawi", "moulavi", "sayyid", "sayed", "syed", "imam",
-    "qari", "hafiz", "ustadh", "ustad", "emir", "amir", "general", "colonel", "major"})
-#: Words of a person's name are counterparts when this alike (SERGEY/SERGEI; words of four
-#: letters or less: SHORT_WORD_FOUND, ABU/ABOU)...
-WORD_FOUND: Final = 80.0
-SHORT_WORD_FOUND: Final = 85.0
 COUNTRY_AGREES: Final = 0.03
 COUNTRY_DIFFERS: Final = -0.08
 #: Ships change flag often: a different flag says less than a different nationality.
@@ -143,10 +131,8 @@ SOUND_WEIGHT: Final = 1.5
 #: Blocking weight of a known word one typo from a word the index does not know.
 TYPO_WEIGHT: Final = 1.5
 #: Names whose consonant skeletons agree (SHUGAEV/SHUGAYEV, MHMD/MUHAMMAD) count this much of
-#: their skeletons' similarity; a word whose skeleton is another's scores SOUND_WORD (of 100)
-#: word by word.
+#: their skeletons' similarity (a word whose skeleton is another's: `words.SOUND_WORD`)...
 SOUND_FACTOR: Final = 0.93
-SOUND_WORD: Final = 90.0
 #: ... for names already this alike as written (TRINITI and ITERANET share a skeleton, TRNT).
 SOUND_FLOOR: Final = 0.6
 #: ... and raise a name's similarity by this much at most: SABINE BOUTIN and BOUTHANIA SHAABAN
@@ -328,79 +314,6 @@ class Settings:
     limit: int = DEFAULT_LIMIT
     sources: frozenset[str] | None = None
     schema: str | None = None
-
-
-def soft_tokens(tokens: Sequence[str], others: Sequence[str],
-                weight: Callable[[str], float]) -> float:
-    """Word-by-word similarity of two names: every word, of either name, is scored by its best
-    rapidfuzz ratio against the other name's words, and the scores are averaged weighted by the
-    word's rarity in the index (`weight`), so a rare word found (ITERANET, TSEKOV) counts far
-    more than a common one (OBSHCHESTVO, SERGEY) and spelling variants (SERGEI) count nearly
-    whole. A word whose skeleton is one of the other name's counts SOUND_WORD at least."""
-    ratio = fuzz.ratio
-    # One ratio per pair of words: rows are `tokens`, columns `others`.
-    grid = [[ratio(t, o) for o in others] for t in tokens]
-    sounds = [skeleton(t) if len(t) >= 3 else "" for t in tokens]
-    other_sounds = [skeleton(o) if len(o) >= 3 else "" for o in others]
-    heard, other_heard = set(sounds), set(other_sounds)
-    heard.discard("")
-    other_heard.discard("")
-    first_longer = len(tokens) > len(others)
-    total = mass = 0.0
-    for side_longer, words, bests, skeletons, known in (
-            (first_longer, tokens, [max(row) for row in grid], sounds, other_heard),
-            (not first_longer, others,
-             [max(col) for col in zip(*grid, strict=True)], other_sounds, heard)):
-        for word, best, sound in zip(words, bests, skeletons, strict=True):
-            w = weight(word)
-            if best < SOUND_WORD and sound and sound in known:
-                best = SOUND_WORD
-            # A word less than 40 % like every other word is not found at all.
-            if best > 40.0:
-                total += w * (best - 40.0) / 60.0
-            elif side_longer:
-                # The longer name's extra words (a patronymic, a second surname) cost less
-                # than a word of the shorter name that is missing.
-                w *= EXTRA_WORD_WEIGHT
-            mass += w
-    return total / mass if mass else 0.0
-
-
-def words_found(tokens: Sequence[str], words: Sequence[str]) -> bool:
-    """Whether every word of the shorter name (the query's on a tie) has a counterpart in the
-    other: a word WORD_FOUND alike, one of the same consonant skeleton (YEVGENIY/EVGENY), two
-    adjacent words written as one (ABDELRAHMAN / ABD AL RAHMAN), or, for an initial or a
-    particle of two letters or less, anything."""
-    shorter, longer = (words, tokens) if len(words) < len(tokens) else (tokens, words)
-    ratio = fuzz.ratio
-    sounds = {skeleton(w) for w in longer if len(w) >= 3}
-    joined = [a + b for a, b in pairwise(longer)]
-    for word in shorter:
-        if len(word) <= 2 or word in longer:
-            continue
-        # Short words need to be closer: ALI is not AL (80), ABU is ABOU (86).
-        needed = WORD_FOUND if len(word) > 4 else SHORT_WORD_FOUND
-        if any(ratio(word, other) >= needed for other in longer):
-            continue
-        if len(word) >= 3 and skeleton(word) in sounds:
-            continue
-        if any(ratio(word, pair) >= WORD_FOUND for pair in joined):
-            continue
-        return False
-    return True
-
-
-def name_chain(ones: Collection[str], others: Collection[str]) -> bool:
-    """Whether a name, in one of its written orders, is another's with one more given name in
-    front (`ones` and `others`: each name's words in written order, as written and given
-    names first)."""
-    for longer, shorter in ((ones, others), (others, ones)):
-        for name in longer:
-            first, _, rest = name.partition(" ")
-            if rest and rest in shorter and first not in HONORIFICS \
-                    and remove_person_prefixes(name) == name:
-                return True
-    return False
 
 
 @lru_cache(maxsize=50_000)

@@ -20,9 +20,9 @@ from typing import Any, Final, TypeVar
 import numpy as np
 import numpy.typing as npt
 
+from graph.matching.text import SPELLING_MIN, deletions, spelling_hash
 from queries.container import Lazy, Lines, join_spans
 from queries.screening.index import LazyEntities, Postings, ScreenIndex, SourceSets
-from queries.screening.text import SPELLING_MIN, deletions, spelling_hash
 
 #: A change of more than this share of the index's nodes is rebuilt whole.
 PATCH_SHARE: Final = 0.25

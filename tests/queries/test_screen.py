@@ -22,6 +22,7 @@ from typer.testing import CliRunner
 
 from graph.cli import app
 from graph.errors import QueryError, SourceError
+from graph.matching.words import name_chain
 from graph.store import Store
 from pipeline.ingest import load_file
 from queries.screen import explain, make_settings, screen, screen_frame
@@ -33,7 +34,6 @@ from queries.screening.matcher import (
     Matcher,
     Query,
     Result,
-    name_chain,
 )
 from tests.conftest import DEMO, GUR, ROOT
 
@@ -539,7 +539,7 @@ def test_a_name_in_arabic_script_finds_the_latin_listing(ship_store: Store, inde
 
 
 def test_abjad_keys_of_latin_and_arabic_spellings_agree() -> None:
-    from queries.screening.text import abjad_key, match_tokens
+    from graph.matching.text import abjad_key, match_tokens
 
     def key(name: str) -> str:
         return abjad_key(match_tokens(name, "Person"))
@@ -568,7 +568,7 @@ def test_a_short_name_finds_the_organisation_it_is_the_initials_of(ship_store: S
 
 
 def test_acronym_forms() -> None:
-    from queries.screening.text import acronyms
+    from graph.matching.text import acronyms
 
     assert acronyms(("islamic", "movement", "of", "uzbekistan")) == ("imou", "imu")
     assert acronyms(("imu",)) == ("imu",)
@@ -648,7 +648,7 @@ def test_any_name_in_any_script_screens_to_a_well_formed_answer(
 ])
 def test_russian_legal_forms_are_not_part_of_the_name(name: str,
                                                       tokens: tuple[str, ...]) -> None:
-    from queries.screening.text import match_tokens
+    from graph.matching.text import match_tokens
 
     assert match_tokens(name, "Company") == tokens
 
@@ -657,7 +657,7 @@ def test_chinese_firm_names_meet_their_english_translation() -> None:
     """ICU spells 沈忠國際海運有限公司 `shen zhong guo ji hai yun you xian gong si`; the UN list
     translates it SHEN ZHONG INTERNATIONAL SHIPPING. The common words of Chinese firm names are
     put in English, but only for names written in Chinese characters: a Latin HAI YUN stays."""
-    from queries.screening.text import match_tokens
+    from graph.matching.text import match_tokens
 
     assert match_tokens("沈忠國際海運有限公司", "Company") == match_tokens(
         "SHEN ZHONG INTERNATIONAL SHIPPING", "Company")

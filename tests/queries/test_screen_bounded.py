@@ -20,11 +20,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from graph.matching.text import deletions
 from graph.normalize import MAX_NAME_CHARS, MAX_WORD_CHARS
 from graph.store import Store
 from pipeline.ingest import load_file
 from queries.screen import explain
-from queries.screening.text import deletions
 from tests.conftest import raw
 
 #: Address space each command may use (see the module's docstring).

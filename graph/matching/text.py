@@ -1,4 +1,5 @@
-"""The few text keys screening needs on top of `graph.normalize`.
+"""The text keys a name is compared by, on top of `graph.normalize`: screening and resolution
+alike.
 
 A name is compared as its *match key*: normalised (Latin script, lower case, no punctuation, no
 vessel prefix) by `graph.normalize`, with legal forms removed for organisations (rigour's table of
