@@ -17,7 +17,9 @@ import zlib
 from functools import lru_cache
 from typing import Final
 
+from rigour.names import NameTypeTag, SymbolCategory, analyze_names
 from rigour.names.org_types import remove_org_types
+from rigour.text import is_stopword
 
 from graph.normalize import MAX_WORD_CHARS, normalize_name, normalize_vessel_name
 
@@ -186,6 +188,45 @@ def abjad_key(tokens: tuple[str, ...]) -> str:
     return " ".join(s for t in tokens if t not in _ABJAD_PARTICLES and (s := abjad_token(t)))
 
 
+#: Words that say what an organisation does or is, not who it is: many listed names share them
+#: (TRADING, GROUP, SHIPPING, INTERNATIONAL, a legal form), so they cannot tell two firms
+#: apart (Watchman #483, nomenklatura #193, rigour #87). rigour tags most of them (its
+#: organisation symbols, domains and legal forms: `GENERIC_SYMBOLS`); these are the words of
+#: shipping firms' names its tables lack.
+SHIPPING_WORDS: Final = frozenset({
+    "ship", "ships", "shipmanagement", "shipholding", "shipowning", "shipowners", "tanker",
+    "tankers", "carrier", "carriers", "charter", "chartering", "bulk", "bulkers", "line",
+    "lines", "freight", "navigation", "trans", "ocean", "oceanic", "sea", "seas", "seaways",
+    "cargo", "vessel", "vessels", "fleet", "bunkering", "port", "ports", "terminal",
+    "terminals", "towage", "salvage", "commodities", "fuel", "fuels", "metals", "express",
+    "lng", "lpg", "products", "joint", "stock", "obshchestvo", "aktsionernoe",
+    "ogranichennoy", "ogranichennoi", "otvetstvennostyu", "sherkat"})
+GENERIC_SYMBOLS: Final = frozenset({SymbolCategory.SYMBOL, SymbolCategory.DOMAIN,
+                                    SymbolCategory.ORG_CLASS})
+#: An organisation's name's skeleton raises a score only when its distinctive words have this
+#: many consonants (GORI SHIPPING is not EIGER SHIPPING for sharing GR and SHPNG).
+DISTINCTIVE_LETTERS: Final = 4
+
+
+@lru_cache(maxsize=100_000)
+def generic_word(word: str) -> bool:
+    """Whether a word of an organisation's name is generic (`SHIPPING_WORDS`, a stop word, or
+    a word rigour tags as an organisation symbol, domain or legal form). The same for every
+    index, so stored scores never follow a store's word counts."""
+    if word in SHIPPING_WORDS or is_stopword(word):
+        return True
+    return any(span.symbol.category in GENERIC_SYMBOLS
+               for name in analyze_names(NameTypeTag.ORG, [word], phonetics=False)
+               for span in name.spans)
+
+
+@lru_cache(maxsize=50_000)
+def distinctive(tokens: tuple[str, ...]) -> tuple[str, ...]:
+    """The words of an organisation's name that say who it is (not `generic_word`): a surname,
+    a coined name, a place."""
+    return tuple(t for t in tokens if not generic_word(t))
+
+
 #: Mark acronym forms among the index's skeleton features: the initials of a name of several
 #: words, and a name of one short word.
 INITIALS_FEATURE: Final = "#"
@@ -208,6 +249,18 @@ def acronyms(tokens: tuple[str, ...]) -> tuple[str, ...]:
     forms = {"".join(w[0] for w in tokens),
              "".join(w[0] for w in tokens if w not in _ACRONYM_SKIP)}
     return tuple(sorted(f for f in forms if 2 <= len(f) <= 8))
+
+
+def query_acronyms(tokens: tuple[str, ...]) -> tuple[str, ...]:
+    """A query's forms as an acronym (`acronyms`), none for a name of several words exactly one
+    of which is distinctive: a firm known by one name is not known by initials that mix it with
+    generic words (FLANTZ TRADING is not the FT of a list, which too many firms share). A query
+    of one short word is initials the user typed (MAEI: MINISTRY OF ATOMIC ENERGY INDUSTRY),
+    and a body named only in generic words is known by its initials (MINISTRY OF PUBLIC
+    SECURITY: MPS)."""
+    if len(tokens) > 1 and len(distinctive(tokens)) == 1:
+        return ()
+    return acronyms(tokens)
 
 
 def acronym_feature(form: str, one_word: bool) -> str:

@@ -1,7 +1,8 @@
 """Word-level measures between two names, shared by screening and resolution: word-by-word
 similarity weighted by rarity (`soft_tokens`), whether every word of one name has a
-counterpart in the other (`words_found`), and whether one name is the other's after one more
-given name (`name_chain`, a parent or child in a name chain)."""
+counterpart in the other (`words_found`, `found_in`), whether one name is the other's after one
+more given name (`name_chain`, a parent or child in a name chain), and which words of an
+organisation's name say who it is rather than what it does (`generic_word`, `distinctive`)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Final
 from rapidfuzz import fuzz
 from rigour.names import remove_person_prefixes
 
-from graph.matching.text import skeleton
+from graph.matching.text import distinctive, skeleton
 
 #: Weight of a word of the longer name that has no counterpart in the shorter.
 EXTRA_WORD_WEIGHT: Final = 0.3
@@ -68,26 +69,28 @@ def soft_tokens(tokens: Sequence[str], others: Sequence[str],
 
 def words_found(tokens: Sequence[str], words: Sequence[str]) -> bool:
     """Whether every word of the shorter name (the query's on a tie) has a counterpart in the
-    other: a word WORD_FOUND alike, one of the same consonant skeleton (YEVGENIY/EVGENY), two
-    adjacent words written as one (ABDELRAHMAN / ABD AL RAHMAN), or, for an initial or a
-    particle of two letters or less, anything."""
+    other (`found_in`), an initial or a particle of two letters or less counting as found."""
     shorter, longer = (words, tokens) if len(words) < len(tokens) else (tokens, words)
+    return all(len(word) <= 2 or found_in(word, longer) for word in shorter)
+
+
+def found_in(word: str, words: Sequence[str], sound_letters: int = 0) -> bool:
+    """Whether a word has a counterpart among `words`: itself, a word WORD_FOUND alike (short
+    words SHORT_WORD_FOUND: ALI is not AL, ABU is ABOU), one of the same consonant skeleton of
+    at least `sound_letters` consonants (YEVGENIY/EVGENY), or two adjacent words written as one
+    (ABDELRAHMAN / ABD AL RAHMAN)."""
+    if word in words:
+        return True
     ratio = fuzz.ratio
-    sounds = {skeleton(w) for w in longer if len(w) >= 3}
-    joined = [a + b for a, b in pairwise(longer)]
-    for word in shorter:
-        if len(word) <= 2 or word in longer:
-            continue
-        # Short words need to be closer: ALI is not AL (80), ABU is ABOU (86).
-        needed = WORD_FOUND if len(word) > 4 else SHORT_WORD_FOUND
-        if any(ratio(word, other) >= needed for other in longer):
-            continue
-        if len(word) >= 3 and skeleton(word) in sounds:
-            continue
-        if any(ratio(word, pair) >= WORD_FOUND for pair in joined):
-            continue
-        return False
-    return True
+    needed = WORD_FOUND if len(word) > 4 else SHORT_WORD_FOUND
+    if any(ratio(word, other) >= needed for other in words):
+        return True
+    if len(word) >= 3:
+        sound = skeleton(word)
+        if len(sound) >= sound_letters and any(
+                len(other) >= 3 and skeleton(other) == sound for other in words):
+            return True
+    return any(ratio(word, a + b) >= WORD_FOUND for a, b in pairwise(words))
 
 
 def name_chain(ones: Collection[str], others: Collection[str]) -> bool:
@@ -101,3 +104,17 @@ def name_chain(ones: Collection[str], others: Collection[str]) -> bool:
                     and remove_person_prefixes(name) == name:
                 return True
     return False
+
+
+def distinctive_agree(tokens: Sequence[str], words: Sequence[str]) -> bool:
+    """Whether two organisations' names can be one firm's by their words: a distinctive word
+    of either has a counterpart among the other's words (`found_in`, skeletons of three
+    consonants or more: HUA XIN is HUAXIN), or neither has a distinctive word. ROURA
+    INVESTMENTS is not KB INVESTMENTS, nor MARINE TRANS SHIPPING VICTORY SHIPPING & MARINE,
+    whatever their generic words add."""
+    own, theirs = distinctive(tuple(tokens)), distinctive(tuple(words))
+    if any(word in words for word in own) or any(word in tokens for word in theirs):
+        return True
+    return (not own and not theirs) \
+        or any(found_in(word, words, sound_letters=3) for word in own) \
+        or any(found_in(word, tokens, sound_letters=3) for word in theirs)

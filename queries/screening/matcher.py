@@ -30,7 +30,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from itertools import pairwise
 from operator import attrgetter
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 import numpy as np
 from rapidfuzz import fuzz
@@ -39,23 +39,31 @@ from rapidfuzz.process import cpdist
 
 from graph.matching.text import (
     ABJAD_FEATURE,
+    DISTINCTIVE_LETTERS,
     INITIALS_FEATURE,
     ORG_SCHEMATA,
     SHORT_NAME_FEATURE,
     SPELLING_MIN,
     abjad_key,
     acronym_feature,
-    acronyms,
     deletions,
+    distinctive,
     given_first,
     is_abjad,
     match_tokens,
+    query_acronyms,
     skeleton,
     sorted_key,
     spelling_hash,
     trigrams,
 )
-from graph.matching.words import name_chain, soft_tokens, words_found
+from graph.matching.words import (
+    distinctive_agree,
+    found_in,
+    name_chain,
+    soft_tokens,
+    words_found,
+)
 from graph.normalize import (
     MAX_NAME_CHARS,
     MAX_NAME_WORDS,
@@ -120,6 +128,18 @@ DATE_DIFFERS: Final = -0.15
 BUILD_YEAR_AGREES: Final = 0.03
 BUILD_YEAR_DIFFERS: Final = -0.08
 
+#: Two organisations' names whose generic words agree (TRADING, GROUP, SHIPPING: many firms
+#: share them) but whose distinctive words do not (`words.distinctive_agree`: ROURA
+#: INVESTMENTS, KB INVESTMENTS) are held here, below review: a generic word only adds when
+#: the distinctive words agree.
+GENERIC_CAP: Final = 0.7
+
+#: A row whose best match no identifier decides, with another listed entity within this of
+#: its score, is a close call: review, never a match on one of them, with every rival named
+#: (two ships of one name, and nothing in the row, no type, year, flag or country, tells
+#: them apart: each of those would move one score by more than this).
+CLOSE_CALL_MARGIN: Final = 0.02
+
 #: Blocking: names compared per query (after ranking entries by shared rare features) and the
 #: postings read at most. Common features ("ltd", "^mo") are read last and only within budget.
 MAX_ENTRIES: Final = 60
@@ -154,6 +174,7 @@ ABJAD_WEIGHT: Final = TOKEN_WEIGHT + SOUND_WEIGHT
 #: Tokens whose blocking features are kept between queries (names repeat words a lot).
 FEATURE_CACHE: Final = 100_000
 
+SUBSET_NOTE: Final = "one name holds the other's words"
 #: How a name similarity came about (bit flags, for the explanation).
 HOW_EXACT: Final = 1
 HOW_SOUND: Final = 2
@@ -165,18 +186,30 @@ HOW_WORD_MISSING: Final = 64
 HOW_NAME_CHAIN: Final = 128
 HOW_ABJAD: Final = 256
 HOW_ACRONYM: Final = 512
+HOW_GENERIC: Final = 1024
 HOW_NOTES: Final = ((HOW_SOUND, "sounds alike: transliteration variants"),
                     (HOW_ABJAD, "same consonants across scripts (Arabic script writes no "
                                 "short vowels)"),
                     (HOW_ACRONYM, "one name is the other's initials"),
-                    (HOW_SUBSET, "one name holds the other's words"),
+                    (HOW_SUBSET, SUBSET_NOTE),
                     (HOW_SOFT, "word by word, rare words weigh more"),
                     (HOW_HELD, "rare words differ, held to word-by-word"),
                     (HOW_WORD_MISSING, f"a given name or surname differs, held at "
                                        f"{PERSON_WORD_CAP:.2f}"),
                     (HOW_NAME_CHAIN, f"one name is the other's after a given name (a parent "
                                      f"or child in a name chain), held at "
-                                     f"{PERSON_WORD_CAP:.2f}"))
+                                     f"{PERSON_WORD_CAP:.2f}"),
+                    (HOW_GENERIC, f"only generic words agree, held at {GENERIC_CAP:.2f}"))
+
+def _subset_note(tokens: Sequence[str], words: Sequence[str]) -> str:
+    """What a subset similarity rests on: that one name holds the other's words (each with a
+    counterpart, `words.found_in`), or else the words they share."""
+    shorter, longer = (words, tokens) if len(words) < len(tokens) else (tokens, words)
+    found = [w for w in shorter if found_in(w, longer)]
+    if len(found) == len(shorter):
+        return SUBSET_NOTE
+    return f"words in common: {', '.join(found).upper() or 'none'}"
+
 
 #: How an explanation calls each name property.
 NAME_LABELS: Final = {"name": "name", "alias": "alias", "previousName": "former name",
@@ -201,8 +234,15 @@ _CLASS_SCHEMA: Final = ("Person", "Vessel", "Company")
 SCHEMA_ROWS: Final = {s: i for i, s in enumerate(SCHEMATA)}
 
 
+#: Classes of candidate, positions in `_CLASS_SCHEMA`.
+PERSON_CLASS: Final = 0
+VESSEL_CLASS: Final = 1
+ORG_CLASS: Final = 2
+
+
 def _schema_class(schema: str) -> int:
-    return 1 if schema == "Vessel" else 2 if schema in ORG_SCHEMATA else 0
+    return VESSEL_CLASS if schema == "Vessel" else ORG_CLASS if schema in ORG_SCHEMATA \
+        else PERSON_CLASS
 
 
 #: How much of an unreadable value a message quotes.
@@ -316,6 +356,23 @@ class Settings:
     schema: str | None = None
 
 
+class Variant(NamedTuple):
+    """A query's name as compared with one class of candidate (`_CLASS_SCHEMA`): its tokens,
+    sorted key, written-order key, skeleton key, whether the skeleton is long enough to raise
+    a score, its distinct words and their summed rarity, whether it is written in Arabic
+    script, and whether it is an organisation's (generic words count less: `GENERIC_CAP`)."""
+
+    tokens: tuple[str, ...]
+    key: str
+    plain: str
+    sound: str
+    sound_ok: bool
+    words: frozenset[str]
+    mass: float
+    abjad: bool
+    org: bool
+
+
 @lru_cache(maxsize=50_000)
 def query_keys(tokens: tuple[str, ...]) -> tuple[str, str, str, bool]:
     """A query's sorted key, written-order key, skeleton key, and whether the skeleton is long
@@ -419,6 +476,7 @@ class Matcher:
             self._entry_allowed = screened[sets.codes][index.entry_entity]
         classes = np.array([_schema_class(s) for s in index.schemata] or [0], dtype=np.int8)
         self._entry_class: list[int] = classes[index.entry_schema].tolist()
+        self._entry_org = classes[index.entry_schema] == ORG_CLASS
         self._entry_entity: list[int] = index.entry_entity.tolist()
         self._entry_entity_np = index.entry_entity.astype(np.int64)
         self._first: list[int] = index.entity_first_entry.tolist()
@@ -484,7 +542,7 @@ class Matcher:
             self._words = (tokens, tokens @ rarity, np.diff(tokens.indptr))
         return self._words
 
-    def _variant_words(self, variants: Sequence[tuple[Any, ...]]) -> tuple[Any, Any, Any]:
+    def _variant_words(self, variants: Sequence[Variant]) -> tuple[Any, Any, Any]:
         """The query variants' words of the index (variants x index tokens, each word's
         rarity), their numbers of distinct words and their summed rarity, for `_covers`."""
         from scipy.sparse import csr_matrix
@@ -492,7 +550,7 @@ class Matcher:
         ids, weights = self.index.tokens.ids, self._weights
         indptr, cols, values = [0], [], []
         for variant in variants:
-            for word in sorted(variant[5]):  # one order, whatever the hash seed
+            for word in sorted(variant.words):  # one order, whatever the hash seed
                 row = ids.get(word)
                 if row is not None:
                     cols.append(row)
@@ -500,8 +558,8 @@ class Matcher:
             indptr.append(len(cols))
         wanted = csr_matrix((values, cols, indptr),
                             shape=(len(variants), self._words_matrix()[0].shape[1]))
-        own = np.fromiter((len(v[5]) for v in variants), dtype=np.int64, count=len(variants))
-        own_mass = np.fromiter((v[6] for v in variants), dtype=np.float64, count=len(variants))
+        own = np.fromiter((len(v.words) for v in variants), dtype=np.int64, count=len(variants))
+        own_mass = np.fromiter((v.mass for v in variants), dtype=np.float64, count=len(variants))
         return wanted, own, own_mass
 
     def _covers(self, words: tuple[Any, Any, Any], which: Any, entries: Any) -> Any:
@@ -634,7 +692,7 @@ class Matcher:
             if query.schema is None or query.schema in ORG_SCHEMATA:
                 # Initials of names of several words for a query of one, and the other way.
                 tokens = (*tokens, *(acronym_feature(f, len(words) != 1)
-                                     for f in acronyms(words)))
+                                     for f in query_acronyms(words)))
             features.append(tokens)
         # The words of the batch the index does not know, looked up for typos at once.
         cache, known = self._features_of, self.index.tokens.ids
@@ -747,11 +805,7 @@ class Matcher:
         pair_query: list[int] = []
         pair_entry: list[int] = []
         pair_variant: list[int] = []
-        #: One per query and class of candidate: tokens, sorted key, written key, skeleton
-        #: key, skeleton long enough, distinct words, their summed rarity, and whether the
-        #: query is written in Arabic script.
-        variants: list[tuple[tuple[str, ...], str, str, str, bool, frozenset[str], float,
-                             bool]] = []
+        variants: list[Variant] = []  # one per query and class of candidate
         for i, (query, entries) in enumerate(zip(queries, candidates, strict=True)):
             if not entries:
                 continue
@@ -765,10 +819,16 @@ class Matcher:
                 tokens = match_tokens(query.name, query.schema or _CLASS_SCHEMA[code])
                 words = frozenset(tokens)
                 mine[code] = len(variants)
+                key, plain, sound, sound_ok = query_keys(tokens)
+                org = code == ORG_CLASS
+                if org and sound_ok:
+                    # An organisation's skeleton counts by its distinctive words alone.
+                    sound_ok = len("".join(map(skeleton, distinctive(tokens)))) \
+                        >= DISTINCTIVE_LETTERS
                 # Summed in one order (sorted), not the set's: a float sum's last bits
                 # depend on its order, and ties between names are decided on them.
-                variants.append((tokens, *query_keys(tokens), words,
-                                 sum(map(self._weight, sorted(words))), in_abjad))
+                variants.append(Variant(tokens, key, plain, sound, sound_ok, words,
+                                        sum(map(self._weight, sorted(words))), in_abjad, org))
             pair_query.extend([i] * len(entries))
             pair_entry.extend(entries)
             pair_variant.extend([mine[c] for c in classes])
@@ -778,8 +838,9 @@ class Matcher:
         at = np.asarray(pair_entry, dtype=np.int64)
         which = np.asarray(pair_variant, dtype=np.int64)
         # Each pair's strings by fancy indexing object arrays (per variant, per entry).
-        v_keys, v_plains, v_sounds = (np.array([v[i] for v in variants], dtype=object)
-                                      for i in (1, 2, 3))
+        v_keys, v_plains, v_sounds = (np.array(column, dtype=object) for column in
+                                      ([v.key for v in variants], [v.plain for v in variants],
+                                       [v.sound for v in variants]))
         q_keys, e_keys = v_keys[which], index.entry_keys.take(at)
         ratio = fuzz.ratio
         key_ratio = cpdist(q_keys, e_keys, scorer=ratio)
@@ -789,8 +850,8 @@ class Matcher:
         exact = key_ratio >= 100.0
         how = np.zeros(len(pair_entry), dtype=np.int64)
         # Names whose consonant skeletons agree are transliteration variants.
-        sound_ok = np.fromiter((v[4] for v in variants), dtype=bool, count=len(variants))
-        near = np.flatnonzero(sound_ok[which] & (sims >= SOUND_FLOOR) & (sims < SOUND_FACTOR))
+        sounding = np.fromiter((v.sound_ok for v in variants), dtype=bool, count=len(variants))
+        near = np.flatnonzero(sounding[which] & (sims >= SOUND_FLOOR) & (sims < SOUND_FACTOR))
         if len(near):
             e_sounds = index.entry_skeletons.take(at[near])
             heard = cpdist(v_sounds[which[near]], e_sounds, scorer=ratio)
@@ -800,7 +861,7 @@ class Matcher:
             how[near[up]] = HOW_SOUND
         # A name holding the other's words (a person without the patronymic).
         held: tuple[Any, Any, Any] | None = None
-        many = np.fromiter((len(v[0]) >= 2 for v in variants), dtype=bool, count=len(variants))
+        many = np.fromiter((len(v.tokens) >= 2 for v in variants), dtype=bool, count=len(variants))
         near = np.flatnonzero(many[which] & self._entry_spaced[at] & (sims < 0.97))
         if len(near):
             subset = cpdist(q_keys[near], e_keys[near],
@@ -824,18 +885,18 @@ class Matcher:
             sims[near[up]] = one_word[up]
             how[near[up]] = HOW_SUBSET
         # A name of one short word that is the initials of the other's words.
-        single = np.fromiter((len(v[0]) == 1 for v in variants), dtype=bool,
+        single = np.fromiter((len(v.tokens) == 1 for v in variants), dtype=bool,
                              count=len(variants))
         near = np.flatnonzero(self._entry_acronym[at] & (single[which] == self._entry_spaced[at])
                               & (sims < ACRONYM_SCORE))
         if len(near):
             forms = index.entry_acronyms
             for p in near.tolist():
-                if set(acronyms(variants[pair_variant[p]][0])).intersection(
+                if set(query_acronyms(variants[pair_variant[p]].tokens)).intersection(
                         forms[pair_entry[p]].split()):
                     sims[p], how[p] = ACRONYM_SCORE, HOW_ACRONYM
         # A name in Arabic script and a Latin one (either the query's): by their consonants.
-        arabic = np.fromiter((v[7] for v in variants), dtype=bool, count=len(variants))
+        arabic = np.fromiter((v.abjad for v in variants), dtype=bool, count=len(variants))
         across = (arabic[which] | index.entry_abjad_script[at]) & ~exact
         given = index.entry_given_first
 
@@ -843,7 +904,7 @@ class Matcher:
             """The query's and the name's consonants, as written and given names first."""
             query, entry = queries[pair_query[p]], pair_entry[p]
             first = given_first(query.name, query.schema or "Person")
-            return ((abjad_key(variants[pair_variant[p]][0]), abjad_key(tuple(first.split()))),
+            return ((abjad_key(variants[pair_variant[p]].tokens), abjad_key(tuple(first.split()))),
                     (index.entry_abjad[entry], abjad_key(tuple(given[entry].split()))))
 
         if across.any():
@@ -873,7 +934,7 @@ class Matcher:
             nearest = sorted(found, key=lambda f: -sim_list[f[0]])[:SOFT_NODES]
             earliest = sorted(found, key=lambda f: f[1])[:SOFT_FIRST]
             for p in dict.fromkeys(f[0] for f in (*nearest, *earliest)):
-                tokens = variants[pair_variant[p]][0]
+                tokens = variants[pair_variant[p]].tokens
                 written = plains[pair_entry[p]].split()
                 if len(tokens) < 2 and len(written) < 2:
                     continue
@@ -897,7 +958,7 @@ class Matcher:
             if sim_list[p] <= PERSON_WORD_CAP:
                 continue
             query = queries[pair_query[p]]
-            tokens = variants[pair_variant[p]][0]
+            tokens = variants[pair_variant[p]].tokens
             listed = keys[pair_entry[p]].split()
             if len(tokens) < 2 or len(listed) < 2:
                 continue
@@ -916,10 +977,20 @@ class Matcher:
                 sim_list[p] = PERSON_WORD_CAP
                 how[p] = HOW_NAME_CHAIN
         # A near-miss on a short name (MARIA~MARINA) is often another ship.
-        q_short = np.fromiter((len(v[1]) < SHORT_NAME for v in variants), dtype=bool,
+        q_short = np.fromiter((len(v.key) < SHORT_NAME for v in variants), dtype=bool,
                               count=len(variants))
         penalised = q_short[which] & self._entry_short[at] & ~exact
         sims = np.asarray(sim_list)
+        # Generic words do not make a match: an organisation's distinctive words must agree.
+        # Only pairs the cap can change the answer for: above it, and reaching their query's
+        # floor (below which they are dropped anyway).
+        orgs = np.fromiter((v.org for v in variants), dtype=bool, count=len(variants))
+        reach = sims >= np.asarray(floors)[np.asarray(pair_query)]
+        for p in np.flatnonzero(orgs[which] & self._entry_org[at] & ~exact & ~settled
+                                & (sims > GENERIC_CAP) & reach).tolist():
+            if not distinctive_agree(variants[pair_variant[p]].tokens,
+                                     plains[pair_entry[p]].split()):
+                sims[p], how[p] = GENERIC_CAP, HOW_GENERIC
         # Never below 0: a node found by its IMO number whose one short name shares nothing
         # with the query's (OLYMPIA, queried as X) stays a candidate at the floor of 0.
         sims[penalised] = np.maximum(sims[penalised] - SHORT_NAME_PENALTY, 0.0)
@@ -1007,6 +1078,12 @@ class Matcher:
         prop = entity.name_props[best_i]
         label = NAME_LABELS.get(prop, prop)
         notes = [text for code, text in HOW_NOTES if how & code] if how > HOW_EXACT else []
+        if how & HOW_SUBSET:
+            # Said only when so: a name alike by its shared words may lack one of the other's.
+            tokens = match_tokens(query.name, query.schema or _CLASS_SCHEMA[
+                _schema_class(entity.schema)])
+            notes[notes.index(SUBSET_NOTE)] = _subset_note(tokens,
+                                                           entity.keys[best_i].split())
         if how & HOW_SHORT:
             notes.append(f"short name {-SHORT_NAME_PENALTY:+.2f}")
         listed = entity.names[best_i]
@@ -1117,22 +1194,69 @@ class Matcher:
             # Explanations only for the matches reported.
             matches = [self._match(query, entity, score, features, decisive, best_i, how)
                        for score, _id, entity, features, decisive, best_i, how in scored]
+            close = [(matches[i], why)
+                     for i, why in _close_calls(scored, settings.threshold)]
+            if close:
+                _explain_close_call(matches[0], close)
             decision = decide(matches, settings, read_in_part=bool(query.error))
             results.append(Result(query.row, query.id, decision, matches, query.error,
                                   query.warnings))
         return results
 
 
+def apart(one: IndexedEntity, other: IndexedEntity) -> str | None:
+    """Why two listed entities cannot be one (their IMO numbers differ, one list lists both, or
+    their dates share no year), or None: two nodes of one name from two lists may be one
+    entity the resolution has not merged (ROSNEFT of the EU and OFAC lists)."""
+    if one.imos and other.imos and not set(one.imos).intersection(other.imos):
+        return f"IMO {'/'.join(one.imos)} against {'/'.join(other.imos)}"
+    shared = sorted(set(one.sources).intersection(other.sources))
+    if shared:
+        return f"{shared[0]} lists both"
+    years, others = {d[:4] for d in one.dates}, {d[:4] for d in other.dates}
+    if years and others and not years & others:
+        return f"dates {'/'.join(sorted(years))} against {'/'.join(sorted(others))}"
+    return None
+
+
+def _close_calls(scored: Sequence[tuple[Any, ...]], threshold: float) -> list[tuple[int, str]]:
+    """Positions of the candidates (score, id, entity, features, decisive, ...: `screen_many`'s
+    rows) that fit a row as well as its best (within CLOSE_CALL_MARGIN) when the best would
+    match (reaches `threshold`) and no identifier decides it, and that cannot be one entity
+    with it (`apart`), each with why."""
+    if len(scored) < 2 or scored[0][4] or scored[0][0] < threshold:
+        return []
+    best, floor = scored[0][2], scored[0][0] - CLOSE_CALL_MARGIN
+    out = []
+    for i in range(1, len(scored)):
+        if scored[i][0] < floor:
+            break
+        why = apart(best, scored[i][2])
+        if why:
+            out.append((i, why))
+    return out
+
+
+def _explain_close_call(top: Match, close: Sequence[tuple[Match, str]]) -> None:
+    named = "; ".join(f"{m.caption} ({m.entity_id}, {m.score:.2f}: {why})" for m, why in close)
+    top.features["close_call"] = float(len(close))
+    who = "another entity fits" if len(close) == 1 else "other entities fit"
+    top.explanation += (f"; close call, review: {who} as well and nothing in the row tells "
+                        f"them apart: {named}")
+
+
 def decide(matches: Sequence[Match], settings: Settings, *, read_in_part: bool) -> str:
     """A row's decision from its best match. A row read only in part (an unreadable field) is
-    a match only when its IMO number decides it, otherwise review: never clear."""
+    a match only when its IMO number decides it, otherwise review: never clear. A close call
+    (`_close_calls`) is review, never a match on one of them."""
     top = matches[0] if matches and matches[0].score >= settings.review_threshold else None
     score = top.score if top else 0.0
     if read_in_part:
         decided = top is not None and top.features.get("identifier") == 1.0
         return "match" if decided and score >= settings.threshold else "review"
-    return ("match" if score >= settings.threshold
-            else "review" if score >= settings.review_threshold else "clear")
+    if score >= settings.threshold:
+        return "review" if top and top.features.get("close_call") else "match"
+    return "review" if score >= settings.review_threshold else "clear"
 
 
 def compatible_schemata(schema: str | None) -> Collection[str] | None:
