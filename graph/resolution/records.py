@@ -32,7 +32,13 @@ DATE_PROPS: Final = ("birthDate", "buildDate", "incorporationDate")
 #: Where a UN Security Council reference number can sit: its own property, or an "(UN Ref):"
 #: note as the UK list writes it.
 UN_PROPS: Final = ("unscId", "programId", "notes", "description", "summary")
-OTHER_PROPS: Final = ("imoNumber", "mmsi", "callSign")
+OTHER_PROPS: Final = ("imoNumber", "mmsi", "callSign", "type")
+#: A ship's kind as lists write it ("Oil Products Tanker", "General Cargo", "Bulk Carrier"),
+#: by the words that name a kind: two ships of disjoint kinds are two ships.
+VESSEL_KINDS: Final = (("tanker", "tanker"), ("cargo", "cargo"), ("bulk", "bulk"),
+                       ("container", "container"), ("ro-ro", "roro"), ("roro", "roro"),
+                       ("vehicle", "roro"), ("lng", "gas"), ("lpg", "gas"), ("gas", "gas"),
+                       ("passenger", "passenger"), ("fishing", "fishing"), ("tug", "tug"))
 MATCH_PROPS: Final = (*NAME_PROPS, *REGISTRY_PROPS, *COUNTRY_PROPS, *DATE_PROPS, *UN_PROPS,
                       *OTHER_PROPS)
 
@@ -64,9 +70,9 @@ class MatchRecord:
 
     __slots__ = (
         "call_signs", "countries", "dates", "fingerprint", "forms", "gid", "group", "imo_company",
-        "imo_ship", "inn", "labels", "load_id", "mmsi", "names", "ogrn", "phonetic",
-        "previous", "previous_words", "registry", "schema", "source", "tokens", "un_refs", "words",
-        "years",
+        "imo_ship", "inn", "kinds", "labels", "load_id", "mmsi", "names", "ogrn", "phonetic",
+        "previous", "previous_words", "registry", "schema", "source", "tokens", "un_refs",
+        "words", "years",
     )
 
     def __init__(self, gid: str, source: str, load_id: int, schema: Schema,
@@ -171,6 +177,12 @@ class MatchRecord:
                 years.update(_YEAR.findall(raw))
         self.dates = frozenset(dates)
         self.years = frozenset(years)
+        kinds: set[str] = set()
+        if self.group == "vessel":
+            for raw in props.get("type", []):
+                low = raw.lower()
+                kinds.update(kind for word, kind in VESSEL_KINDS if word in low)
+        self.kinds = frozenset(kinds)
         self.fingerprint = self._fingerprint()
 
     def _fingerprint(self) -> str:
@@ -179,7 +191,7 @@ class MatchRecord:
                  *sorted(self.forms)]
         for values in (self.imo_ship, self.imo_company, self.mmsi, self.call_signs, self.inn,
                        self.ogrn, self.registry, self.un_refs, self.countries, self.dates,
-                       self.years):
+                       self.years, self.kinds):
             parts.append("|")
             parts.extend(sorted(values))
         return hashlib.sha1("\x1f".join(parts).encode()).hexdigest()[:20]

@@ -38,7 +38,7 @@ from graph.matching.compare import compare_names
 from graph.resolution.records import MatchRecord
 
 #: The version of the scoring rules. Stored with every scored pair: a change re-scores all.
-MATCHER_VERSION: Final = "sg-3"
+MATCHER_VERSION: Final = "sg-4"
 
 # -- weights: each is how much one feature moves the score (0 = no match, 1 = certain) -----------
 
@@ -77,6 +77,10 @@ CONFLICT_WEIGHTS: Final = {
     "birth_year_conflict": -0.6,
     "country_conflict": -0.15,
     "legal_form_conflict": -0.1,
+    # Ships of disjoint kinds (a tanker, a general cargo ship): lists agree on a ship's kind,
+    # but word it loosely (a products tanker may be listed as a tanker), so only disjoint
+    # kinds count, and less than a build year.
+    "vessel_type_conflict": -0.15,
     # The name is worn by several records in one list, so the name alone cannot pick one.
     "ambiguous_name": -0.1,
 }
@@ -230,6 +234,9 @@ def score_pair(a: MatchRecord, b: MatchRecord, stats: NameStats | None = None) -
             else:
                 features.append(Feature(f"{kind}_match", SUPPORT_WEIGHTS[f"{kind}_match"],
                                         ", ".join(sorted(common))))
+    if a.kinds and b.kinds and not a.kinds & b.kinds:
+        features.append(Feature("vessel_type_conflict", CONFLICT_WEIGHTS["vessel_type_conflict"],
+                                f"{'/'.join(sorted(a.kinds))} vs {'/'.join(sorted(b.kinds))}"))
     if a.group == "vessel" and a.countries & b.countries:
         features.append(Feature("flag_match", SUPPORT_WEIGHTS["flag_match"],
                                 ", ".join(sorted(a.countries & b.countries))))
