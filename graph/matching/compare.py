@@ -83,6 +83,7 @@ _ROMAN: Final = frozenset({"i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix
                            "xii"})
 
 
+@lru_cache(maxsize=100_000)
 def word_weight(word: str) -> float:
     """A word's weight in word-by-word measures (see COMMON_WORDS)."""
     if len(word) <= 2 or is_stopword(word):
@@ -90,6 +91,7 @@ def word_weight(word: str) -> float:
     return COMMON_WORD_WEIGHT if word in COMMON_WORDS else 1.0
 
 
+@lru_cache(maxsize=100_000)
 def numbers(tokens: tuple[str, ...]) -> frozenset[str]:
     """The numbers of a name: digit words (2655, 5, 20924) and Roman numerals (I, II, IV)."""
     return frozenset(t for t in tokens if (t[0].isdigit() and _NUMBER.match(t)) or t in _ROMAN)
@@ -127,8 +129,10 @@ def compare_names(a: tuple[str, ...], b: tuple[str, ...], kind: str) -> NameMatc
     if len(a) >= 2 and len(b) >= 2 and sim < 0.97:
         shorter, longer = (a, b) if len(a) <= len(b) else (b, a)
         if set(shorter) <= set(longer):
-            mass = sum(word_weight(w) for w in set(longer))
-            cover = sum(word_weight(w) for w in set(shorter)) / mass if mass else 0.0
+            # Summed in one order (sorted), not a set's: the last bits of a float sum follow
+            # its order, and a set's order the process's hash seed.
+            mass = sum(word_weight(w) for w in sorted(set(longer)))
+            cover = sum(word_weight(w) for w in sorted(set(shorter))) / mass if mass else 0.0
             subset = SUBSET_FACTOR + SUBSET_COVER * cover
             if subset > sim:
                 sim, how = subset, "one name holds the other's words"

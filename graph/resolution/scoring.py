@@ -168,6 +168,9 @@ def _best_name(a: MatchRecord, b: MatchRecord) -> tuple[float, str, str, str]:
                     if sim > best[0]:
                         how = found.how + (", former name" if factor < 1.0 else "")
                         best = (sim, x, y, how)
+                        if sim >= 1.0:
+                            # Nothing scores above 1, and a tie keeps the first found.
+                            return best
     return best
 
 
