@@ -39,6 +39,7 @@ from graph.resolution.clusters import ClusterInput, build_clusters  # noqa: E402
 from graph.resolution.decisions import MERGE_THRESHOLD  # noqa: E402
 from graph.resolution.engine import resolve  # noqa: E402
 from graph.resolution.records import IDENTIFIER_KINDS, MatchRecord, load_records  # noqa: E402
+from graph.resolution.rivals import apply_close_calls  # noqa: E402
 from graph.resolution.scoring import NameStats, score_pair  # noqa: E402
 from graph.store import Store  # noqa: E402
 from pipeline.ingest import load_file  # noqa: E402
@@ -158,6 +159,8 @@ def run_ours(store: Store, hide: frozenset[str]) -> dict[str, Any]:
     pairs, stats = candidate_pairs(records)
     names = NameStats(records)
     scores = {p: score_pair(by_gid[p[0]], by_gid[p[1]], names) for p in sorted(pairs)}
+    # As `resolve` does: a record that fits two different candidates equally merges with neither.
+    scores = apply_close_calls(scores, records)
     merges = [(a, b, s.score) for (a, b), s in scores.items() if s.score >= MERGE_THRESHOLD]
     keys = {r.gid: tuple(sorted({f"imo-ship:{v}" for v in r.imo_ship}
                                 | {f"imo-company:{v}" for v in r.imo_company})) for r in records}

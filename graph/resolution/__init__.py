@@ -5,6 +5,7 @@
 - `blocking`: candidate pairs from shared keys, never all pairs;
 - `scoring`: named, weighted features and the explanation of every score;
 - `decisions`: thresholds, the review band, and human judgements that win over scores;
+- `rivals`: a close call is not a merge (a record fitting two different candidates equally);
 - `clusters`: connected components with cannot-link constraints and stable canonical ids;
 - `engine`: `resolve` (incremental), `explain`, `judge`, the review queue, over a store.
 

@@ -1,10 +1,11 @@
 """Candidate pairs without comparing all pairs.
 
 Records sharing a block key become candidates: an identifier (IMO ship or company number, MMSI,
-call sign, registry id, UN reference), a whole normalised name, a rare name token, or the
-phonetic (metaphone) form of a name. Only records of one schema group and of different sources
-are paired: a list does not list one entity twice, and pairing within a list would only add
-noise (FtM `same_as` handles the files that do point at each other).
+call sign, registry id, UN reference), a whole name by its match key (`graph.matching.text`:
+the tokens screening compares, sorted), a rare name token, or the consonant skeleton of a name
+(`graph.matching.text.skeleton`, where transliterations meet). Only records of one schema
+group and of different sources are paired: a list does not list one entity twice, and pairing
+within a list would only add noise (FtM `same_as` handles the files that do point at each other).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ MIN_TOKEN_LENGTH: Final = 3
 
 
 #: Bumped when `block_keys` changes: every list's stored keys are then written again.
-KEYS_VERSION: Final = "1"
+KEYS_VERSION: Final = "2"
 #: Identifier key kinds (no size limit).
 _IDENTIFIER_KINDS: Final = ("imo-ship", "imo-co", "mmsi", "cs", "reg", "un")
 

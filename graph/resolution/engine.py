@@ -35,7 +35,8 @@ from graph.resolution.blocking import KEYS_VERSION, BlockingStats, key_limit, st
 from graph.resolution.clusters import Refusal
 from graph.resolution.decisions import KEEP_THRESHOLD, Decision, Verdict, decide
 from graph.resolution.records import MatchRecord, iter_records, load_records, schema_group
-from graph.resolution.scoring import MATCHER_VERSION, NameStats, Score, score_pair
+from graph.resolution.rivals import close_calls, hold, plain_features, raw_score
+from graph.resolution.scoring import MATCHER_VERSION, Feature, NameStats, Score, score_pair
 from graph.store import Store
 
 
@@ -238,10 +239,13 @@ def _resolve(store: Store, *, full: bool,
         changed = set(fresh_prints) if full else {
             g for g, p in fresh_prints.items() if old_prints.get(g) != p}
         removed = set(old_prints) - set(fresh_prints)
-        # The pairs of what changed or went are scored again (or dropped).
+        # The pairs of what changed or went are scored again (or dropped); the records they
+        # paired with have their close calls decided again.
+        partners: set[str] = set()
         if full:
             conn.execute("DELETE FROM match_pairs")
         else:
+            partners = {g for pair in _pairs_of(conn, changed | removed) for g in pair}
             _delete_in(conn, "DELETE FROM match_pairs WHERE a IN ({})", changed | removed)
             _delete_in(conn, "DELETE FROM match_pairs WHERE b IN ({})", changed | removed)
         if bulk:
@@ -301,7 +305,11 @@ def _resolve(store: Store, *, full: bool,
             progress(len(todo), len(todo))
         conn.executemany("INSERT OR REPLACE INTO match_pairs VALUES (?, ?, ?, ?, ?, ?, ?)",
                          rows_out)
-        store.rebuild_view(conn, seeds=None if full else changed | removed)
+        # Close calls: the pairs of every record whose pairs changed are decided again
+        # together (`rivals`), which may move pairs that were not scored this run.
+        touched = changed | removed | {g for p in todo for g in p}
+        moved = _decide_close_calls(conn, touched | partners, records)
+        store.rebuild_view(conn, seeds=None if full else changed | removed | moved)
     decisions = dict(conn.execute(
         "SELECT decision, COUNT(*) FROM match_pairs GROUP BY decision").fetchall())
     clusters, merged = conn.execute(
@@ -316,6 +324,60 @@ def _resolve(store: Store, *, full: bool,
         seconds=round(time.perf_counter() - started, 2),
         blocking=BlockingStats(read, keys, len(pairs)), read=read,
     )
+
+
+def _pairs_of(conn: sqlite3.Connection, gids: set[str]
+              ) -> dict[tuple[str, str], tuple[float, str, str]]:
+    """The stored pairs touching these records: (a, b) -> (score, decision, features)."""
+    out: dict[tuple[str, str], tuple[float, str, str]] = {}
+    ordered = sorted(gids)
+    for start in range(0, len(ordered), 500):
+        part = ordered[start:start + 500]
+        marks = ", ".join("?" for _ in part)
+        for column in ("a", "b"):
+            for a, b, score, decision, features in conn.execute(
+                    f"SELECT a, b, score, decision, features FROM match_pairs WHERE {column}"
+                    f" IN ({marks})", part):
+                out[(a, b)] = (float(score), str(decision), str(features))
+    return out
+
+
+def _decide_close_calls(conn: sqlite3.Connection, touched: set[str],
+                        records: dict[str, MatchRecord]) -> set[str]:
+    """Decide again the stored pairs of the `touched` records with the close-call rule, from
+    the pairs of every record they pair with; the records of pairs whose decision moved."""
+    if not touched:
+        return set()
+    mine = _pairs_of(conn, touched)
+    ends = {g for pair in mine for g in pair}
+    known = _pairs_of(conn, ends - touched)
+    known.update(mine)
+    missing = {g for pair in known for g in pair} - set(records)
+    if missing:
+        records = {**records, **{r.gid: r for r in load_records(conn, gids=missing)}}
+    raws: dict[tuple[str, str], Score] = {}
+    for pair, (score, _, packed) in known.items():
+        stored = [(str(n), float(w), str(d)) for n, w, d in json.loads(packed)]
+        raws[pair] = Score(pair[0], pair[1], raw_score(score, stored),
+                           tuple(Feature(*f) for f in plain_features(stored)))
+    present = {p: s.score for p, s in raws.items() if p[0] in records and p[1] in records}
+    notes = close_calls(present, records, only=touched)
+    updates: list[tuple[float, str, str, str, str]] = []
+    moved: set[str] = set()
+    for pair, (score, decision, packed) in mine.items():
+        result = raws[pair]
+        if pair in notes:
+            result = hold(result, notes[pair])
+        features = json.dumps([[f.name, f.weight, f.detail] for f in result.features],
+                              ensure_ascii=False)
+        new_decision = decide(result.score).value
+        if (result.score, new_decision, features) != (score, decision, packed):
+            updates.append((result.score, new_decision, features, pair[0], pair[1]))
+            if new_decision != decision:
+                moved.update(pair)
+    conn.executemany("UPDATE match_pairs SET score = ?, decision = ?, features = ?"
+                     " WHERE a = ? AND b = ?", updates)
+    return moved
 
 
 def _delete_in(conn: sqlite3.Connection, sql: str, gids: set[str]) -> None:

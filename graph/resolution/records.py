@@ -15,17 +15,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Final
 
-from rigour.text import metaphone
-
 from graph.identifiers import clean_imo_company, clean_imo_ship, clean_mmsi, country_code
+from graph.matching.text import match_tokens, skeleton
 from graph.model import Schema
-from graph.normalize import (
-    normalize_name,
-    normalize_org_name,
-    normalize_person_name,
-    normalize_vessel_name,
-    split_legal_form,
-)
+from graph.normalize import normalize_org_name, split_legal_form
 
 #: Properties holding a name the matcher compares. `previousName` counts for less (ships are
 #: renamed and their old names reused), `weakAlias` not at all.
@@ -39,7 +32,13 @@ DATE_PROPS: Final = ("birthDate", "buildDate", "incorporationDate")
 #: Where a UN Security Council reference number can sit: its own property, or an "(UN Ref):"
 #: note as the UK list writes it.
 UN_PROPS: Final = ("unscId", "programId", "notes", "description", "summary")
-OTHER_PROPS: Final = ("imoNumber", "mmsi", "callSign")
+OTHER_PROPS: Final = ("imoNumber", "mmsi", "callSign", "type")
+#: A ship's kind as lists write it ("Oil Products Tanker", "General Cargo", "Bulk Carrier"),
+#: by the words that name a kind: two ships of disjoint kinds are two ships.
+VESSEL_KINDS: Final = (("tanker", "tanker"), ("cargo", "cargo"), ("bulk", "bulk"),
+                       ("container", "container"), ("ro-ro", "roro"), ("roro", "roro"),
+                       ("vehicle", "roro"), ("lng", "gas"), ("lpg", "gas"), ("gas", "gas"),
+                       ("passenger", "passenger"), ("fishing", "fishing"), ("tug", "tug"))
 MATCH_PROPS: Final = (*NAME_PROPS, *REGISTRY_PROPS, *COUNTRY_PROPS, *DATE_PROPS, *UN_PROPS,
                       *OTHER_PROPS)
 
@@ -71,8 +70,9 @@ class MatchRecord:
 
     __slots__ = (
         "call_signs", "countries", "dates", "fingerprint", "forms", "gid", "group", "imo_company",
-        "imo_ship", "inn", "labels", "load_id", "mmsi", "names", "ogrn", "phonetic",
-        "previous", "registry", "schema", "source", "tokens", "un_refs", "years",
+        "imo_ship", "inn", "kinds", "labels", "load_id", "mmsi", "names", "ogrn", "phonetic",
+        "previous", "previous_words", "registry", "schema", "source", "tokens", "un_refs",
+        "words", "years",
     )
 
     def __init__(self, gid: str, source: str, load_id: int, schema: Schema,
@@ -83,26 +83,35 @@ class MatchRecord:
         self.schema = schema
         self.group = schema_group(schema)
         self.labels: tuple[str, ...] = tuple(dict.fromkeys(props.get("name", [])))
-        names: dict[str, None] = {}
-        previous: dict[str, None] = {}
+        # Each name by its match key (`graph.matching.text.match_tokens`, sorted), with its
+        # tokens in written order (the first spelling of that key).
+        names: dict[str, tuple[str, ...]] = {}
+        previous: dict[str, tuple[str, ...]] = {}
         forms: set[str] = set()
         for prop in NAME_PROPS:
             for raw in props.get(prop, []):
-                norm, form = self._norm(raw)
-                if not norm:
+                tokens = match_tokens(raw, schema.value)
+                if not tokens:
                     continue
-                if form:
-                    forms.add(form)
-                (previous if prop == "previousName" else names)[norm] = None
+                if self.group == "org":
+                    form = split_legal_form(normalize_org_name(raw))[1]
+                    if form:
+                        forms.add(form)
+                (previous if prop == "previousName" else names).setdefault(
+                    " ".join(sorted(tokens)), tokens)
         for norm in names:
             previous.pop(norm, None)
         self.names: tuple[str, ...] = tuple(names)
+        self.words: tuple[tuple[str, ...], ...] = tuple(names.values())
         self.previous: tuple[str, ...] = tuple(previous)
+        self.previous_words: tuple[tuple[str, ...], ...] = tuple(previous.values())
         self.forms = frozenset(forms)
         self.tokens = frozenset(t for n in (*self.names, *self.previous) for t in n.split())
-        self.phonetic: tuple[str, ...] = tuple(
-            dict.fromkeys(" ".join(metaphone(t) or t for t in n.split()) for n in self.names)
-        )
+        # Consonant skeletons of the names (where transliterations meet: SHUGAEV/SHUGAYEV),
+        # those of SOUND_LETTERS consonants or more.
+        self.phonetic: tuple[str, ...] = tuple(dict.fromkeys(
+            key for key in (" ".join(sorted(skeleton(t) for t in n.split())) for n in self.names)
+            if len(key.replace(" ", "")) >= 4))
         imo_ship: set[str] = set()
         imo_company: set[str] = set()
         for raw in props.get("imoNumber", []):
@@ -168,24 +177,21 @@ class MatchRecord:
                 years.update(_YEAR.findall(raw))
         self.dates = frozenset(dates)
         self.years = frozenset(years)
-        self.fingerprint = self._fingerprint()
-
-    def _norm(self, raw: str) -> tuple[str, str | None]:
-        """The compared form of a name and the legal form split off it (organisations)."""
+        kinds: set[str] = set()
         if self.group == "vessel":
-            return normalize_vessel_name(raw), None
-        if self.group == "person":
-            return normalize_person_name(raw), None
-        if self.group == "org":
-            return split_legal_form(normalize_org_name(raw))
-        return normalize_name(raw), None
+            for raw in props.get("type", []):
+                low = raw.lower()
+                kinds.update(kind for word, kind in VESSEL_KINDS if word in low)
+        self.kinds = frozenset(kinds)
+        self.fingerprint = self._fingerprint()
 
     def _fingerprint(self) -> str:
         parts = [self.schema.value, *sorted(self.names), "|", *sorted(self.previous), "|",
+                 *sorted(" ".join(w) for w in (*self.words, *self.previous_words)), "|",
                  *sorted(self.forms)]
         for values in (self.imo_ship, self.imo_company, self.mmsi, self.call_signs, self.inn,
                        self.ogrn, self.registry, self.un_refs, self.countries, self.dates,
-                       self.years):
+                       self.years, self.kinds):
             parts.append("|")
             parts.extend(sorted(values))
         return hashlib.sha1("\x1f".join(parts).encode()).hexdigest()[:20]

@@ -5,6 +5,26 @@ to the merge threshold on its own only when the names are equal and nothing spea
 a shared strong identifier decides; conflicting evidence pulls the score down; two different IMO
 ship numbers, or records of different kinds (a ship and a company), veto the pair outright.
 Every feature that fired is returned with its value, weight and what it saw.
+
+The name similarity is screening's (`graph.matching.compare.compare_names` on the keys of
+`graph.matching.text`: one normalisation and one set of name keys serve both), and so is the
+rest of the feature table where it can be. Where resolution's weights differ from screening's
+(`queries.screening.matcher`), and why:
+
+* `country_conflict`: screening -0.08, resolution -0.15. Both records are listed, their
+  countries written by a list's clerks, not typed by a user: a different one says more; and a
+  merge joins two entities for every later query, where a screen only ranks one answer.
+* `build_year_conflict`, `birth_year_conflict`: screening -0.08, resolution -0.6. A listed
+  build or birth year is a fact of the record, not a user's guess: two years are two ships or
+  two people, and a merge on the name alone must never survive them.
+* a different flag: screening -0.03, resolution 0 (only `flag_match` counts, +0.1). A ship's
+  flag changes, and two lists of different dates disagree on it more often than not.
+* word rarity in `soft_tokens`: screening counts the index's words, resolution a fixed table
+  (`compare.word_weight`): a stored score must not change when another list is loaded.
+* names that differ in a number: held at `compare.NUMBER_CAP` (under the name floor) for
+  ships. A listed hull number (HYUNDAI MIPO 2655 / 2656) is never a typo.
+* a record that fits two candidates equally: screening ranks both; resolution merges neither
+  (`rivals`), since a merge cannot be ranked: a close call waits for a person.
 """
 
 from __future__ import annotations
@@ -14,12 +34,11 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any, Final
 
-from rapidfuzz import fuzz
-
+from graph.matching.compare import compare_names
 from graph.resolution.records import MatchRecord
 
 #: The version of the scoring rules. Stored with every scored pair: a change re-scores all.
-MATCHER_VERSION: Final = "sg-2"
+MATCHER_VERSION: Final = "sg-4"
 
 # -- weights: each is how much one feature moves the score (0 = no match, 1 = certain) -----------
 
@@ -27,13 +46,12 @@ MATCHER_VERSION: Final = "sg-2"
 NAME_WEIGHT: Final = 0.85
 #: Name similarity below this contributes nothing (different names that share letters).
 NAME_FLOOR: Final = 0.6
-#: A match on a ship's former name counts for this share of a current-name match (ships are
-#: renamed and names reused).
-PREVIOUS_NAME_FACTOR: Final = 0.9
-#: Equal phonetic forms (LEASING ~ LIZING) rate as this similarity when the spelling differs.
-PHONETIC_SIMILARITY: Final = 0.92
-#: Person names where one is a subset of the other (a patronymic left out) rate at most this.
-SUBSET_SIMILARITY: Final = 0.9
+#: A match on a ship's former name counts for this share of a current-name match. Whole: the
+#: lists that track renames (GUR) give as former names the names under which the others (EU,
+#: tak, OFAC) listed the ship; at 0.9 an exact former name with a flag stayed under the merge
+#: threshold and 560 such pairs were lost. Reused names are caught by the build year and by
+#: close calls (`rivals`), not by this discount.
+PREVIOUS_NAME_FACTOR: Final = 1.0
 
 IDENTIFIER_WEIGHTS: Final = {
     # A shared identifier of one entity and one entity only decides the pair.
@@ -59,6 +77,10 @@ CONFLICT_WEIGHTS: Final = {
     "birth_year_conflict": -0.6,
     "country_conflict": -0.15,
     "legal_form_conflict": -0.1,
+    # Ships of disjoint kinds (a tanker, a general cargo ship): lists agree on a ship's kind,
+    # but word it loosely (a products tanker may be listed as a tanker), so only disjoint
+    # kinds count, and less than a build year.
+    "vessel_type_conflict": -0.15,
     # The name is worn by several records in one list, so the name alone cannot pick one.
     "ambiguous_name": -0.1,
 }
@@ -125,37 +147,30 @@ class NameStats:
 
 
 def name_similarity(a: str, b: str, *, person: bool = False) -> float:
-    """Similarity of two normalised names in [0, 1]."""
-    if a == b:
-        return 1.0
-    sim = max(fuzz.ratio(a, b), fuzz.token_sort_ratio(a, b)) / 100.0
-    if person:
-        ta, tb = set(a.split()), set(b.split())
-        if min(len(ta), len(tb)) >= 2 and (ta <= tb or tb <= ta):
-            sim = max(sim, SUBSET_SIMILARITY)
-    return sim
+    """Similarity of two names in [0, 1] (`graph.matching.compare.compare_names` on their
+    words as written; `person` applies the rules for people's names)."""
+    return compare_names(tuple(a.split()), tuple(b.split()),
+                         "person" if person else "org").similarity
 
 
-def _best_name(a: MatchRecord, b: MatchRecord) -> tuple[float, str, str]:
-    """The best-matching pair of names, with previous names discounted."""
-    person = a.group == "person"
-    best = (0.0, "", "")
-    for names_a, prev_a in ((a.names, False), (a.previous, True)):
-        for names_b, prev_b in ((b.names, False), (b.previous, True)):
+def _best_name(a: MatchRecord, b: MatchRecord) -> tuple[float, str, str, str]:
+    """The best-matching pair of names, with previous names discounted, and how they match."""
+    best = (0.0, "", "", "")
+    for names_a, words_a, prev_a in ((a.names, a.words, False),
+                                     (a.previous, a.previous_words, True)):
+        for names_b, words_b, prev_b in ((b.names, b.words, False),
+                                         (b.previous, b.previous_words, True)):
             factor = PREVIOUS_NAME_FACTOR if (prev_a or prev_b) else 1.0
-            for x in names_a:
-                for y in names_b:
-                    sim = name_similarity(x, y, person=person) * factor
+            for x, wx in zip(names_a, words_a, strict=True):
+                for y, wy in zip(names_b, words_b, strict=True):
+                    found = compare_names(wx, wy, a.group)
+                    sim = found.similarity * factor
                     if sim > best[0]:
-                        best = (sim, x, y)
-    if best[0] < PHONETIC_SIMILARITY:
-        shared = set(a.phonetic) & set(b.phonetic)
-        if shared:
-            code = sorted(shared)[0]
-            x = next(n for n, p in zip(a.names, a.phonetic, strict=False) if p == code)
-            y = next(n for n, p in zip(b.names, b.phonetic, strict=False) if p == code)
-            if min(len(x), len(y)) >= 4:
-                best = (PHONETIC_SIMILARITY, x, y)
+                        how = found.how + (", former name" if factor < 1.0 else "")
+                        best = (sim, x, y, how)
+                        if sim >= 1.0:
+                            # Nothing scores above 1, and a tie keeps the first found.
+                            return best
     return best
 
 
@@ -186,10 +201,10 @@ def score_pair(a: MatchRecord, b: MatchRecord, stats: NameStats | None = None) -
                                 f"{'/'.join(sorted(b.imo_ship))}"))
         return Score(a.gid, b.gid, 0.0, tuple(features))
 
-    sim, na, nb = _best_name(a, b)
+    sim, na, nb, how = _best_name(a, b)
     if sim > NAME_FLOOR:
         weight = NAME_WEIGHT * (sim - NAME_FLOOR) / (1.0 - NAME_FLOOR)
-        features.append(Feature("name", round(weight, 4), f"{na!r} ~ {nb!r} {sim:.2f}"))
+        features.append(Feature("name", round(weight, 4), f"{na!r} ~ {nb!r} {sim:.2f}, {how}"))
         if stats is not None and sim >= 0.999 and (
                 stats.is_ambiguous(a.source, a.group, na)
                 or stats.is_ambiguous(b.source, b.group, nb)):
@@ -222,6 +237,9 @@ def score_pair(a: MatchRecord, b: MatchRecord, stats: NameStats | None = None) -
             else:
                 features.append(Feature(f"{kind}_match", SUPPORT_WEIGHTS[f"{kind}_match"],
                                         ", ".join(sorted(common))))
+    if a.kinds and b.kinds and not a.kinds & b.kinds:
+        features.append(Feature("vessel_type_conflict", CONFLICT_WEIGHTS["vessel_type_conflict"],
+                                f"{'/'.join(sorted(a.kinds))} vs {'/'.join(sorted(b.kinds))}"))
     if a.group == "vessel" and a.countries & b.countries:
         features.append(Feature("flag_match", SUPPORT_WEIGHTS["flag_match"],
                                 ", ".join(sorted(a.countries & b.countries))))

@@ -3,9 +3,11 @@ its last run; what it stores must be what reading every record into memory gives
 
 The reference below is the engine as it was before the keys were stored: every current record
 read at once, prints and name ambiguity over all of them, candidate pairs by blocking in memory,
-and only the pairs that touch a changed record scored. The store is run through real list
-versions (the OFAC SDN set without a real designation batch, then as published), a new list (the
-UN XML), a full run, and a store whose keys were never written (as an older layout leaves it).
+and only the pairs that touch a changed record scored; then close calls (`rivals`) decided over
+every kept pair at once, where `resolve` decides again only the pairs near a change. The store
+is run through real list versions (the OFAC SDN set without a real designation batch, then as
+published), a new list (the UN XML), a full run, and a store whose keys were never written (as
+an older layout leaves it).
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from graph.resolution.blocking import candidate_pairs, stored_keys
 from graph.resolution.decisions import KEEP_THRESHOLD, decide
 from graph.resolution.engine import record_prints, resolve
 from graph.resolution.records import load_records
-from graph.resolution.scoring import NameStats, score_pair
+from graph.resolution.rivals import close_calls, hold, plain_features, raw_score
+from graph.resolution.scoring import Feature, NameStats, Score, score_pair
 from graph.store import Store
 from pipeline.ingest import load_file
 from tests.conftest import GUR, TAK, earlier_sdn, ofac_version, raw
@@ -48,7 +51,18 @@ def reference(store: Store, prints: dict[str, str], pairs: Pairs, *, full: bool 
         if result.score >= KEEP_THRESHOLD:
             kept[(a, b)] = (result.score, decide(result.score).value,
                             [[f.name, f.weight, f.detail] for f in result.features])
-    return new_prints, kept, changed, len(todo)
+    # Close calls (`rivals`), decided over every kept pair at once.
+    raws = {pair: Score(pair[0], pair[1], raw_score(score, features),
+                        tuple(Feature(*f) for f in plain_features(features)))
+            for pair, (score, _, features) in kept.items()}
+    notes = close_calls({p: s.score for p, s in raws.items()}, by_gid)
+    final: Pairs = {}
+    for pair, result in raws.items():
+        if pair in notes:
+            result = hold(result, notes[pair])
+        final[pair] = (result.score, decide(result.score).value,
+                       [[f.name, f.weight, f.detail] for f in result.features])
+    return new_prints, final, changed, len(todo)
 
 
 def held(store: Store) -> tuple[dict[str, str], Pairs]:
