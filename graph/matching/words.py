@@ -1,8 +1,9 @@
 """Word-level measures between two names, shared by screening and resolution: word-by-word
 similarity weighted by rarity (`soft_tokens`), whether every word of one name has a
 counterpart in the other (`words_found`, `found_in`), whether one name is the other's after one
-more given name (`name_chain`, a parent or child in a name chain), and which words of an
-organisation's name say who it is rather than what it does (`generic_word`, `distinctive`)."""
+more given name (`name_chain`, a parent or child in a name chain), and whether two
+organisations' names agree in the words that say who they are (`distinctive_agree`, over
+`text.distinctive`)."""
 
 from __future__ import annotations
 
@@ -113,6 +114,7 @@ def distinctive_agree(tokens: Sequence[str], words: Sequence[str]) -> bool:
     INVESTMENTS is not KB INVESTMENTS, nor MARINE TRANS SHIPPING VICTORY SHIPPING & MARINE,
     whatever their generic words add."""
     own, theirs = distinctive(tuple(tokens)), distinctive(tuple(words))
+    # A word both hold settles it before any spelling is compared (found_in's first test).
     if any(word in words for word in own) or any(word in tokens for word in theirs):
         return True
     return (not own and not theirs) \

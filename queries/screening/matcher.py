@@ -201,6 +201,7 @@ HOW_NOTES: Final = ((HOW_SOUND, "sounds alike: transliteration variants"),
                                      f"{PERSON_WORD_CAP:.2f}"),
                     (HOW_GENERIC, f"only generic words agree, held at {GENERIC_CAP:.2f}"))
 
+
 def _subset_note(tokens: Sequence[str], words: Sequence[str]) -> str:
     """What a subset similarity rests on: that one name holds the other's words (each with a
     counterpart, `words.found_in`), or else the words they share."""
@@ -371,6 +372,20 @@ class Variant(NamedTuple):
     mass: float
     abjad: bool
     org: bool
+
+
+class Scored(NamedTuple):
+    """A candidate of one row as `screen_many` ranks it: score, node id, the node, the features
+    that moved the score, what decided it if anything, the position of its best name and how
+    that name compared (`HOW_*` flags)."""
+
+    score: float
+    id: str
+    entity: IndexedEntity
+    features: dict[str, float]
+    decisive: str | None
+    best_i: int
+    how: int
 
 
 @lru_cache(maxsize=50_000)
@@ -1170,14 +1185,14 @@ class Matcher:
                 continue
             found = next(names)
             if query.imo or query.mmsi or query.identifiers or query.countries or query.date:
-                scored = []
+                scored: list[Scored] = []
                 for number, (name, best_i, how) in found.items():
                     entity = self._entities[number]
                     score, features, decisive = self._features(query, entity, max(name, 0.0))
                     if score >= floor:
-                        scored.append((score, entity.id, entity, features, decisive, best_i,
-                                       how))
-                scored.sort(key=lambda m: (-m[0], m[1]))
+                        scored.append(Scored(score, entity.id, entity, features, decisive,
+                                             best_i, how))
+                scored.sort(key=lambda m: (-m.score, m.id))
                 if not keep_all:
                     scored = scored[: settings.limit]
             else:
@@ -1189,8 +1204,8 @@ class Matcher:
                     key=lambda m: (-m[0], m[1]))
                 if not keep_all:
                     ranked = ranked[: settings.limit]
-                scored = [(score, node_id, self._entities[number], {"name": score}, None,
-                           best_i, how) for score, node_id, number, best_i, how in ranked]
+                scored = [Scored(score, node_id, self._entities[number], {"name": score}, None,
+                                 best_i, how) for score, node_id, number, best_i, how in ranked]
             # Explanations only for the matches reported.
             matches = [self._match(query, entity, score, features, decisive, best_i, how)
                        for score, _id, entity, features, decisive, best_i, how in scored]
@@ -1219,19 +1234,18 @@ def apart(one: IndexedEntity, other: IndexedEntity) -> str | None:
     return None
 
 
-def _close_calls(scored: Sequence[tuple[Any, ...]], threshold: float) -> list[tuple[int, str]]:
-    """Positions of the candidates (score, id, entity, features, decisive, ...: `screen_many`'s
-    rows) that fit a row as well as its best (within CLOSE_CALL_MARGIN) when the best would
-    match (reaches `threshold`) and no identifier decides it, and that cannot be one entity
-    with it (`apart`), each with why."""
-    if len(scored) < 2 or scored[0][4] or scored[0][0] < threshold:
+def _close_calls(scored: Sequence[Scored], threshold: float) -> list[tuple[int, str]]:
+    """Positions of the candidates that fit a row as well as its best (within
+    CLOSE_CALL_MARGIN) when the best would match (reaches `threshold`) and no identifier
+    decides it, and that cannot be one entity with it (`apart`), each with why."""
+    if len(scored) < 2 or scored[0].decisive or scored[0].score < threshold:
         return []
-    best, floor = scored[0][2], scored[0][0] - CLOSE_CALL_MARGIN
+    best, floor = scored[0].entity, scored[0].score - CLOSE_CALL_MARGIN
     out = []
-    for i in range(1, len(scored)):
-        if scored[i][0] < floor:
+    for i, row in enumerate(scored[1:], start=1):
+        if row.score < floor:
             break
-        why = apart(best, scored[i][2])
+        why = apart(best, row.entity)
         if why:
             out.append((i, why))
     return out
