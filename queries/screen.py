@@ -30,6 +30,8 @@ from typing import IO, TYPE_CHECKING, Any, Final
 from graph.errors import QueryError
 from graph.store import Store
 from queries.container import MAC_BYTES, MAGIC
+from queries.screening.algorithms import ALGORITHMS
+from queries.screening.defaults import DEFAULT_ALGORITHM
 from queries.screening.index import (
     INDEX_SUFFIX,
     ScreenIndex,
@@ -95,8 +97,9 @@ def make_settings(
     limit: int = DEFAULT_LIMIT,
     sources: Collection[str] | None = None,
     schema: str | None = None,
+    algorithm: str = DEFAULT_ALGORITHM,
 ) -> Settings:
-    """Checked settings: thresholds in order, known sources and schema."""
+    """Checked settings: thresholds in order, known sources, schema and algorithm."""
     if not 0.0 < threshold <= 1.0 or not 0.0 < review_threshold <= threshold:
         raise QueryError(f"thresholds must satisfy 0 < review ({review_threshold}) <= "
                          f"match ({threshold}) <= 1")
@@ -109,8 +112,16 @@ def make_settings(
                              f"{', '.join(index.sources) or 'none'}")
     if schema is not None and schema not in SCHEMATA:
         raise QueryError(f"unknown schema {schema!r}; one of {', '.join(SCHEMATA)}")
+    if algorithm not in ALGORITHMS:
+        raise QueryError(f"unknown algorithm {algorithm!r}; one of {', '.join(ALGORITHMS)}")
     return Settings(threshold, review_threshold, limit,
-                    frozenset(sources) if sources else None, schema)
+                    frozenset(sources) if sources else None, schema, algorithm)
+
+
+def algorithms() -> list[dict[str, Any]]:
+    """Every screening algorithm with its features: kind, weights or steps, the index parts
+    each reads, and why it exists (`screen --algorithms`)."""
+    return [a.describe() for a in ALGORITHMS.values()]
 
 
 class _Parser:
@@ -326,13 +337,14 @@ def explain(
     threshold: float = MATCH_THRESHOLD,
     review_threshold: float = REVIEW_THRESHOLD,
     index: ScreenIndex | None = None,
+    algorithm: str = DEFAULT_ALGORITHM,
 ) -> tuple[Query, Result]:
     """One name screened with every candidate kept (also those under the review threshold), for
     a person to read why each scored as it did."""
     if index is None:
         index, _ = ensure_index(store)
     settings = make_settings(index, threshold=threshold, review_threshold=review_threshold,
-                             sources=sources, schema=schema)
+                             sources=sources, schema=schema, algorithm=algorithm)
     row = {"name": name, "schema": schema, "country": country, "birth_date": birth_date,
            "imo": imo, "mmsi": mmsi, "identifier": identifier}
     row = {k: v for k, v in row.items() if v}

@@ -21,7 +21,12 @@ from graph.cli.app import (
     progress_bar,
 )
 from graph.cli.indexing import say_built
-from queries.screening.defaults import DEFAULT_LIMIT, MATCH_THRESHOLD, REVIEW_THRESHOLD
+from queries.screening.defaults import (
+    DEFAULT_ALGORITHM,
+    DEFAULT_LIMIT,
+    MATCH_THRESHOLD,
+    REVIEW_THRESHOLD,
+)
 
 # The screening stack (index, matcher, readers) is imported when `screen` runs, not with the CLI.
 if TYPE_CHECKING:
@@ -48,9 +53,9 @@ def _sources(values: list[str] | None) -> list[str] | None:
 
 @app.command(name="screen")
 def screen_command(
-    input: Annotated[str, typer.Argument(
+    input: Annotated[str | None, typer.Argument(
         help="CSV, XLSX or JSON-lines file of names to screen (`-`: JSON lines on stdin); "
-             "with --explain, one name.", show_default=False)],
+             "with --explain, one name.", show_default=False)] = None,
     output: Annotated[str, typer.Option(
         "--output", "-o", help="Result file: .jsonl, .csv or .xlsx; `-` writes JSON lines to "
                                "stdout.")] = "-",
@@ -75,6 +80,12 @@ def screen_command(
         "--country", help="With --explain: country or flag.")] = None,
     birth_date: Annotated[str | None, typer.Option(
         "--birth-date", help="With --explain: birth date or build year.")] = None,
+    algorithm: Annotated[str, typer.Option(
+        "--algorithm", help="The named list of features to score with (see "
+                            "--algorithms).")] = DEFAULT_ALGORITHM,
+    list_algorithms: Annotated[bool, typer.Option(
+        "--algorithms", help="List the algorithms and their features (weights, what each "
+                             "reads, why), and exit.")] = False,
     workers: Annotated[int | None, typer.Option(
         "--workers", help="Worker processes (default: one per core).")] = None,
     rebuild_index: Annotated[bool, typer.Option(
@@ -85,9 +96,18 @@ def screen_command(
     """Screen a file of counterparties or vessels against every loaded list: per row a decision
     (match, review, clear), the best matches with score, lists, programmes and the reasons.
     Identifiers (IMO, MMSI, tax numbers) decide; a different IMO keeps a ship from matching."""
-    from queries.screen import explain, make_settings, screen_file
+    from queries.screen import algorithms, explain, make_settings, screen_file
     from queries.screening.matcher import Matcher
 
+    if list_algorithms:
+        if as_json:
+            print_json(algorithms())
+        else:
+            _render_algorithms(algorithms())
+        return
+    if input is None:
+        raise typer.BadParameter("a file to screen (or a name, with --explain) is needed",
+                                 param_hint="INPUT")
     source_list = _sources(sources)
     with open_store(db) as store:
         index = _index(store, rebuild_index)
@@ -95,14 +115,15 @@ def screen_command(
             query, result = explain(store, input, schema=schema, country=country,
                                     birth_date=birth_date, imo=imo, sources=source_list,
                                     threshold=threshold, review_threshold=review_threshold,
-                                    index=index)
+                                    index=index, algorithm=algorithm)
             if as_json:
                 print_json(result.to_dict())
             else:
                 _render_explain(query, result, threshold, review_threshold)
             return
         settings = make_settings(index, threshold=threshold, review_threshold=review_threshold,
-                                 limit=limit, sources=source_list, schema=schema)
+                                 limit=limit, sources=source_list, schema=schema,
+                                 algorithm=algorithm)
     source = Path(input)
     with progress_bar(f"screening {source.name}") as bar:
         counts = screen_file(Matcher(index, settings), source,
@@ -118,6 +139,20 @@ def screen_command(
             markup=False, highlight=False, soft_wrap=True)
     if fail_on_match and counts.match:
         raise typer.Exit(1)
+
+
+def _render_algorithms(found: list[dict[str, Any]]) -> None:
+    from rich.table import Table
+
+    for algorithm in found:
+        table = Table(title=f"{algorithm['name']}: {algorithm['why']}", title_justify="left",
+                      show_lines=False, expand=False)
+        for column in ("feature", "kind", "weights or steps", "why"):
+            table.add_column(column, overflow="fold")
+        for feature in algorithm["features"]:
+            params = ", ".join(f"{k} {v:g}" for k, v in feature["params"].items())
+            table.add_row(feature["name"], feature["kind"], params or "-", feature["why"])
+        console.print(table)
 
 
 def _render_explain(query: Query, result: Result, threshold: float, review: float) -> None:

@@ -10,5 +10,7 @@ from typing import Final
 MATCH_THRESHOLD: Final = 0.90
 REVIEW_THRESHOLD: Final = 0.75
 DEFAULT_LIMIT: Final = 5
+#: The algorithm (a named list of features, `algorithms.ALGORITHMS`) used when none is named.
+DEFAULT_ALGORITHM: Final = "sg-screen"
 
-__all__ = ["DEFAULT_LIMIT", "MATCH_THRESHOLD", "REVIEW_THRESHOLD"]
+__all__ = ["DEFAULT_ALGORITHM", "DEFAULT_LIMIT", "MATCH_THRESHOLD", "REVIEW_THRESHOLD"]

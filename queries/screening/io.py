@@ -30,7 +30,7 @@ from graph.identifiers import (
 )
 from graph.safe_text import json_safe, spreadsheet_text
 from queries.screening.index import identifier_key
-from queries.screening.matcher import QUOTED_CHARS, SCHEMATA, Query, Result, unreadable_name
+from queries.screening.types import QUOTED_CHARS, SCHEMATA, Query, Result, unreadable_name
 
 #: Field -> column names that mean it (compared lower-case, with spaces and dashes as `_`).
 COLUMNS: Final[dict[str, tuple[str, ...]]] = {

@@ -12,13 +12,10 @@ from graph.matching.words import distinctive_agree
 from graph.store import Store
 from queries.screen import explain
 from queries.screening.index import ScreenIndex, ensure_index
-from queries.screening.matcher import (
-    GENERIC_CAP,
-    MATCH_THRESHOLD,
-    REVIEW_THRESHOLD,
-    _subset_note,
-    apart,
-)
+from queries.screening.matcher import MATCH_THRESHOLD, REVIEW_THRESHOLD
+from queries.screening.names import GENERIC_CAP
+from queries.screening.names import subset_note as _subset_note
+from queries.screening.pairs import apart
 
 KB_INVESTMENTS = "us_ofac_sdn:23411"  # KB INVESTMENTS LIMITED
 EIGER = "eu_oj_269_2014:I.ENTITIES#575"  # Eiger Shipping DMCC
