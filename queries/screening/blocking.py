@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from functools import lru_cache
 from itertools import pairwise
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 import numpy as np
 from rapidfuzz.distance import OSA
@@ -70,6 +70,28 @@ def abjad_features(tokens: tuple[str, ...]) -> tuple[str, ...]:
 
 
 
+class Posting(NamedTuple):
+    """A blocking feature a query reads: its postings' length (sorted on first: rarest
+    first), its row of the blocking matrix, and its weight."""
+
+    size: int
+    row: int
+    weight: float
+
+
+class Family(NamedTuple):
+    """A family of blocking features (tokens, trigrams or skeletons): each feature's postings
+    length and rarity (idf), and the family's first row in the blocking matrix."""
+
+    sizes: list[int]
+    idf: list[float]
+    base: int
+
+    def posting(self, row: int, weight: float) -> Posting:
+        """The family's feature `row` read with `weight` (times its rarity)."""
+        return Posting(self.sizes[row], self.base + row, weight * self.idf[row])
+
+
 class Blocker:
     """Finds each query's candidate names in one index, within one screen's settings (sources
     and schema screened against)."""
@@ -78,7 +100,7 @@ class Blocker:
         self.index = index
         self.settings = settings
         self._entities = index.entities
-        self._features_of: dict[str, list[tuple[int, int, float]]] = {}
+        self._features_of: dict[str, list[Posting]] = {}
         self._n_entries = len(index.entry_entity)
         self._entry_allowed: Any = None
         if settings.sources is not None:
@@ -102,7 +124,7 @@ class Blocker:
         self._gram_base = len(index.tokens.ids)
         self._sound_base = self._gram_base + len(index.grams.ids)
         self._postings: Any = None
-        self._stats: tuple[list[tuple[list[int], list[float]]], list[int]] | None = None
+        self._stats: tuple[Family, Family, Family] | None = None
         self._words_of: list[str] | None = None
         #: The current batch's unknown words' typo neighbours (`_one_typo_from`).
         self._typos: dict[str, list[int]] = {}
@@ -126,21 +148,20 @@ class Blocker:
                 shape=(len(indptr) - 1, max(self._n_entries, 1)))
         return self._postings
 
-
     # -- candidates ----------------------------------------------------------------------------
 
-    def _feature_stats(self) -> tuple[list[tuple[list[int], list[float]]], list[int]]:
-        """Per family of blocking features (tokens, trigrams, skeletons): each feature's
-        postings length and rarity (idf), as lists, and the family's first row in the blocking
-        matrix; built on first use."""
+    def _feature_stats(self) -> tuple[Family, Family, Family]:
+        """The families of blocking features (tokens, trigrams, skeletons), built on first
+        use."""
         if self._stats is None:
             index = self.index
             families = []
-            for part in (index.tokens, index.grams, index.sounds):
+            bases = (0, self._gram_base, self._sound_base)
+            for part, base in zip((index.tokens, index.grams, index.sounds), bases, strict=True):
                 sizes = np.diff(part.offsets)
                 idf = np.maximum(index.log_n - np.log(np.maximum(sizes, 1)), 0.05)
-                families.append((sizes.tolist(), idf.tolist()))
-            self._stats = (families, [0, self._gram_base, self._sound_base])
+                families.append(Family(sizes.tolist(), idf.tolist(), base))
+            self._stats = (families[0], families[1], families[2])
         return self._stats
 
     def _one_typo_from(self, words: Collection[str]) -> dict[str, list[int]]:
@@ -168,40 +189,40 @@ class Blocker:
         return {words[k]: sorted(r for r in rows if OSA.distance(words[k], known[r]) <= 1)
                 for k, rows in found.items()}
 
-    def _token_features(self, token: str) -> list[tuple[int, int, float]]:
-        """(postings length, row of the blocking matrix, weight) of a token's features: the
+    def _token_features(self, token: str) -> list[Posting]:
+        """The postings a token reads (`Posting`: length, row, weight) for its features: the
         token itself, or its trigrams and the known words one typo from it when the index does
         not know it, and its skeleton. A consonant or initials feature (`abjad_features`,
         `text.acronym_feature`) is its own single feature."""
         index = self.index
-        (tokens, grams, sounds), (_base, gram_base, sound_base) = self._feature_stats()
-        out: list[tuple[int, int, float]] = []
+        tokens, grams, sounds = self._feature_stats()
+        out: list[Posting] = []
         if token.startswith((ABJAD_FEATURE, INITIALS_FEATURE, SHORT_NAME_FEATURE)):
             row = index.sounds.ids.get(token)
             if row is not None:
                 weight = ABJAD_WEIGHT if token.startswith(ABJAD_FEATURE) else SOUND_WEIGHT
-                out.append((sounds[0][row], sound_base + row, weight * sounds[1][row]))
+                out.append(sounds.posting(row, weight))
             return out
         # A word the index knows is found by itself and its skeleton (HASAN/HASSAN share
         # HSN); character trigrams are for words it does not know (a typo, a new spelling),
         # each weighing its share of the word's grams.
         row = index.tokens.ids.get(token)
         if row is not None:
-            out.append((tokens[0][row], row, TOKEN_WEIGHT * tokens[1][row]))
+            out.append(tokens.posting(row, TOKEN_WEIGHT))
         else:
             spelled = trigrams(token)
             share = 1.0 / max(len(spelled), 1)
-            out.extend((grams[0][g], gram_base + g, share * grams[1][g]) for gram in spelled
+            out.extend(grams.posting(g, share) for gram in spelled
                        if (g := index.grams.ids.get(gram)) is not None)
             # ... and the known words one typo from it (ISABELLA for IABELLA).
             typos = self._typos.get(token)
             if typos is None:
                 typos = self._one_typo_from([token]).get(token, [])
-            out.extend((tokens[0][r], r, TYPO_WEIGHT * tokens[1][r]) for r in typos)
+            out.extend(tokens.posting(r, TYPO_WEIGHT) for r in typos)
         sound = skeleton(token)
         row = index.sounds.ids.get(sound) if len(sound) >= 2 else None
         if row is not None:
-            out.append((sounds[0][row], sound_base + row, SOUND_WEIGHT * sounds[1][row]))
+            out.append(sounds.posting(row, SOUND_WEIGHT))
         return out
 
     def _query_features(self, tokens: Sequence[str]) -> tuple[list[int], list[float]]:
@@ -209,7 +230,7 @@ class Blocker:
         row, so the choice never depends on set order), common ones ("ltd", "^mo") only
         within the postings budget."""
         cache = self._features_of
-        features: list[tuple[int, int, float]] = []
+        features: list[Posting] = []
         for token in set(tokens):
             known = cache.get(token)
             if known is None:
