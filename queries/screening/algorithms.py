@@ -12,7 +12,7 @@ from queries.screening.features import Algorithm, make_algorithm
 
 #: The name steps, in the order they run and explain themselves.
 NAME_STEPS: Final = ("name", "sound", "subset", "one_word", "acronym", "abjad", "soft", "held",
-                     "word_missing", "name_chain", "generic", "short", "exact")
+                     "word_missing", "name_chain", "number", "generic", "short", "exact")
 
 ALGORITHMS: Final[dict[str, Algorithm]] = {a.name: a for a in (
     make_algorithm(

@@ -16,6 +16,7 @@ import numpy as np
 from rapidfuzz import fuzz
 from rapidfuzz.process import cpdist
 
+from graph.matching.compare import numbers
 from graph.matching.text import abjad_key, given_first, query_acronyms
 from graph.matching.words import (
     distinctive_agree,
@@ -79,6 +80,9 @@ RARE_SLACK: Final = 0.1
 #: Checked for names this alike or more.
 PERSON_WORD_CAP: Final = 0.85
 PERSON_CHECK_FROM: Final = 0.8
+#: Two names of ships or firms, both with a number, alike but for their numbers are held here
+#: (review): sister ships of one yard, or one mistyped figure.
+NUMBER_CAP: Final = 0.85
 #: Two organisations' names whose generic words agree (TRADING, GROUP, SHIPPING: many firms
 #: share them) but whose distinctive words do not (`words.distinctive_agree`: ROURA
 #: INVESTMENTS, KB INVESTMENTS) are held here, below review: a generic word only adds when
@@ -543,6 +547,41 @@ NAME_CHAIN = register(NameFeature(
     _held_note("one name is the other's after a given name (a parent or child in a name "
                "chain)")))
 NAME_CHAIN_NAME: Final = NAME_CHAIN.name
+
+
+# -- numbers ---------------------------------------------------------------------------------
+
+def _number(batch: NameBatch, feature: NameFeature) -> None:
+    """Only queries whose name holds a number are looked at, and only their pairs above the
+    cap with a listed name that is no person's (a person's initial V is no Roman five)."""
+    cap = feature.params["cap"]
+    counted = batch.per_pair(lambda v: bool(numbers(v.tokens)))
+    if not counted.any():
+        return
+    keys = batch.index.entry_keys
+    near = np.flatnonzero(counted & ~batch.exact & (batch.sims > cap)
+                          & ~batch.matcher.entry_person[batch.at]).tolist()
+    hits = []
+    for p in near:
+        listed = numbers(tuple(keys[batch.pair_entry[p]].split()))
+        if listed and listed != numbers(batch.tokens(p)):
+            hits.append(p)
+    if hits:
+        batch.fire(np.asarray(hits, dtype=np.int64), cap, feature)
+
+
+def _number_words(feature: NameFeature, tokens: Sequence[str], listed: Sequence[str]) -> str:
+    ours, theirs = numbers(tuple(tokens)), numbers(tuple(listed))
+    return (f"numbers differ ({'/'.join(sorted(ours)).upper()} against "
+            f"{'/'.join(sorted(theirs)).upper()}: a sister ship or another firm, or a typo), "
+            f"held at {feature.params['cap']:.2f}")
+
+
+NUMBER = register(NameFeature(
+    "number", Kind.NAME,
+    "names alike but for a number (HYUNDAI MIPO 2655 / 2656, yard or hull numbers; ZAVOD 1 / "
+    "2) are sister ships or sister firms, or the number is mistyped: review, never a match",
+    {"cap": NUMBER_CAP}, ("entry_keys",), _number, _number_words))
 
 
 # -- generic words ---------------------------------------------------------------------------

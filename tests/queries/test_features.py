@@ -68,6 +68,15 @@ CASES: dict[str, list[Case]] = {
         ({"name": "SADDAM HUSSEIN AL-TIKRITI"}, "gb_ofsi:8247", True),
         ({"name": "ALI SADDAM HUSSEIN AL-TIKRITI"}, "gb_ofsi:8247", False),
     ],
+    "number": [
+        # Sister ships of one yard, and two shipyards of one holding, told apart by number.
+        ({"name": "HYUNDAI MIPO 2656"}, "us_ofac_sdn:25319", True),  # HYUNDAI MIPO 2655
+        ({"name": "HYUNDAI MIPO 2655"}, "us_ofac_sdn:25319", False),
+        ({"name": "AKTSIONERNOYE OBSHCHESTVO 179 SUDOREMONTNYY ZAVOD"}, "us_ofac_sdn:40584",
+         True),
+        # A person's initial is no Roman numeral.
+        ({"name": "SHUGAEV, Dmitry V"}, "us_ofac_sdn:35746", False),
+    ],
     "generic": [
         # KB INVESTMENTS LIMITED: INVESTMENTS alone agrees.
         ({"name": "Roura Investments SA"}, "us_ofac_sdn:23411", True),
