@@ -9,7 +9,7 @@ from typing import Final
 
 from graph.matching.text import match_tokens
 from graph.normalize import MAX_NAME_CHARS, MAX_NAME_WORDS, MAX_WORD_CHARS, name_is_bounded
-from queries.screening.features import Algorithm, Kind, RowFeature
+from queries.screening.features import Algorithm, Kind, PairFeature, RowFeature
 from queries.screening.types import CLASS_SCHEMA, Match, Query, Scored, schema_class
 
 #: How an explanation calls each name property.
@@ -27,56 +27,76 @@ def quoted(name: str) -> str:
     return repr(name[:MAX_NAME_CHARS] + "…")
 
 
-def name_notes(algorithm: Algorithm, bits: dict[str, int], query: Query, schema: str,
-               listed_key: str, how: int) -> list[str]:
-    """What each name feature marked in `how` found, in the algorithm's order."""
-    if not how or how == bits.get(EXACT):
-        return []
-    tokens = match_tokens(query.name, query.schema or CLASS_SCHEMA[schema_class(schema)])
-    listed = listed_key.split()
-    notes = []
-    for feature in algorithm.names:
-        if how & bits[feature.name]:
-            note = feature.note(feature, tokens, listed)
-            if note:
-                notes.append(note)
-    return notes
+class Explainer:
+    """Makes a ranked candidate's match and explanation for one algorithm (what it reads of the
+    algorithm worked out once, not per match)."""
 
+    def __init__(self, algorithm: Algorithm) -> None:
+        self.algorithm = algorithm
+        self.bits = algorithm.bits
+        self.exact = algorithm.bits.get(EXACT, 0)
+        self.notes = tuple((f, algorithm.bits[f.name]) for f in algorithm.names)
+        self.pairs = algorithm.pairs
+        #: Said before the name (what decides or caps the score), and after it.
+        self.first = tuple(f for f in self.pairs if f.kind in (Kind.DECIDES, Kind.CAP))
+        self.then = tuple(f for f in self.pairs if f.kind not in (Kind.DECIDES, Kind.CAP))
+        #: The query fields features that inform (said, never scored) read.
+        self.informs = tuple(sorted({r for f in self.pairs if f.kind is Kind.INFORMS
+                                     for r in f.reads}))
 
-def make_match(algorithm: Algorithm, bits: dict[str, int], query: Query,
-               scored: Scored) -> Match:
-    """The match a ranked candidate makes, with its explanation."""
-    entity, features, how = scored.entity, scored.features, scored.how
-    best_i = scored.best_i
-    prop = entity.name_props[best_i]
-    label = NAME_LABELS.get(prop, prop)
-    listed = entity.names[best_i]
-    notes = name_notes(algorithm, bits, query, entity.schema, entity.keys[best_i], how)
-    notes.extend(f"{whose} compared on its first {MAX_NAME_CHARS:,} characters and "
-                 f"{MAX_NAME_WORDS} words, each of {MAX_WORD_CHARS} letters at most"
-                 for whose, name in (("listed name", listed), ("query", query.name))
-                 if name_is_bounded(name))
-    equal = how == bits.get(EXACT)
-    name_reason = (f"{label} {quoted(listed)} {'=' if equal else '~'} {quoted(query.name)} "
-                   f"({features['name']:.2f}{''.join(', ' + n for n in notes)})")
-    reasons = []
-    for feature in algorithm.pairs:
-        if feature.name not in features:
-            if feature.kind is Kind.INFORMS and not scored.decisive:
+    def name_notes(self, query: Query, schema: str, listed_key: str, how: int) -> list[str]:
+        """What each name feature marked in `how` found, in the algorithm's order."""
+        if not how or how == self.exact:
+            return []
+        tokens = match_tokens(query.name, query.schema or CLASS_SCHEMA[schema_class(schema)])
+        listed = listed_key.split()
+        notes = []
+        for feature, bit in self.notes:
+            if how & bit:
+                note = feature.note(feature, tokens, listed)
+                if note:
+                    notes.append(note)
+        return notes
+
+    def _reasons(self, query: Query, scored: Scored,
+                 features: Sequence[PairFeature]) -> list[str]:
+        entity, found = scored.entity, scored.features
+        reasons = []
+        for feature in features:
+            if feature.name in found:
+                words = feature.explain(query, entity, found[feature.name], feature)
+                reasons.append(words + " (decides)" if feature.kind is Kind.DECIDES else words)
+            elif feature.kind is Kind.INFORMS and not scored.decisive:
                 value = feature.score(query, entity, feature)
                 if value is not None:
                     reasons.append(feature.explain(query, entity, value, feature))
-            continue
-        words = feature.explain(query, entity, features[feature.name], feature)
-        reasons.append(words + " (decides)" if feature.kind is Kind.DECIDES else words)
-    # The name's reason after what decides or caps, before what adjusts.
-    at = sum(1 for f in algorithm.pairs
-             if f.kind in (Kind.DECIDES, Kind.CAP) and f.name in features)
-    reasons.insert(at, name_reason)
-    return Match(
-        entity_id=entity.id, caption=entity.caption, schema=entity.schema, score=scored.score,
-        matched_name=listed, imo=", ".join(entity.imos) or None, sources=entity.sources,
-        programs=entity.programs, explanation="; ".join(reasons), features=features)
+        return reasons
+
+    def match(self, query: Query, scored: Scored) -> Match:
+        """The match a ranked candidate makes, with its explanation."""
+        entity, features, how = scored.entity, scored.features, scored.how
+        best_i = scored.best_i
+        prop = entity.name_props[best_i]
+        label = NAME_LABELS.get(prop, prop)
+        listed = entity.names[best_i]
+        notes = self.name_notes(query, entity.schema, entity.keys[best_i], how)
+        notes.extend(f"{whose} compared on its first {MAX_NAME_CHARS:,} characters and "
+                     f"{MAX_NAME_WORDS} words, each of {MAX_WORD_CHARS} letters at most"
+                     for whose, name in (("listed name", listed), ("query", query.name))
+                     if name_is_bounded(name))
+        name_reason = (f"{label} {quoted(listed)} {'=' if how == self.exact else '~'} "
+                       f"{quoted(query.name)} ({features['name']:.2f}"
+                       f"{''.join(', ' + n for n in notes)})")
+        reasons = [name_reason]
+        # Pair features are said when one was recorded, or one that informs may fire.
+        if len(features) > 1 or any(getattr(query, r) for r in self.informs):
+            reasons = [*self._reasons(query, scored, self.first), name_reason,
+                       *self._reasons(query, scored, self.then)]
+        return Match(
+            entity_id=entity.id, caption=entity.caption, schema=entity.schema,
+            score=scored.score, matched_name=listed, imo=", ".join(entity.imos) or None,
+            sources=entity.sources, programs=entity.programs, explanation="; ".join(reasons),
+            features=features)
 
 
 def explain_row(feature: RowFeature, top: Match, found: Sequence[tuple[Match, str]]) -> None:

@@ -123,27 +123,16 @@ def register(feature: F) -> F:
 @dataclass(frozen=True, slots=True, eq=False)
 class Algorithm:
     """A named list of features: name steps run and explain in this order, then the pair and
-    row features."""
+    row features. `names`, `pairs` and `rows` are the list's features of each class, and
+    `bits` each name feature's bit in a `NameHit.how`, by its place (`make_algorithm`)."""
 
     name: str
     why: str
     features: tuple[Feature, ...]
-
-    @property
-    def names(self) -> tuple[NameFeature, ...]:
-        return tuple(f for f in self.features if isinstance(f, NameFeature))
-
-    @property
-    def pairs(self) -> tuple[PairFeature, ...]:
-        return tuple(f for f in self.features if isinstance(f, PairFeature))
-
-    @property
-    def rows(self) -> tuple[RowFeature, ...]:
-        return tuple(f for f in self.features if isinstance(f, RowFeature))
-
-    def bits(self) -> dict[str, int]:
-        """Each name feature's bit in a `NameHit.how`, by its place in the list."""
-        return {f.name: 1 << i for i, f in enumerate(self.names)}
+    names: tuple[NameFeature, ...]
+    pairs: tuple[PairFeature, ...]
+    rows: tuple[RowFeature, ...]
+    bits: Mapping[str, int]
 
     def reads(self) -> frozenset[str]:
         """The query fields the pair features read."""
@@ -158,7 +147,10 @@ def make_algorithm(name: str, why: str, features: Sequence[str]) -> Algorithm:
     """An algorithm from registered features' names, checked: name steps need the `name` step
     first (it makes the similarities the others move)."""
     found = tuple(FEATURES[f] for f in features)
-    steps = [f for f in found if isinstance(f, NameFeature)]
+    steps = tuple(f for f in found if isinstance(f, NameFeature))
     if not steps or steps[0].name != "name":
         raise ValueError(f"algorithm {name!r}: the name step comes first")
-    return Algorithm(name, why, found)
+    return Algorithm(name, why, found, steps,
+                     tuple(f for f in found if isinstance(f, PairFeature)),
+                     tuple(f for f in found if isinstance(f, RowFeature)),
+                     {f.name: 1 << i for i, f in enumerate(steps)})

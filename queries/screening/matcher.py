@@ -30,7 +30,7 @@ from queries.screening.blocking import Blocker
 from queries.screening.defaults import DEFAULT_LIMIT as DEFAULT_LIMIT
 from queries.screening.defaults import MATCH_THRESHOLD as MATCH_THRESHOLD
 from queries.screening.defaults import REVIEW_THRESHOLD as REVIEW_THRESHOLD
-from queries.screening.explain import explain_row, make_match
+from queries.screening.explain import Explainer, explain_row
 from queries.screening.features import FEATURES, Kind, RowFeature
 from queries.screening.index import IndexedEntity, ScreenIndex
 from queries.screening.names import NameBatch, first_per_group
@@ -93,7 +93,8 @@ class Matcher(Blocker):
         settings = settings or Settings()
         super().__init__(index, settings)
         self.algorithm = algorithm(settings.algorithm)
-        self._bits = self.algorithm.bits()
+        self._bits = self.algorithm.bits
+        self._explainer = Explainer(self.algorithm)
         self._settling = sum(self._bits[f.name] for f in self.algorithm.names if f.settles)
         pairs = self.algorithm.pairs
         self._decides = [f for f in pairs if f.kind is Kind.DECIDES]
@@ -285,7 +286,7 @@ class Matcher(Blocker):
         fired.extend(f.name for f in self.algorithm.pairs if f.name in features
                      or (f.kind is Kind.INFORMS and not decisive
                          and f.score(query, entity, f) is not None))
-        return Comparison(make_match(self.algorithm, self._bits, query, scored), tuple(fired))
+        return Comparison(self._explainer.match(query, scored), tuple(fired))
 
     # -- screening -----------------------------------------------------------------------------
 
@@ -340,7 +341,7 @@ class Matcher(Blocker):
                 scored = [Scored(score, node_id, self._entities[number], {"name": score}, None,
                                  best_i, how) for score, node_id, number, best_i, how in ranked]
             # Explanations only for the matches reported.
-            matches = [make_match(self.algorithm, self._bits, query, s) for s in scored]
+            matches = [self._explainer.match(query, s) for s in scored]
             for feature in self.algorithm.rows:
                 found_rows = feature.score(scored, settings.threshold, feature)
                 if found_rows:

@@ -9,7 +9,7 @@ order (`algorithms.SG_SCREEN`) is the order of this module.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
@@ -113,7 +113,7 @@ class NameBatch:
 
     def __init__(self, matcher: Matcher, queries: Sequence[Query], variants: Sequence[Variant],
                  pair_query: list[int], pair_entry: list[int], pair_variant: list[int],
-                 floors: Sequence[float], bits: dict[str, int], settling: int) -> None:
+                 floors: Sequence[float], bits: Mapping[str, int], settling: int) -> None:
         self.matcher = matcher
         self.index = matcher.index
         self.queries = queries
