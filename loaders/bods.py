@@ -23,7 +23,11 @@ What becomes what:
   `graph.shares`); voting rights, board appointment and other influence or control -> control
   (a `link` relation, role "control"); board member or chair and senior managing official ->
   directorship. Dates, `directOrIndirect` and whether the interest is beneficial ownership are
-  kept; the statement id is the relation's record id.
+  kept; the statement id is the relation's record id. An interest stated as `indirect` (held
+  through entities in between, which BODS states as component relationships of their own) is
+  not a second ownership of the same shares: it is kept as a link with the role "indirect
+  ownership" and its share, outside the 50% rule, which counts the chain itself (counting both
+  would count one stake twice).
 
 Unknown or anonymous parties are kept as such, never dropped: an `unknownPerson` or an
 `anonymousPerson`, an `unknownEntity` or an unspecified party of a relationship becomes a node
@@ -37,6 +41,7 @@ files against the standard's JSON Schema too.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +54,7 @@ from graph.shares import Share, share_fields
 from loaders._io import clean, iso_date, read_text
 
 FORMAT: Final = "bods"
+#: The source name of a file whose first statement names no publisher (see `source_for`).
 SOURCE: Final = "bods"
 TITLE: Final = "Beneficial Ownership Data Standard 0.4 (JSON array or JSON lines)"
 
@@ -64,6 +70,9 @@ DIRECTORSHIP_INTERESTS: Final = frozenset({"boardMember", "boardChair",
                                            "seniorManagingOfficial"})
 #: Role of a relation for every other interest (voting rights, appointing the board, ...).
 CONTROL_ROLE: Final = "control"
+#: Role of an ownership interest held through entities in between (`directOrIndirect`
+#: "indirect"): a link, so the 50% rule never counts the stake both there and along the chain.
+INDIRECT_ROLE: Final = "indirect ownership"
 
 _ENTITY_SCHEMA: Final = {
     "registeredEntity": Schema.COMPANY,
@@ -82,6 +91,21 @@ _REQUIRED: Final = ("statementId", "declarationSubject", "recordId", "recordType
 
 def files(path: Path) -> list[Path]:
     return [path]
+
+
+def source_for(path: Path) -> str:
+    """`bods_<publisher>`: each publisher (a register, a company's own declaration) is a source of
+    its own, so one publisher's file never replaces another's, and its next file is its next
+    version; `bods` when the first statement names no publisher. `--source` overrides."""
+    try:
+        first = next(iter(_read(path)))[1]
+    except (SourceError, StopIteration):
+        return SOURCE
+    publisher = first.get("publicationDetails", {}) if isinstance(first, dict) else {}
+    name = publisher.get("publisher", {}) if isinstance(publisher, dict) else {}
+    text = name.get("name") if isinstance(name, dict) else None
+    slug = re.sub(r"[^a-z0-9]+", "_", str(text or "").casefold()).strip("_")[:40].strip("_")
+    return f"{SOURCE}_{slug}" if slug else SOURCE
 
 
 def detect(path: Path, head: bytes) -> bool:
@@ -399,8 +423,10 @@ def _party(statement: _Statement, key: str, parties: set[str]
     return party_id, Entity(party_id, Schema.LEGAL_ENTITY, props, statement.id), None
 
 
-def _kind(interest_type: str) -> tuple[RelationKind, str | None]:
+def _kind(interest_type: str, direct: str) -> tuple[RelationKind, str | None]:
     if interest_type in OWNERSHIP_INTERESTS:
+        if direct == "indirect":
+            return RelationKind.LINK, INDIRECT_ROLE
         return RelationKind.OWNERSHIP, None
     if interest_type in DIRECTORSHIP_INTERESTS:
         return RelationKind.DIRECTORSHIP, None
@@ -420,7 +446,7 @@ def _relationship(statement: _Statement, parties: set[str]) -> Iterator[Record]:
         interests = [{"type": "unknownInterest"}]
     for n, interest in enumerate(interests):
         interest_type = _text(interest.get("type")) or "unknownInterest"
-        kind, role = _kind(interest_type)
+        kind, role = _kind(interest_type, _text(interest.get("directOrIndirect")))
         share = share_of(interest["share"]) if "share" in interest else None
         percentage, props = share_fields(share)
         extra = {"interest": interest_type,

@@ -175,3 +175,20 @@ def test_an_unknown_owner_is_kept_with_the_reason() -> None:
 def load_records(items: list[Any]) -> list[Any]:
     with tempfile.TemporaryDirectory() as tmp:
         return list(records(write(Path(tmp) / "case.json", items)))
+
+
+def test_an_indirect_interest_is_not_counted_twice() -> None:
+    # The standard's example states the chain (components) and the indirect 60% apart.
+    got = list(records(EXAMPLES / "multiple-indirect-ownership.json"))
+    indirect = [r for r in got if isinstance(r, Relation)
+                and r.properties.get("directOrIndirect") == ("indirect",)]
+    assert [(r.kind, r.role, r.properties.get("share")) for r in indirect] == [
+        (RelationKind.LINK, "indirect ownership", ("60",))]
+
+
+@pytest.mark.parametrize(("example", "source"), [
+    ("bods-package-entity-owning-entity.json", "bods_jenex_limited"),
+    ("joint-ownership.json", "bods_chrinon_ltd"),
+])
+def test_each_publisher_is_a_source(example: str, source: str) -> None:
+    assert LOADERS["bods"].source_of(EXAMPLES / example) == source
