@@ -14,8 +14,8 @@ What becomes what:
   `LegalEntity` (legalEntity, arrangement, anonymous and unknown entities), with their name,
   other names, jurisdiction, founding and dissolution dates, addresses and identifiers
   (LEI -> `leiCode`; an IMO company number where a scheme names IMO -> `imoNumber`, check digit
-  tested; any other scheme -> `registrationNumber`, written `SCHEME-ID` so numbers of two
-  registers never look the same);
+  tested; any other scheme -> `registrationNumber`, written `SCHEME:ID` (`GB-COH:03209885`)
+  so numbers of two registers never look the same);
 - person statements: `Person` with names, nationalities, birth date and addresses;
 - relationship statements: one relation per kind of interest: shareholding and the other
   rights to the assets (surplus, profit) -> ownership with the interest's share (an exact figure
@@ -330,7 +330,7 @@ def _identifiers(details: Mapping[str, Any]) -> dict[str, list[str]]:
             props.setdefault("imoNumber", []).append(str(clean_imo_company(value)))
         else:
             props.setdefault("registrationNumber", []).append(
-                f"{scheme or scheme_name or 'ID'}-{value}")
+                f"{scheme}:{value}" if scheme and " " not in scheme else value)
     return props
 
 
