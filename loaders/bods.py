@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -174,9 +174,9 @@ def shape_error(item: Any) -> str | None:
             return f"{key} is not a non-empty string"
     if not 32 <= len(item["statementId"]) <= 64:
         return "statementId is not 32 to 64 characters long"
-    if item["recordType"] not in _RECORD_TYPES:
+    if not _is(item["recordType"], _RECORD_TYPES):
         return f"unknown recordType {item['recordType']!r}"
-    if item.get("recordStatus", "new") not in ("new", "updated", "closed"):
+    if not _is(item.get("recordStatus", "new"), {"new", "updated", "closed"}):
         return f"unknown recordStatus {item['recordStatus']!r}"
     details = item["recordDetails"]
     if not isinstance(details, dict):
@@ -186,10 +186,10 @@ def shape_error(item: Any) -> str | None:
     kind = item["recordType"]
     if kind == "entity":
         entity_type = details.get("entityType")
-        if not isinstance(entity_type, dict) or entity_type.get("type") not in _ENTITY_SCHEMA:
+        if not isinstance(entity_type, dict) or not _is(entity_type.get("type"), _ENTITY_SCHEMA):
             return "recordDetails.entityType.type is missing or unknown"
     elif kind == "person":
-        if details.get("personType") not in _PERSON_TYPES:
+        if not _is(details.get("personType"), _PERSON_TYPES):
             return "recordDetails.personType is missing or unknown"
     else:
         for key in ("subject", "interestedParty"):
@@ -197,12 +197,22 @@ def shape_error(item: Any) -> str | None:
                 return f"recordDetails.{key} is missing"
         if not isinstance(details.get("interests", []), list):
             return "recordDetails.interests is not a list"
-        for interest in details.get("interests", []):
+        for interest in _list(details.get("interests")):
             if not isinstance(interest, dict):
                 return "an interest is not an object"
             if "share" in interest and share_of(interest["share"]) is None:
                 return f"share {json.dumps(interest['share'])} is not a share of 0 to 100"
     return None
+
+
+def _is(value: Any, options: Collection[str]) -> bool:
+    """Whether a value is one of the codes (a list or an object never is)."""
+    return isinstance(value, str) and value in options
+
+
+def _list(value: Any) -> list[Any]:
+    """A list a statement gives, or nothing when it gives something else."""
+    return value if isinstance(value, list) else []
 
 
 def share_of(raw: Any) -> Share | None:
@@ -302,7 +312,7 @@ def _unknown_name(what: str, details: Mapping[str, Any] | None) -> tuple[str, st
 def _addresses(details: Mapping[str, Any]) -> tuple[list[str], list[str]]:
     """(addresses, their country codes)."""
     addresses, countries = [], []
-    for item in details.get("addresses") or []:
+    for item in _list(details.get("addresses")):
         if not isinstance(item, dict):
             continue
         if text := _text(item.get("address")):
@@ -315,7 +325,7 @@ def _addresses(details: Mapping[str, Any]) -> tuple[list[str], list[str]]:
 
 def _identifiers(details: Mapping[str, Any]) -> dict[str, list[str]]:
     props: dict[str, list[str]] = {}
-    for item in details.get("identifiers") or []:
+    for item in _list(details.get("identifiers")):
         if not isinstance(item, dict):
             continue
         value = _text(item.get("id"))
@@ -351,7 +361,7 @@ def _entity(statement: _Statement) -> Entity:
         if note:
             props["notes"] = [note]
     props["name"] = [name]
-    props["alias"] = [t for t in map(_text, details.get("alternateNames") or []) if t]
+    props["alias"] = [t for t in map(_text, _list(details.get("alternateNames"))) if t]
     jurisdiction = details.get("jurisdiction")
     if isinstance(jurisdiction, dict) and (code := country_code(_text(jurisdiction.get("code")))):
         props["jurisdiction"] = [code]
@@ -375,7 +385,7 @@ def _person(statement: _Statement) -> Entity:
     details = statement.details
     props: dict[str, list[str]] = {}
     names = []
-    for item in details.get("names") or []:
+    for item in _list(details.get("names")):
         if isinstance(item, dict):
             full = _text(item.get("fullName")) or " ".join(
                 t for t in (_text(item.get("givenName")), _text(item.get("familyName"))) if t)
@@ -392,7 +402,7 @@ def _person(statement: _Statement) -> Entity:
     props["name"] = names[:1]
     props["alias"] = names[1:]
     props["nationality"] = [
-        code for item in details.get("nationalities") or [] if isinstance(item, dict)
+        code for item in _list(details.get("nationalities")) if isinstance(item, dict)
         if (code := country_code(_text(item.get("code"))))]
     if date := iso_date(_text(details.get("birthDate"))):
         props["birthDate"] = [date]
@@ -441,7 +451,7 @@ def _relationship(statement: _Statement, parties: set[str]) -> Iterator[Record]:
         return
     yield from (e for e in (subject_entity, holder_entity) if e)
     closed = statement.data.get("recordStatus") == "closed"
-    interests = [i for i in statement.details.get("interests") or [] if isinstance(i, dict)]
+    interests = [i for i in _list(statement.details.get("interests")) if isinstance(i, dict)]
     if not interests:
         interests = [{"type": "unknownInterest"}]
     for n, interest in enumerate(interests):
