@@ -127,3 +127,16 @@ def test_the_cli_exports_bods(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["relationships"] == 3
     assert errors(json.loads(out.read_text(encoding="utf-8"))) == []
+
+
+def test_ftm_export_keeps_a_band_as_its_percentage_text(tmp_path: Path) -> None:
+    from graph.export_ftm import export_ftm
+    from loaders.ftm import load as load_ftm
+
+    with Store(tmp_path / "store.db") as store:
+        load_file(store, BODS / "examples" / "bods-package-linking-annotations.json")
+        export_ftm(store, tmp_path / "out.ftm.json")
+    relations = [r for r in load_ftm(tmp_path / "out.ftm.json") if isinstance(r, Relation)
+                 and r.kind.value == "ownership"]
+    assert [(r.percentage, r.properties.get("share")) for r in relations] == [
+        (None, (">25,<50",))]
