@@ -475,7 +475,8 @@ def _share_arrays(statements: Sequence[Sequence[Edge]]) -> dict[str, Part]:
     low_open = np.zeros(m, dtype=np.bool_)
     high_open = np.zeros(m, dtype=np.bool_)
     for at, edges in enumerate(statements):
-        shares = [s for e in edges if (s := stated_share(e.percentage, e.properties)) is not None]
+        shares = [stated for e in edges
+                  if (stated := stated_share(e.percentage, e.properties)) is not None]
         if shares:
             low[at], low_open[at] = min((s.low, s.low_open) for s in shares)
             high[at], closed = max((s.high, not s.high_open) for s in shares)
@@ -571,6 +572,8 @@ class StepRelation:
     evidence: str | None
     confidence: str | None
     sources: list[Provenance]
+    #: A stated band ("more than 25%, at most 50%") when no exact figure is stated.
+    share: str | None = None
 
 
 @dataclass(slots=True)
@@ -659,6 +662,8 @@ def _step(idx: PathIndex, a: int, b: int, edges: list[int]) -> Step:
         evidence = first.properties.get(EVIDENCE_PROPERTY)
         confidence = first.properties.get("confidence")
         known = [s.percentage for s in statements if s.percentage is not None]
+        bands = [stated for s in statements
+                 if (stated := stated_share(s.percentage, s.properties)) is not None]
         relations.append(StepRelation(
             kind=first.kind, role=first.role,
             subject=d.node_id(int(idx.edge_subject[e])), object=d.node_id(int(idx.edge_object[e])),
@@ -667,6 +672,7 @@ def _step(idx: PathIndex, a: int, b: int, edges: list[int]) -> Step:
             evidence=evidence[0] if evidence else None,
             confidence=confidence[0] if confidence else None,
             sources=[s.provenance for s in statements],
+            share=bands[0].words if bands and not known else None,
         ))
     # Official relations first: evidence is shown beside them, never instead.
     relations.sort(key=lambda r: (r.evidence is not None, r.kind))

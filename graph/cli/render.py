@@ -257,7 +257,8 @@ def relation_text(step: Step, rel: StepRelation, indent: str, notes: list[str] |
     text.append(rel.kind, style="cyan")
     if rel.role and rel.role != rel.kind:
         text.append(f" ({rel.role})")
-    text.append(_qualifiers(rel.percentage, rel.start_date, rel.end_date, rel.confidence))
+    text.append(_qualifiers(rel.percentage, rel.start_date, rel.end_date, rel.confidence,
+                            share=rel.share))
     lines = [text]
     if rel.evidence:
         if notes is None:

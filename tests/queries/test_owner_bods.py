@@ -22,6 +22,7 @@ from loaders import LOADERS, LoaderSpec
 from pipeline.ingest import load_file
 from queries.blocked import blocked_by_ownership
 from queries.owner import who_owns
+from queries.paths import path_between
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "bods" / "examples"
 
@@ -92,3 +93,10 @@ def test_the_cli_shows_the_arithmetic(bods_store: Store) -> None:
     rows = found if isinstance(found, list) else found.get("entities", found)
     assert any(b["caption"] == "JENEX LIMITED" and b["status"] == "blocked"
                and "reaches 50%" in b["reasoning"] for b in rows)
+
+
+def test_a_path_step_shows_the_band(bods_store: Store) -> None:
+    answer = path_between(bods_store, "JENEX LIMITED", "MVJ LIMITED")
+    relations = answer.paths[0].steps[0].relations
+    assert [(r.kind, r.percentage, r.share) for r in relations] == [
+        ("ownership", None, "at least 75%, less than 100%")]
