@@ -114,7 +114,9 @@ def _party_text(party: Party) -> Text:
     text.append(party.caption, style="bold")
     text.append(f"  ({party.schema}, {party.id})", style="dim")
     open_end = "now" if party.start_date and not party.end_date else party.end_date
-    text.append(_qualifiers(party.percentage, party.start_date, open_end, share=party.share))
+    # An ownership with no stated share says so: a share is never guessed.
+    share = party.share or ("share unknown" if party.kind == "ownership" else None)
+    text.append(_qualifiers(party.percentage, party.start_date, open_end, share=share))
     if party.evidence:
         text.append("\n  EVIDENCE: an analyst's claim (citation under Analysts' evidence)",
                     style=EVIDENCE_STYLE)
