@@ -279,7 +279,10 @@ def explain(status: str, certain: list[tuple[str, Stake]],
     limit = f"{THRESHOLD:g}%"
     low = share_total(s.share for _, s in certain)
     high = share_total(s.share for _, s in possible)
-    if certain:
+    if len(certain) == 1:
+        low_text = (f"the blocked holder ({_term(*certain[0])}) holds "
+                    f"{_bound_words(low, upper=False)}")
+    elif certain:
         terms = "; ".join(_term(c, s) for c, s in certain)
         low_text = (f"blocked holders ({terms}) hold together "
                     f"{_bound_words(low, upper=False)}")
@@ -289,6 +292,8 @@ def explain(status: str, certain: list[tuple[str, Stake]],
         return f"{low_text}, which reaches {limit}: blocked"
     terms = "; ".join(_term(c, s) for c, s in possible)
     high_text = (f"the holders that are or may be blocked ({terms}) hold together "
+                 f"{_bound_words(high, upper=True)}" if len(possible) > 1 else
+                 f"the holder that is or may be blocked ({terms}) holds "
                  f"{_bound_words(high, upper=True)}")
     if status == "possibly blocked":
         return (f"{low_text}, short of {limit} for certain; {high_text}, which may reach "

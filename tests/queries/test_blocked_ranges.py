@@ -83,8 +83,10 @@ def test_one_holder_of_a_band_up_to_half_is_possibly_blocked_and_says_why() -> N
     answer = ownership_status(idx, 1)
     assert answer is not None and answer.status == "possibly blocked"
     assert answer.holdings[0].share == "more than 25%, at most 50%"
-    assert "hold together more than 25%" in answer.reasoning
-    assert "hold together at most 50%, which may reach 50%" in answer.reasoning
+    assert answer.reasoning == (
+        "the blocked holder (COMPANY 0: more than 25%, at most 50%) holds more than 25%, short "
+        "of 50% for certain; the holder that is or may be blocked (COMPANY 0: more than 25%, "
+        "at most 50%) holds at most 50%, which may reach 50%: possibly blocked")
 
 
 def test_two_holders_of_bands_are_blocked_and_the_sum_is_shown() -> None:

@@ -66,8 +66,8 @@ def test_owner_of_an_entity_with_a_banded_stake_shows_the_verdict(bods_store: St
     assert jenex.blocked.status == "blocked"
     assert jenex.blocked.holdings[0].share == "at least 75%, less than 100%"
     assert jenex.blocked.reasoning == (
-        "blocked holders (MVJ LIMITED: at least 75%, less than 100%) hold together at least "
-        "75%, which reaches 50%: blocked")
+        "the blocked holder (MVJ LIMITED: at least 75%, less than 100%) holds at least 75%, "
+        "which reaches 50%: blocked")
     assert [(p.caption, p.share) for p in jenex.parties] == [
         ("MVJ LIMITED", "at least 75%, less than 100%")]
 
@@ -86,7 +86,7 @@ def test_the_cli_shows_the_arithmetic(bods_store: Store) -> None:
                                 env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     assert "BLOCKED BY OWNERSHIP" in result.output
-    assert "hold together at least 75%, which reaches 50%: blocked" in result.output
+    assert "holds at least 75%, which reaches 50%: blocked" in result.output
     result = CliRunner().invoke(app, ["blocked", "--db", db, "--json"])
     assert result.exit_code == 0, result.output
     found = json.loads(result.output)
