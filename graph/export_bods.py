@@ -17,6 +17,10 @@ asks for: every person and entity statement before the relationships that name t
   operator, manager) have no place in BODS (its subject is an entity) and are counted.
 - Each statement's `source.description` names the source versions and record ids behind it;
   `statementId` is a hash of what the statement says, so an unchanged graph exports the same ids.
+- BODS has no sanctions: a party's listings go in `annotations` ("commenting") on its statement,
+  each with its authority, programme, date and the list version and record that state it; an
+  interest that only an analyst's claim states is annotated with the citation, so a register
+  tool tells it from an official listing.
 """
 
 from __future__ import annotations
@@ -32,10 +36,10 @@ from typing import IO, Any, Final
 
 from graph.errors import QueryError
 from graph.identifiers import country_name
-from graph.model import RelationKind, Schema
+from graph.model import EVIDENCE_PROPERTY, RelationKind, Schema
 from graph.shares import Share, stated_share
 from graph.store import Store
-from graph.view import Edge, Fact, Provenance
+from graph.view import Edge, Fact, Listing, Provenance
 
 BODS_VERSION: Final = "0.4"
 PUBLISHER: Final = "sanctions-graph"
@@ -114,9 +118,10 @@ def _sources(provenances: Iterable[Provenance]) -> dict[str, Any]:
 
 
 def _statement(record_id: str, record_type: str, details: dict[str, Any], subject: str,
-               provenances: list[Provenance], published: str) -> dict[str, Any]:
+               provenances: list[Provenance], published: str,
+               annotations: list[dict[str, str]] | None = None) -> dict[str, Any]:
     dates = [p.list_date for p in provenances if p.list_date]
-    return {
+    statement: dict[str, Any] = {
         "statementId": _statement_id(record_id, record_type, details),
         "declarationSubject": subject,
         "statementDate": max(dates) if dates else published,
@@ -128,6 +133,26 @@ def _statement(record_id: str, record_type: str, details: dict[str, Any], subjec
         "recordStatus": "new",
         "recordDetails": details,
     }
+    if annotations:
+        statement["annotations"] = annotations
+    return statement
+
+
+def _listing_notes(listings: list[Listing]) -> list[dict[str, str]]:
+    notes = []
+    for item in listings:
+        p = item.provenance
+        named = item.program if item.program.startswith(item.authority) else \
+            f"{item.authority} {item.program}"
+        when = f", listed {item.listing_date}" if item.listing_date else ""
+        note = {"motivation": "commenting", "statementPointerTarget": "/",
+                "description": f"sanctioned: {named}{when} (stated by {p.source} "
+                               f"{p.list_date or ''} #{p.record_id})".replace("  ", " ")}
+        if item.source_url:
+            note["url"] = item.source_url
+        if note not in notes:
+            notes.append(note)
+    return notes
 
 
 def _values(facts: list[Fact], prop: str) -> list[str]:
@@ -246,6 +271,9 @@ def iter_bods(store: Store, result: BodsExportResult) -> Iterator[dict[str, Any]
     """The statements of the graph: parties first, then relationships."""
     published = datetime.now(UTC).date().isoformat()
     schemata: dict[str, str] = {}
+    listings: dict[str, list[Listing]] = defaultdict(list)
+    for listing in store.iter_listings():
+        listings[listing.entity].append(listing)
     for node in store.iter_nodes():
         if node.schema == Schema.PERSON.value:
             facts = store.facts(node.id)
@@ -262,7 +290,7 @@ def iter_bods(store: Store, result: BodsExportResult) -> Iterator[dict[str, Any]
             continue
         schemata[node.id] = node.schema
         yield _statement(node.id, kind, details, node.id, [f.provenance for f in facts],
-                         published)
+                         published, _listing_notes(listings.get(node.id, [])))
     pairs: dict[tuple[str, str], list[Edge]] = defaultdict(list)
     for edge in store.iter_edges():
         if edge.subject == edge.object:
@@ -274,6 +302,7 @@ def iter_bods(store: Store, result: BodsExportResult) -> Iterator[dict[str, Any]
     for (holder, entity), edges in sorted(pairs.items()):
         interests: list[dict[str, Any]] = []
         used: list[Provenance] = []
+        claims: list[dict[str, str]] = []
         for edge in edges:
             interest = _interest(edge, schemata[holder] == Schema.PERSON.value)
             if interest is None:
@@ -282,13 +311,21 @@ def iter_bods(store: Store, result: BodsExportResult) -> Iterator[dict[str, Any]
             used.append(edge.provenance)
             if interest not in interests:
                 interests.append(interest)
+            if citation := edge.properties.get(EVIDENCE_PROPERTY):
+                claim = {"motivation": "commenting",
+                         "statementPointerTarget":
+                             f"/recordDetails/interests/{interests.index(interest)}",
+                         "description": f"an analyst's claim, not an official listing: "
+                                        f"{citation[0]}"}
+                if claim not in claims:
+                    claims.append(claim)
         if not interests:
             continue
         details = {"isComponent": False, "subject": entity, "interestedParty": holder,
                    "interests": interests}
         result.relationships += 1
         yield _statement(f"{holder}->{entity}", "relationship", details, entity, used,
-                         published)
+                         published, claims)
 
 
 def export_bods(store: Store, out: Path | str | IO[str]) -> BodsExportResult:

@@ -140,3 +140,31 @@ def test_ftm_export_keeps_a_band_as_its_percentage_text(tmp_path: Path) -> None:
                  and r.kind.value == "ownership"]
     assert [(r.percentage, r.properties.get("share")) for r in relations] == [
         (None, (">25,<50",))]
+
+
+def test_listings_and_claims_become_annotations(tmp_path: Path) -> None:
+    # An example evidence file: both parties are described here and named EXAMPLE.
+    claims = tmp_path / "claims.yaml"
+    claims.write_text("""citation:
+  title: An EXAMPLE report
+  publisher: EXAMPLE publisher
+  url: https://example.org/report
+  date: 2023-10-16
+entities:
+  - {id: holder, schema: Company, name: EXAMPLE HOLDER}
+  - {id: firm, schema: Company, name: EXAMPLE FIRM}
+claims:
+  - {id: c1, subject: "#holder", relation: owns, object: "#firm", percentage: ">50"}
+""", encoding="utf-8")
+    with Store(tmp_path / "store.db") as store:
+        load_file(store, claims)
+        export_bods(store, tmp_path / "out.json")
+    package = json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))
+    assert errors(package) == []
+    relationship = next(s for s in package if s["recordType"] == "relationship")
+    assert relationship["recordDetails"]["interests"][0]["share"] == {
+        "exclusiveMinimum": 50, "maximum": 100}
+    [note] = relationship["annotations"]
+    assert note["statementPointerTarget"] == "/recordDetails/interests/0"
+    assert note["description"].startswith("an analyst's claim, not an official listing: ")
+    assert "EXAMPLE report" in note["description"]

@@ -100,3 +100,14 @@ def test_a_path_step_shows_the_band(bods_store: Store) -> None:
     relations = answer.paths[0].steps[0].relations
     assert [(r.kind, r.percentage, r.share) for r in relations] == [
         ("ownership", None, "at least 75%, less than 100%")]
+
+
+def test_a_bods_export_carries_the_listing_as_an_annotation(bods_store: Store,
+                                                            tmp_path: Path) -> None:
+    from graph.export_bods import export_bods
+
+    export_bods(bods_store, tmp_path / "out.json")
+    package = json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))
+    mvj = next(s for s in package if s["recordDetails"].get("name") == "MVJ LIMITED")
+    assert [a["description"] for a in mvj["annotations"]] == [
+        "sanctioned: EXAMPLE TEST PROGRAMME (stated by example_listing 2026-01-01 #e0)"]
