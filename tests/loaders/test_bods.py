@@ -192,3 +192,18 @@ def test_an_indirect_interest_is_not_counted_twice() -> None:
 ])
 def test_each_publisher_is_a_source(example: str, source: str) -> None:
     assert LOADERS["bods"].source_of(EXAMPLES / example) == source
+
+
+@pytest.mark.parametrize(("identifier", "prop", "value"), [
+    ({"scheme": "GB-COH", "id": "03209885"}, "registrationNumber", "GB-COH:03209885"),
+    ({"scheme": "XI-LEI", "id": "EXAMPLELEI0000000000"}, "leiCode", "EXAMPLELEI0000000000"),
+    # 1000003 is an example number with a valid company check digit, not a firm we know of.
+    ({"schemeName": "IMO company number", "id": "1000003"}, "imoNumber", "1000003"),
+    ({"schemeName": "IMO company number", "id": "1000004"}, "registrationNumber", "1000004"),
+])
+def test_identifiers(tmp_path: Path, identifier: dict[str, str], prop: str, value: str) -> None:
+    data = statements(ENTITY_OWNS_ENTITY)
+    data[0]["recordDetails"]["identifiers"] = [identifier]
+    entity = next(r for r in records(write(tmp_path / "p.json", data))
+                  if isinstance(r, Entity) and r.id == data[0]["recordId"])
+    assert entity.properties[prop] == (value,)
