@@ -94,6 +94,8 @@ class Holding:
     holder_status: str
     evidence: bool
     sources: list[Provenance]
+    #: The stake in `graph.shares` text form (`>=75,<100`), for programs; None when unknown.
+    share_range: str | None = None
 
 
 @dataclass(slots=True)
@@ -253,6 +255,7 @@ def _answer(idx: PathIndex, node: int, all_stakes: dict[tuple[int, int], Stake],
             share=stake.share.words if stake.stated else "share unknown", holder_status=how,
             evidence=all(is_evidence(s) for s in statements),
             sources=[s.provenance for s in statements],
+            share_range=stake.share.text if stake.stated else None,
         ))
     return BlockedEntity(d.node_id(node), d.caption(node), d.schema(node), status, total_low,
                          unknown, holdings, reasoning=explain(status, certain, possible))

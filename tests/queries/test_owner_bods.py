@@ -65,6 +65,7 @@ def test_owner_of_an_entity_with_a_banded_stake_shows_the_verdict(bods_store: St
     assert jenex.schema == "Company" and jenex.blocked is not None
     assert jenex.blocked.status == "blocked"
     assert jenex.blocked.holdings[0].share == "at least 75%, less than 100%"
+    assert jenex.blocked.holdings[0].share_range == ">=75,<100"
     assert jenex.blocked.reasoning == (
         "the blocked holder (MVJ LIMITED: at least 75%, less than 100%) holds at least 75%, "
         "which reaches 50%: blocked")
