@@ -64,14 +64,18 @@ ARRAY_SCHEMATA: Final = (Schema.COMPANY, Schema.VESSEL, Schema.PERSON, Schema.PU
 def array_index(n: int, subject: Int32Array, obj: Int32Array, kind: npt.NDArray[np.int8],
                 pct: FloatArray, *, sanctioned: BoolArray, state: BoolArray,
                 schemata: npt.NDArray[np.int8] | None = None,
-                evidence: BoolArray | None = None) -> PathIndex:
-    """A path index straight from relation arrays, without a store (node ids `n0`, `n1` ...)."""
+                evidence: BoolArray | None = None, pct_high: FloatArray | None = None,
+                low_open: BoolArray | None = None,
+                high_open: BoolArray | None = None) -> PathIndex:
+    """A path index straight from relation arrays, without a store (node ids `n0`, `n1` ...);
+    `pct_high`, `low_open` and `high_open` make each stake a band (`graph.shares.Share`)."""
     schemata = schemata if schemata is not None else np.zeros(n, dtype=np.int8)
     details = ArrayDetails((subject, obj, kind, pct), schemata, sanctioned=sanctioned)
     return build_index(
         ids=None, n=n, subject=subject, obj=obj, kind=kind,
         evidence=evidence if evidence is not None else np.zeros(len(subject), dtype=np.bool_),
         pct=pct, sanctioned=sanctioned, state=state, details=details, index=_LazyIndex(n),
+        pct_high=pct_high, low_open=low_open, high_open=high_open,
     )
 
 

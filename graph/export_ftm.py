@@ -36,6 +36,7 @@ from followthemoney.types import registry
 from graph.errors import QueryError
 from graph.identifiers import country_code
 from graph.model import RELATION_SHAPES, RelationKind, ShipRole
+from graph.shares import SHARE_PROPERTY, stated_share
 from graph.store import Store
 from graph.view import Provenance, by_canonical
 
@@ -247,10 +248,13 @@ def _relations(store: Store, ids: dict[str, str], result: ExportResult) -> Itera
     def statements() -> Iterator[tuple[tuple[Any, ...], Provenance, dict[str, list[str]]]]:
         for edge in store.iter_edges():
             kind = RelationKind(edge.kind)
+            # FtM's `percentage` is text: a band goes there as stated (`>25,<=50`).
+            share = stated_share(edge.percentage, edge.properties)
             key = (kind.value, edge.role or _DEFAULT_ROLES.get(kind),
                    ids.get(edge.subject, edge.subject), ids.get(edge.object, edge.object),
-                   edge.start_date, edge.end_date, edge.percentage)
-            yield key, edge.provenance, edge.properties
+                   edge.start_date, edge.end_date, share.text if share else None)
+            props = {k: v for k, v in edge.properties.items() if k != SHARE_PROPERTY}
+            yield key, edge.provenance, props
 
     def proxy_for(key: tuple[Any, ...]) -> EntityProxy:
         kind_value, role, subject, obj, start, end, percentage = key
@@ -260,7 +264,7 @@ def _relations(store: Store, ids: dict[str, str], result: ExportResult) -> Itera
         proxy.add(shape.subject_property, subject)
         proxy.add(shape.object_property, obj)
         for prop, value in (("role", role), ("startDate", start), ("endDate", end),
-                            ("percentage", None if percentage is None else f"{percentage:g}")):
+                            ("percentage", percentage)):
             if value:
                 _add(proxy, prop, value, result)
         result.relations += 1

@@ -17,6 +17,7 @@ from typing import Any
 from graph.errors import UnknownFormatError
 from graph.model import Record
 from loaders import (
+    bods,
     eu_oj,
     eu_vessels,
     evidence,
@@ -82,7 +83,8 @@ LOADERS: dict[str, LoaderSpec] = {
     spec.format: spec
     for spec in (
         *map(_spec, (ofac_csv, ofac_sdn_xml, ofac_advanced_xml, ofac_enhanced_xml, gur_csv,
-                     tak_json, ftm, evidence, registry_csv, un_xml, uk_ofsi, eu_vessels, eu_oj)),
+                     tak_json, bods, ftm, evidence, registry_csv, un_xml, uk_ofsi, eu_vessels,
+                     eu_oj)),
         _UK_OFSI_CSV,
     )
 }

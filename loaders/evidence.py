@@ -33,7 +33,8 @@ YAML layout::
 
 CSV columns: `subject`, `relation`, `object` (required), `role`, `percentage`, `start`, `end`,
 `confidence`, `description`, `citation_title`, `citation_publisher`, `citation_url`,
-`citation_date` (the citation is required on every row), `record_id`, and optionally
+`citation_date` (the citation is required on every row; `percentage` is a figure or a band such
+as `25-50`, `>50`, `>25,<=50`), `record_id`, and optionally
 `subject_schema`, `subject_country`, `subject_topics`, `object_schema`, `object_country`,
 `object_topics` to describe new entities.
 """
@@ -62,6 +63,7 @@ from graph.model import (
     ShipRole,
 )
 from graph.normalize import normalize_name
+from graph.shares import parse_share, share_fields
 from loaders._io import clean, csv_rows, iso_date, read_text, require_columns, table_rows
 
 FORMAT: Final = "evidence"
@@ -244,17 +246,15 @@ class _Builder:
             if raw and dates[key] is None:
                 raise SourceError(self.path, f"{key} {raw!r} is not a date", where)
         percentage = None
+        share_props: dict[str, tuple[str, ...]] = {}
         raw_pct = _text(fields.get("percentage"))
         if raw_pct:
-            try:
-                percentage = float(raw_pct.rstrip("%"))
-            except ValueError:
-                raise SourceError(self.path, f"percentage {raw_pct!r} is not a number",
-                                  where) from None
-            if not 0 <= percentage <= 100:
-                raise SourceError(self.path, f"percentage {raw_pct!r} is not between 0 and 100",
-                                  where)
-        props = citation.properties()
+            share = parse_share(raw_pct)
+            if share is None:
+                raise SourceError(self.path, f"percentage {raw_pct!r} is not a figure or a band "
+                                  "between 0 and 100 (25, 25-50, >50, >25,<=50)", where)
+            percentage, share_props = share_fields(share)
+        props = {**citation.properties(), **share_props}
         confidence = (_text(fields.get("confidence")) or "").lower()
         if confidence:
             if confidence not in CONFIDENCE:

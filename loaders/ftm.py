@@ -39,6 +39,7 @@ from graph.model import (
     Schema,
     ShipRole,
 )
+from graph.shares import parse_share, share_fields
 from loaders._xml import require_content
 
 if TYPE_CHECKING:  # the model is imported when a file is read: it costs half a second
@@ -276,12 +277,13 @@ def _edge(entity_id: str, schema: FtmSchema, props: dict[str, list[str]],
     elif kind is RelationKind.LINK and role is None:
         role = schema.edge_label or schema.name
     percentage = None
+    share_props: dict[str, tuple[str, ...]] = {}
     for raw in props.get("percentage", []):
-        try:
-            percentage = float(raw.strip().rstrip("%"))
+        # A figure, or a band as sanctions-graph's own FtM export writes it (`>25,<=50`).
+        share = parse_share(raw)
+        if share is not None:
+            percentage, share_props = share_fields(share)
             break
-        except ValueError:
-            continue
     shape = RELATION_SHAPES[kind]
     used = {subject_prop, object_prop, shape.subject_property, shape.object_property, "role",
             "relationship", "percentage", "startDate", "endDate"}
@@ -294,6 +296,7 @@ def _edge(entity_id: str, schema: FtmSchema, props: dict[str, list[str]],
         if cleaned:
             extra[prop] = tuple(cleaned)
     extra.update(provenance)
+    extra.update(share_props)
     yield Relation(
         entity_id, kind, subject, obj, entity_id, role=role,
         start_date=_first(_cleaned(schema, props, "startDate"), "startDate"),

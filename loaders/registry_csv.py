@@ -12,7 +12,8 @@ The documented columns (names matched case-insensitively):
 | company_imo  |          | the role holder's IMO company number (check digit tested)        |
 | country      |          | the role holder's country (name or code)                         |
 | from, to     |          | when the role began and ended (YYYY, YYYY-MM, YYYY-MM-DD, d/m/Y) |
-| percentage   |          | for ownership roles, the share held                              |
+| percentage   |          | for ownership roles, the share held: a figure (`50`) or a band   |
+|              |          | (`25-50`, `>50`, `>25,<=50`; `graph.shares`)                     |
 | source       | yes      | where the fact comes from: a citation or URL                     |
 | record_id    |          | the row's id in the source, if it has one                        |
 
@@ -36,6 +37,7 @@ from graph.errors import SourceError
 from graph.identifiers import clean_imo_company, clean_imo_ship, country_code
 from graph.model import SHIP_ROLE_KINDS, Entity, Record, Relation, Schema, ShipRole
 from graph.normalize import normalize_name
+from graph.shares import parse_share, share_fields
 from loaders._io import clean, csv_rows, iso_date, read_text, table_rows
 
 FORMAT: Final = "registry_csv"
@@ -191,15 +193,15 @@ def _holder(
         if raw and dates[key] is None:
             raise SourceError(path, f"{key} {raw!r} is not a date", where)
     percentage = None
-    if raw_pct := get("percentage"):
-        try:
-            percentage = float(raw_pct.rstrip("%"))
-        except ValueError:
-            raise SourceError(path, f"percentage {raw_pct!r} is not a number", where) from None
-        if not 0 <= percentage <= 100:
-            raise SourceError(path, f"percentage {raw_pct!r} is not between 0 and 100", where)
-    citation = get("source")
     properties: dict[str, tuple[str, ...]] = {}
+    if raw_pct := get("percentage"):
+        share = parse_share(raw_pct)
+        if share is None:
+            raise SourceError(path, f"percentage {raw_pct!r} is not a figure or a band between "
+                              "0 and 100 (25, 25-50, >50, >25,<=50)", where)
+        percentage, properties = share_fields(share)
+        properties = dict(properties)
+    citation = get("source")
     if citation:
         key = "sourceUrl" if citation.startswith(("http://", "https://")) else "description"
         properties[key] = (citation,)

@@ -10,7 +10,8 @@ from typing import Any, Final
 
 from graph.errors import NotFoundError
 from graph.model import EVIDENCE_PROPERTY, VESSEL_IDENTITY
-from graph.normalize import normalize_vessel_name
+from graph.normalize import normalize_name, normalize_vessel_name
+from graph.shares import stated_share
 from graph.store import Store
 from graph.view import Edge, Fact, Listing, Provenance
 from queries.blocked import BlockedEntity, ownership_status
@@ -72,6 +73,8 @@ class Party:
     state_actor: str | None = None
     #: Blocked by ownership (50% rule) though not listed itself, with the holdings behind it.
     blocked: BlockedEntity | None = None
+    #: A stated band ("more than 25%, at most 50%") when no exact figure is stated.
+    share: str | None = None
 
 
 @dataclass(slots=True)
@@ -109,6 +112,8 @@ class VesselAnswer:
     #: Paths to the nearest state actors (official relations and evidence, each step marked).
     to_state: list[PathOut] = field(default_factory=list)
     blocked: BlockedEntity | None = None
+    #: The node's schema: `Vessel`, or a company or person asked about by name or id.
+    schema: str = "Vessel"
 
     @property
     def imo(self) -> str | None:
@@ -134,6 +139,12 @@ def who_owns(store: Store, query: str) -> OwnerAnswer:
     Every vessel that fits is answered; a name never silently picks one of several ships.
     """
     lookup: Lookup = find_vessels(store, query)
+    if not lookup.ids or lookup.matched_by == "similar name":
+        # A company or a person named exactly (a register's BODS data has no ships): the
+        # chain above it, rather than a ship of a similar name.
+        entity = _entity_named(store, query)
+        if entity is not None:
+            return OwnerAnswer(query, "entity", [vessel_answer(store, entity)])
     if not lookup.ids:
         raise NotFoundError(f"no vessel matches {query!r} (searched by {lookup.matched_by})")
     vessels = [vessel_answer(store, vid) for vid in lookup.ids[:MAX_DETAILED]]
@@ -147,6 +158,20 @@ def who_owns(store: Store, query: str) -> OwnerAnswer:
         more.append({"id": vid, "caption": node.caption if node else vid,
                      "imo": imo[0] if imo else None})
     return OwnerAnswer(query, lookup.matched_by, vessels, more)
+
+
+def _entity_named(store: Store, query: str) -> str | None:
+    """The one entity that is not a vessel with this id, `source:id` or exact name; None when
+    there is none or several (a name never silently picks one)."""
+    text = query.strip()
+    if not text:
+        return None
+    if store.node(text) is not None:
+        return text
+    if (canonical := store.canonical_of(text)) is not None:
+        return canonical
+    found = sorted(set(store.by_norm_name(normalize_name(text))))
+    return found[0] if len(found) == 1 else None
 
 
 def vessel_answer(store: Store, vessel_id: str) -> VesselAnswer:
@@ -173,6 +198,7 @@ def vessel_answer(store: Store, vessel_id: str) -> VesselAnswer:
         evidence=_claims(store, shown),
         to_state=nearest_state_paths(index, number),
         blocked=ownership_status(index, number),
+        schema=node.schema,
     )
 
 
@@ -275,6 +301,7 @@ def _parties(
         repeated = subject in shown or subject in path
         facts = store.facts(subject)
         actor = state_actor_from(node.schema, facts)
+        share = stated_share(first.percentage, first.properties)
         party = Party(
             id=subject,
             schema=node.schema,
@@ -291,6 +318,7 @@ def _parties(
             state_actor=f"{actor.kind} ({actor.reason})" if actor else None,
             blocked=None if repeated else ownership_status(index, index.index[subject]),
             evidence=edges[0].properties[EVIDENCE_PROPERTY][0] if claimed else None,
+            share=share.words if share is not None and not share.is_exact else None,
         )
         shown.add(subject)
         # A chain ends at a state actor: above a government is politics, not ownership.

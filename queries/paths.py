@@ -20,9 +20,8 @@ import bisect
 import contextlib
 import hashlib
 import json
-import math
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from itertools import pairwise
 from pathlib import Path
@@ -36,6 +35,7 @@ from graph.identifiers import clean_imo_company, clean_imo_ship, looks_like_imo
 from graph.model import EVIDENCE_PROPERTY, RELATION_SHAPES, RelationKind, Schema
 from graph.normalize import normalize_name, normalize_vessel_name
 from graph.resolve import COMPANY_KEY, SHIP_KEY
+from graph.shares import stated_share
 from graph.store import Store
 from graph.view import Edge, Provenance
 from queries.container import Lazy, Part, part_text, read_parts, text_part, write_parts
@@ -112,6 +112,10 @@ class PathIndex:
     edge_pct_high: FloatArray
     #: What the index was built from (see `_index_key`); empty for an index built from arrays.
     key: str = ""
+    #: Whether an edge's lowest (highest) stated bound is open: a band "more than 25%" (None:
+    #: every bound closed, as for exact figures).
+    edge_low_open: BoolArray | None = None
+    edge_high_open: BoolArray | None = None
 
     @property
     def edges(self) -> int:
@@ -173,6 +177,8 @@ def build_index(
     key: str = "",
     pct_high: FloatArray | None = None,
     adjacency: Mapping[str, Any] | None = None,
+    low_open: BoolArray | None = None,
+    high_open: BoolArray | None = None,
 ) -> PathIndex:
     """The index from relation arrays (node numbers 0..n-1); `ids` names the nodes (the
     synthetic benchmark graph and the store's index pass `index` lazily instead), `adjacency`
@@ -189,7 +195,7 @@ def build_index(
         sanctioned=sanctioned, state=state, details=details,
         own_up_ptr=adj["own_up_ptr"], own_up_edge=adj["own_up_edge"],
         own_down_ptr=adj["own_down_ptr"], own_down_edge=adj["own_down_edge"],
-        key=key,
+        key=key, edge_low_open=low_open, edge_high_open=high_open,
     )
 
 
@@ -307,11 +313,13 @@ def is_evidence(edge: Edge) -> bool:
 
 
 #: Arrays of a store's index kept in its index file, beside the store.
-_ARRAYS: Final = ("subject", "object", "kind", "evidence", "pct", "pct_high", "sanctioned",
-                  "state", "schema", "programme_nodes", "state_nodes", *_ADJACENCY)
+_ARRAYS: Final = ("subject", "object", "kind", "evidence", "pct", "pct_high", "low_open",
+                  "high_open", "sanctioned", "state", "schema", "programme_nodes", "state_nodes",
+                  *_ADJACENCY)
 #: Layout of the index file: part of its key, so a file of another layout is rebuilt, never
-#: misread. 2: ids, captions and statements as `Lazy` parts, the compressed rows kept.
-INDEX_LAYOUT: Final = 2
+#: misread. 2: ids, captions and statements as `Lazy` parts, the compressed rows kept. 3: stated
+#: share bands, their open ends (`low_open`, `high_open`).
+INDEX_LAYOUT: Final = 3
 
 
 def index_path(store: Store) -> Path:
@@ -363,6 +371,7 @@ def _index_from_parts(parts: Mapping[str, Part], key: str) -> PathIndex:
         raise ValueError("index arrays of different lengths")
     return build_index(ids=None, n=n, subject=a["subject"], obj=a["object"], kind=a["kind"],
                        evidence=a["evidence"], pct=a["pct"], pct_high=a["pct_high"],
+                       low_open=a["low_open"], high_open=a["high_open"],
                        sanctioned=a["sanctioned"], state=a["state"], details=details,
                        index=SortedIds(details.ids), key=key,
                        adjacency={name: a[name] for name in _ADJACENCY})
@@ -445,10 +454,7 @@ def _parts_from_store(store: Store, key: str) -> dict[str, Part]:
                               count=n),
         "subject": subject, "object": obj, "kind": kind,
         "evidence": np.fromiter((k[4] for k in keys), dtype=np.bool_, count=m),
-        "pct": np.fromiter((_stated_pct(s, min) for s in statements), dtype=np.float32,
-                           count=m),
-        "pct_high": np.fromiter((_stated_pct(s, max) for s in statements), dtype=np.float32,
-                                count=m),
+        **_share_arrays(statements),
         "sanctioned": sanctioned, "state": state,
         **_adjacency(n, subject, obj, kind),
         **_lazy_parts("statements", items),
@@ -459,10 +465,23 @@ def _parts_from_store(store: Store, key: str) -> dict[str, Part]:
     }
 
 
-def _stated_pct(edges: Iterable[Edge], pick: Callable[[list[float]], float]) -> float:
-    """The smallest (or largest) percentage the statements give; NaN when none gives one."""
-    known = [e.percentage for e in edges if e.percentage is not None]
-    return float(pick(known)) if known else math.nan
+def _share_arrays(statements: Sequence[Sequence[Edge]]) -> dict[str, Part]:
+    """Per index edge, the lowest and highest bound its statements give (an exact figure or a
+    band; NaN when none gives one) and whether that bound is open: at equal bounds the closed
+    one wins, as it takes in more."""
+    m = len(statements)
+    low = np.full(m, np.nan, dtype=np.float32)
+    high = np.full(m, np.nan, dtype=np.float32)
+    low_open = np.zeros(m, dtype=np.bool_)
+    high_open = np.zeros(m, dtype=np.bool_)
+    for at, edges in enumerate(statements):
+        shares = [stated for e in edges
+                  if (stated := stated_share(e.percentage, e.properties)) is not None]
+        if shares:
+            low[at], low_open[at] = min((s.low, s.low_open) for s in shares)
+            high[at], closed = max((s.high, not s.high_open) for s in shares)
+            high_open[at] = not closed
+    return {"pct": low, "pct_high": high, "low_open": low_open, "high_open": high_open}
 
 
 # -- finding the nodes a user means --------------------------------------------------------------
@@ -553,6 +572,8 @@ class StepRelation:
     evidence: str | None
     confidence: str | None
     sources: list[Provenance]
+    #: A stated band ("more than 25%, at most 50%") when no exact figure is stated.
+    share: str | None = None
 
 
 @dataclass(slots=True)
@@ -641,6 +662,8 @@ def _step(idx: PathIndex, a: int, b: int, edges: list[int]) -> Step:
         evidence = first.properties.get(EVIDENCE_PROPERTY)
         confidence = first.properties.get("confidence")
         known = [s.percentage for s in statements if s.percentage is not None]
+        bands = [stated for s in statements
+                 if (stated := stated_share(s.percentage, s.properties)) is not None]
         relations.append(StepRelation(
             kind=first.kind, role=first.role,
             subject=d.node_id(int(idx.edge_subject[e])), object=d.node_id(int(idx.edge_object[e])),
@@ -649,6 +672,7 @@ def _step(idx: PathIndex, a: int, b: int, edges: list[int]) -> Step:
             evidence=evidence[0] if evidence else None,
             confidence=confidence[0] if confidence else None,
             sources=[s.provenance for s in statements],
+            share=bands[0].words if bands and not known else None,
         ))
     # Official relations first: evidence is shown beside them, never instead.
     relations.sort(key=lambda r: (r.evidence is not None, r.kind))

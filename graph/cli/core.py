@@ -195,12 +195,13 @@ def sources(
 @app.command()
 def owner(
     query: Annotated[str, typer.Argument(help="Ship name, IMO number (9179842, 'IMO 9179842') "
-                                              "or MMSI.")],
+                                              "or MMSI; or a company's or person's exact name "
+                                              "or id.")],
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Who owns this ship: identity, every party with a role, the chain above each, and every
-    sanction on any of them, with sources."""
+    sanction on any of them, with sources (a company or person: the chain above it)."""
     with open_store(db) as store:
         answer = who_owns(store, query)
     if as_json:

@@ -1,4 +1,4 @@
-"""List commands: export (FtM), diff between versions of a list, fetch from the authority."""
+"""List commands: export (FtM, BODS), diff between versions of a list, fetch from the authority."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ from pipeline.fetch import PUBLISHED
 if TYPE_CHECKING:
     from graph.versions import Diff
 
-EXPORT_FORMATS: Final = ("ftm",)
+EXPORT_FORMATS: Final = ("ftm", "bods")
 #: Values shown per changed property before "... and N more".
 _SHOW_VALUES: Final = 3
 
@@ -40,13 +40,19 @@ def export(
         Path, typer.Option("--output", "-o", help="File to write ('-' for standard output).")
     ],
     db: DbOption = None,
-    format: Annotated[str, typer.Option("--format", "-f", help="Export format: ftm.")] = "ftm",
+    format: Annotated[str, typer.Option(
+        "--format", "-f", help="Export format: ftm, or bods (BODS 0.4: people, companies and "
+        "their ownership and control, shares with their bounds).")] = "ftm",
     as_json: JsonOption = False,
 ) -> None:
     """Write every entity, relation and sanction of the merged graph as FollowTheMoney JSON
-    lines, each entity with its sources (datasets) and source records (referents)."""
+    lines, each entity with its sources (datasets) and source records (referents); or, with
+    --format bods, its people, companies and ownership and control as a BODS 0.4 package."""
     if format not in EXPORT_FORMATS:
         raise QueryError(f"unknown export format {format!r}; known: {', '.join(EXPORT_FORMATS)}")
+    if format == "bods":
+        _export_bods(output, db, as_json)
+        return
     with open_store(db) as store:
         from graph.export_ftm import export_ftm  # FtM costs half a second to import
 
@@ -59,6 +65,24 @@ def export(
         f"wrote {result.entities:,} entities, {result.relations:,} relations and "
         f"{result.sanctions:,} sanctions to {result.path}"
         + (f" ({dropped:,} values FtM does not accept were left out)" if dropped else ""),
+        markup=False, highlight=False,
+    )
+
+
+def _export_bods(output: Path, db: Path | None, as_json: bool) -> None:
+    from graph.export_bods import export_bods
+
+    with open_store(db) as store:
+        result = export_bods(store, sys.stdout if str(output) == "-" else output)
+    if as_json and str(output) != "-":  # with '-', stdout is the export itself
+        print_json(result.to_dict())
+        return
+    skipped = sum(result.skipped.values())
+    err_console.print(
+        f"wrote {result.persons:,} person, {result.entities:,} entity and "
+        f"{result.relationships:,} relationship statements (BODS 0.4) to {result.path}"
+        + (f" ({skipped:,} nodes or relations BODS has no place for were left out)"
+           if skipped else ""),
         markup=False, highlight=False,
     )
 

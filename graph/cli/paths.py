@@ -160,7 +160,8 @@ def blocked(
     found = for_terminal(found)
     sure = sum(1 for b in found if b.status == "blocked")
     console.print(f"{sure} entit{'ies' if sure != 1 else 'y'} blocked by ownership"
-                  + ("" if certain else f", {len(found) - sure} possibly (percentages unknown)"),
+                  + ("" if certain
+                     else f", {len(found) - sure} possibly (shares unknown or stated as bands)"),
                   markup=False)
     for entity in found:
         console.print(Text("\n") + Text(entity.caption, style="bold")

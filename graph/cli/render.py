@@ -67,11 +67,14 @@ def _value(prop: str, value: str) -> str:
 
 
 def _qualifiers(percentage: float | None, start: str | None, end: str | None,
-                confidence: str | None = None) -> str:
-    """`  50%, 2023-08-15 to 2023-10-05, confidence medium`: what qualifies a relation."""
+                confidence: str | None = None, share: str | None = None) -> str:
+    """`  50%, 2023-08-15 to 2023-10-05, confidence medium`: what qualifies a relation (a band,
+    "more than 25%, at most 50%", stands where no exact figure is stated)."""
     extra = []
     if percentage is not None:
         extra.append(f"{percentage:g}%")
+    elif share:
+        extra.append(share)
     if start or end:
         extra.append(f"{start or '?'} to {end or '?'}")
     if confidence:
@@ -111,7 +114,9 @@ def _party_text(party: Party) -> Text:
     text.append(party.caption, style="bold")
     text.append(f"  ({party.schema}, {party.id})", style="dim")
     open_end = "now" if party.start_date and not party.end_date else party.end_date
-    text.append(_qualifiers(party.percentage, party.start_date, open_end))
+    # An ownership with no stated share says so: a share is never guessed.
+    share = party.share or ("share unknown" if party.kind == "ownership" else None)
+    text.append(_qualifiers(party.percentage, party.start_date, open_end, share=share))
     if party.evidence:
         text.append("\n  EVIDENCE: an analyst's claim (citation under Analysts' evidence)",
                     style=EVIDENCE_STYLE)
@@ -150,17 +155,20 @@ def _add_party(tree: Tree, party: Party) -> None:
 
 
 def render_vessel(console: Console, vessel: VesselAnswer) -> None:
-    title = f"{vessel.caption}  IMO {vessel.imo or '?'}  ({vessel.id})"
+    ship = vessel.schema == "Vessel"
+    title = (f"{vessel.caption}  IMO {vessel.imo or '?'}  ({vessel.id})" if ship
+             else f"{vessel.caption}  {vessel.schema}  ({vessel.id})")
     body: list[Table | Text | Tree | Group] = [_identity_table(vessel)]
     if vessel.sanctions:
         body.append(Text())
         body.extend(_sanction_line(s) for s in vessel.sanctions)
     else:
-        body.append(Text("vessel itself: no sanction in the loaded lists", style="green"))
+        body.append(Text(f"{'vessel' if ship else vessel.schema} itself: no sanction in the "
+                         "loaded lists", style="green"))
     if vessel.blocked:
         body.extend(blocked_lines(vessel.blocked))
-    tree = Tree(Text("Parties with a role on the vessel, and the chain above each "
-                     "(official sources)", style="bold"))
+    tree = Tree(Text(f"Parties with a role on the {'vessel' if ship else vessel.schema}, and the "
+                     "chain above each (official sources)", style="bold"))
     for party in vessel.parties:
         _add_party(tree, party)
     if not vessel.parties:
@@ -213,14 +221,16 @@ def blocked_lines(blocked: BlockedEntity) -> list[Text]:
     head = Text()
     head.append("BLOCKED BY OWNERSHIP" if sure else "POSSIBLY BLOCKED BY OWNERSHIP",
                 style="bold red" if sure else "bold yellow")
-    figure = f"{blocked.total:g}% held by blocked persons"
+    banded = any(h.percentage is None and h.share != "share unknown" for h in blocked.holdings)
+    figure = f"{'at least ' if banded else ''}{blocked.total:g}% held by blocked persons"
     if blocked.unknown:
         figure += f"; {blocked.unknown} holding(s) of unknown size"
     head.append(f" (50% rule: {figure})")
     lines = [head]
+    if blocked.reasoning:
+        lines.append(Text(f"    why: {blocked.reasoning}"))
     for holding in blocked.holdings:
-        pct = f"{holding.percentage:g}%" if holding.percentage is not None else "share unknown"
-        text = Text(f"    {pct} by {holding.caption} ({holding.holder_status})")
+        text = Text(f"    {holding.share} by {holding.caption} ({holding.holder_status})")
         if holding.evidence:
             text.append(" EVIDENCE", style=EVIDENCE_STYLE)
         text.append(f"  [{_sources(holding.sources)}]", style="dim")
@@ -249,7 +259,8 @@ def relation_text(step: Step, rel: StepRelation, indent: str, notes: list[str] |
     text.append(rel.kind, style="cyan")
     if rel.role and rel.role != rel.kind:
         text.append(f" ({rel.role})")
-    text.append(_qualifiers(rel.percentage, rel.start_date, rel.end_date, rel.confidence))
+    text.append(_qualifiers(rel.percentage, rel.start_date, rel.end_date, rel.confidence,
+                            share=rel.share))
     lines = [text]
     if rel.evidence:
         if notes is None:

@@ -183,3 +183,17 @@ def test_the_rusi_example_file_loads_against_the_demo_lists(tmp_path: Path) -> N
         owners = {store.node(e.subject).caption for e in up  # type: ignore[union-attr]
                   if e.kind == "ownership" and EVIDENCE_PROPERTY in e.properties}
         assert owners == {"MARINE TRANS SHIPPING LLC"}
+
+
+def test_a_claimed_share_may_be_a_band(store: Store, tmp_path: Path) -> None:
+    # An example file: both parties are described here and named EXAMPLE; no real party.
+    path = write(tmp_path, "bands.yaml", CITATION + """
+entities:
+  - {id: holder, schema: Company, name: EXAMPLE HOLDER}
+  - {id: firm, schema: Company, name: EXAMPLE FIRM}
+claims:
+  - {id: c1, subject: "#holder", relation: owns, object: "#firm", percentage: ">25,<=50"}
+""")
+    load_file(store, path)
+    edges = [e for e in store.iter_edges() if e.kind == "ownership"]
+    assert [(e.percentage, e.properties.get("share")) for e in edges] == [(None, [">25,<=50"])]

@@ -36,6 +36,7 @@ SAMPLES: Final = {
     "ftm": FIXTURES / "ftm_edge_cases.jsonl",
     "registry_csv": DEMO / "registry.csv",
     "evidence": DEMO / "rusi_orient_express.yaml",
+    "bods": FIXTURES / "bods" / "examples" / "joint-ownership.json",
 }
 #: Text samples are cut to about this many bytes before mutating.
 BASE_BYTES: Final = 120_000

@@ -90,3 +90,29 @@ def test_mapping_to_a_missing_column_is_an_error(tmp_path: Path) -> None:
     path = _write(tmp_path, "vessel_imo,role,company_name,source\n")
     with pytest.raises(SourceError, match="mapped column 'Owner'"):
         list(registry_csv.load(path, columns={"registered_owner": "Owner"}))
+
+
+@pytest.mark.parametrize(("raw", "percentage", "share"), [
+    ("50", 50.0, None),
+    ("50%", 50.0, None),
+    ("25-50", None, "25-50"),
+    (">50", None, ">50,<=100"),
+    ('">25,<=50"', None, ">25,<=50"),
+    ("<25", None, ">=0,<25"),
+])
+def test_percentage_takes_a_figure_or_a_band(tmp_path: Path, raw: str, percentage: float | None,
+                                             share: str | None) -> None:
+    # An example row (EXAMPLE names, IMO 1000007 an example number): only the share matters.
+    path = _write(tmp_path, "vessel_imo,role,company_name,percentage,source\n"
+                            f"1000007,beneficial owner,EXAMPLE HOLDER,{raw},EXAMPLE\n")
+    relation = next(r for r in registry_csv.load(path) if isinstance(r, Relation))
+    assert relation.percentage == percentage
+    assert relation.properties.get("share") == ((share,) if share else None)
+
+
+@pytest.mark.parametrize("raw", ["120", "50-25", "a half", '">50,<50"'])
+def test_a_percentage_that_is_no_share_is_an_error(tmp_path: Path, raw: str) -> None:
+    path = _write(tmp_path, "vessel_imo,role,company_name,percentage,source\n"
+                            f"1000007,beneficial owner,EXAMPLE HOLDER,{raw},EXAMPLE\n")
+    with pytest.raises(SourceError, match="between 0 and 100"):
+        list(registry_csv.load(path))
