@@ -1,6 +1,7 @@
-"""Name similarity of two listed records, from the keys and measures screening uses
+"""Name similarity of two listed records, from the keys, measures and steps screening uses
 (`text.match_tokens`, `text.skeleton`, `words.soft_tokens`, `words.words_found`,
-`words.name_chain`), tuned for comparing one list's record with another's.
+`words.name_chain`, the figures of `tuning`), tuned for comparing one list's record with
+another's.
 
 Screening compares a query with an index; resolution compares two records, both listed, both
 written by a list's clerks, and stores the result for later runs. Where that changes the rules
@@ -10,7 +11,10 @@ written by a list's clerks, and stores the result for later runs. Where that cha
   list is loaded), so a word's weight comes from a fixed table of common words (`word_weight`);
 * two ships' names that differ in a number (HYUNDAI MIPO 2655 / 2656, ZU ZAG BONG 5 / 6,
   MARIE DE LOURDES / MARIE DE LOURDES I) are sister ships, never one ship (`NUMBER_CAP`): a
-  query may be mistyped, a listed hull number is not.
+  query may be mistyped, a listed hull number is not;
+* the same figure means another thing: a relative's name held at `PERSON_WORD_CAP` is review in
+  a screen, and below a merge on the name alone in resolution, so that a birth date or a
+  country must carry it.
 """
 
 from __future__ import annotations
@@ -24,39 +28,24 @@ from rapidfuzz import fuzz
 from rigour.text import is_stopword
 
 from graph.matching.text import skeleton
+from graph.matching.tuning import (
+    PERSON_CHECK_FROM,
+    PERSON_WORD_CAP,
+    RARE_SLACK,
+    SHORT_NAME,
+    SHORT_NAME_PENALTY,
+    SOFT_FACTOR,
+    SOFT_FLOOR,
+    SOFT_TOKENS_BELOW,
+    SOUND_FACTOR,
+    SOUND_FLOOR,
+    SOUND_LETTERS,
+    SOUND_RAISE,
+    SUBSET_COVER,
+    SUBSET_FACTOR,
+)
 from graph.matching.words import name_chain, soft_tokens, words_found
 
-#: Names alike as a whole below this are not raised by their skeletons: TRINITI and ITERANET
-#: share one (screening's SOUND_FLOOR).
-SOUND_FLOOR: Final = 0.6
-#: Skeletons' similarity counts this much (screening's SOUND_FACTOR)...
-SOUND_FACTOR: Final = 0.93
-#: ... and raises a name by this much at most (screening's SOUND_RAISE).
-SOUND_RAISE: Final = 0.15
-#: Skeletons shorter than this many consonants are too common to raise anything (DENA, DOWNY:
-#: both `dn`).
-SOUND_LETTERS: Final = 4
-#: A name whose words all occur in the other's counts between SUBSET_FACTOR and SUBSET_FACTOR +
-#: SUBSET_COVER of a full match, by the share of the longer name's weight it covers
-#: (screening's values).
-SUBSET_FACTOR: Final = 0.8
-SUBSET_COVER: Final = 0.15
-#: Word by word (`soft_tokens`) below this whole-name similarity, at this share of a full
-#: match, for names at least SOFT_FLOOR alike; names alike letter by letter but not in their
-#: weighty words are held at most RARE_SLACK above word by word (screening's values).
-SOFT_TOKENS_BELOW: Final = 0.9
-SOFT_FACTOR: Final = 0.95
-SOFT_FLOOR: Final = 0.4
-RARE_SLACK: Final = 0.1
-#: People whose names differ in a whole word (siblings) or by a given name in front (a name
-#: chain: parent and child) are held here: below a merge on the name alone, so that a birth
-#: date or a country must carry it (screening's PERSON_WORD_CAP, checked from PERSON_CHECK).
-PERSON_WORD_CAP: Final = 0.85
-PERSON_CHECK: Final = 0.8
-#: Non-identical names both shorter than SHORT_NAME characters lose SHORT_NAME_PENALTY: one
-#: letter there is often another ship (MARIA / MARINA; screening's values).
-SHORT_NAME: Final = 8
-SHORT_NAME_PENALTY: Final = 0.06
 #: Resolution only: two names that differ in a number are two ships (see the module's
 #: docstring), held here, below the name floor of the scorer.
 NUMBER_CAP: Final = 0.5
@@ -142,7 +131,7 @@ def compare_names(a: tuple[str, ...], b: tuple[str, ...], kind: str) -> NameMatc
             sim, how = by_word, "word by word"
         elif by_word + RARE_SLACK < sim:
             sim, how = by_word + RARE_SLACK, "weighty words differ"
-    if kind == "person" and sim > PERSON_WORD_CAP and sim >= PERSON_CHECK \
+    if kind == "person" and sim > PERSON_WORD_CAP and sim >= PERSON_CHECK_FROM \
             and len(a) >= 2 and len(b) >= 2:
         if not words_found(a, b):
             sim, how = PERSON_WORD_CAP, "a given name or surname differs"

@@ -56,6 +56,7 @@ from graph.matching.text import (
     spelling_hash,
     trigrams,
 )
+from graph.matching.tuning import SHORT_NAME
 from graph.store import NAME_PROPERTIES, Store
 from graph.view import Node
 from queries.container import Lazy, Lines, part_text, read_parts, text_part, write_parts
@@ -77,8 +78,8 @@ INDEXED_PROPS: Final = frozenset((*NAME_PROPERTIES, "imoNumber", "mmsi", *IDENTI
                                   *COUNTRY_PROPS, "birthDate", "buildDate"))
 
 
-#: Match keys shorter than this are short names (`matcher.SHORT_NAME`, the same figure).
-SHORT_KEY: Final = 8
+#: Match keys shorter than this are short names (`tuning.SHORT_NAME`, the `short` feature's).
+SHORT_KEY: Final = SHORT_NAME
 
 _NOT_ALNUM: Final = re.compile(r"[^0-9A-Z]+")
 
@@ -224,7 +225,7 @@ class ScreenIndex:
     entry_keys: Lines
     entry_plains: Lines
     entry_skeletons: Lines
-    #: Whether each entry's match key is shorter than `matcher.SHORT_NAME` characters, and
+    #: Whether each entry's match key is shorter than `tuning.SHORT_NAME` characters, and
     #: whether it has more than one word (kept, not computed from millions of keys per screen).
     entry_short: npt.NDArray[np.bool_]
     entry_spaced: npt.NDArray[np.bool_]

@@ -25,6 +25,7 @@ from graph.matching.text import (
     skeleton,
     sorted_key,
 )
+from graph.matching.tuning import SOUND_LETTERS
 from queries.screening.algorithms import algorithm
 from queries.screening.blocking import Blocker
 from queries.screening.defaults import DEFAULT_LIMIT as DEFAULT_LIMIT
@@ -61,7 +62,8 @@ def query_keys(tokens: tuple[str, ...]) -> tuple[str, str, str, bool]:
     """A query's sorted key, written-order key, skeleton key, and whether the skeleton is long
     enough to compare (four consonants or more), computed once per query name."""
     sound = " ".join(sorted(skeleton(t) for t in tokens))
-    return sorted_key(tokens), " ".join(tokens), sound, len(sound.replace(" ", "")) >= 4
+    return (sorted_key(tokens), " ".join(tokens), sound,
+            len(sound.replace(" ", "")) >= SOUND_LETTERS)
 
 
 class Comparison(NamedTuple):

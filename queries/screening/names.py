@@ -18,6 +18,21 @@ from rapidfuzz.process import cpdist
 
 from graph.matching.compare import numbers
 from graph.matching.text import abjad_key, given_first, query_acronyms
+from graph.matching.tuning import (
+    PERSON_CHECK_FROM,
+    PERSON_WORD_CAP,
+    RARE_SLACK,
+    SHORT_NAME,
+    SHORT_NAME_PENALTY,
+    SOFT_FACTOR,
+    SOFT_FLOOR,
+    SOFT_TOKENS_BELOW,
+    SOUND_FACTOR,
+    SOUND_FLOOR,
+    SOUND_RAISE,
+    SUBSET_COVER,
+    SUBSET_FACTOR,
+)
 from graph.matching.words import (
     distinctive_agree,
     found_in,
@@ -26,26 +41,11 @@ from graph.matching.words import (
     words_found,
 )
 from queries.screening.features import Kind, NameFeature, register
-from queries.screening.index import SHORT_KEY
 from queries.screening.types import Query, Variant
 
 if TYPE_CHECKING:
     from queries.screening.matcher import Matcher
 
-#: Names whose consonant skeletons agree (SHUGAEV/SHUGAYEV, MHMD/MUHAMMAD) count this much of
-#: their skeletons' similarity (a word whose skeleton is another's: `words.SOUND_WORD`)...
-SOUND_FACTOR: Final = 0.93
-#: ... for names already this alike as written (TRINITI and ITERANET share a skeleton, TRNT).
-SOUND_FLOOR: Final = 0.6
-#: ... and raise a name's similarity by this much at most: SABINE BOUTIN and BOUTHANIA SHAABAN
-#: share skeletons (SBN BTN) but are two names.
-SOUND_RAISE: Final = 0.15
-#: A name whose tokens all occur in the other name (missing patronymic, extra word) counts
-#: between SUBSET_FACTOR and SUBSET_FACTOR + SUBSET_COVER of a full match, by the share of the
-#: longer name's rarity (idf) the shorter covers: SERGEY MATVIYENKO in MATVIYENKO SERGEY
-#: VLADIMIROVICH matches; AL JIHAD in AL QAIDA OF JIHAD IN THE ARABIAN PENINSULA does not.
-SUBSET_FACTOR: Final = 0.8
-SUBSET_COVER: Final = 0.15
 #: Names this alike as a whole are not looked at for a subset.
 SUBSET_BELOW: Final = 0.97
 #: A one-word name that is a word of a longer query (CITADEL for CITADEL HOLDING) counts
@@ -62,24 +62,12 @@ ABJAD_FACTOR: Final = 0.95
 #: ... held at PERSON_WORD_CAP (review) when the shorter has fewer consonants than this: MHMD
 #: ALI is MOHAMMED ALI and MAHMOUD ALI alike.
 ABJAD_LETTERS: Final = 8
-#: Word-by-word similarity (for spelling variants across transliterations: SERGEY/SERGEI) is
-#: computed when the whole-name measures stay under this, and counts this much of a full match.
-SOFT_TOKENS_BELOW: Final = 0.9
-SOFT_FACTOR: Final = 0.95
-#: ... but not for names this unlike (nothing word by word would rescue), only for each node's
+#: Word by word (`tuning.SOFT_*`) runs in Python, a call per pair: only for each node's
 #: closest name, and only for the SOFT_NODES nodes closest to the query as written and the
-#: SOFT_FIRST the blocking ranked first (it runs in Python, a call per pair; one first-ranked
-#: node measured as well as three on the benchmark's sets, recall@1 0.915 against 0.914).
-SOFT_FLOOR: Final = 0.4
+#: SOFT_FIRST the blocking ranked first (one first-ranked node measured as well as three on the
+#: benchmark's sets, recall@1 0.915 against 0.914).
 SOFT_NODES: Final = 3
 SOFT_FIRST: Final = 1
-#: A name alike letter by letter scores at most this much above its word-by-word similarity.
-RARE_SLACK: Final = 0.1
-#: A person's name one of whose words has no counterpart in the other's (ALI / UDAY SADDAM
-#: HUSSEIN AL-TIKRITI) is held at this (review): relatives share all but a given name.
-#: Checked for names this alike or more.
-PERSON_WORD_CAP: Final = 0.85
-PERSON_CHECK_FROM: Final = 0.8
 #: Two names of ships or firms, both with a number, alike but for their numbers are held here
 #: (review): sister ships of one yard, or one mistyped figure.
 NUMBER_CAP: Final = 0.85
@@ -88,10 +76,6 @@ NUMBER_CAP: Final = 0.85
 #: INVESTMENTS, KB INVESTMENTS) are held here, below review: a generic word only adds when
 #: the distinctive words agree.
 GENERIC_CAP: Final = 0.7
-#: Non-identical names both shorter than SHORT_NAME characters lose SHORT_NAME_PENALTY: a
-#: near-miss on a short name (MARIA~MARINA) is often another ship.
-SHORT_NAME: Final = SHORT_KEY
-SHORT_NAME_PENALTY: Final = 0.06
 
 SUBSET_NOTE: Final = "one name holds the other's words"
 
