@@ -4,7 +4,7 @@ pairs, a whole batch at a time, and what each says in an explanation.
 The `name` step compares whole keys (rapidfuzz over the sorted and the written-order key);
 each later step looks only at the pairs it can change, in a few vectorised calls or a short
 loop over few pairs, and marks what it changed with its bit (`NameBatch.fire`). The default
-order (`algorithms.SG_SCREEN`) is the order of this module.
+order (`algorithms.NAME_STEPS`) is the order of this module.
 """
 
 from __future__ import annotations
@@ -16,23 +16,9 @@ import numpy as np
 from rapidfuzz import fuzz
 from rapidfuzz.process import cpdist
 
+from graph.matching import tuning
 from graph.matching.compare import numbers
 from graph.matching.text import abjad_key, given_first, query_acronyms
-from graph.matching.tuning import (
-    PERSON_CHECK_FROM,
-    PERSON_WORD_CAP,
-    RARE_SLACK,
-    SHORT_NAME,
-    SHORT_NAME_PENALTY,
-    SOFT_FACTOR,
-    SOFT_FLOOR,
-    SOFT_TOKENS_BELOW,
-    SOUND_FACTOR,
-    SOUND_FLOOR,
-    SOUND_RAISE,
-    SUBSET_COVER,
-    SUBSET_FACTOR,
-)
 from graph.matching.words import (
     distinctive_agree,
     found_in,
@@ -52,15 +38,15 @@ SUBSET_BELOW: Final = 0.97
 #: between ONE_WORD_FACTOR and ONE_WORD_MAX, by the share of the query's rarity it holds:
 #: never a match on its own.
 ONE_WORD_FACTOR: Final = 0.7
-ONE_WORD_MAX: Final = ONE_WORD_FACTOR + SUBSET_COVER
+ONE_WORD_MAX: Final = ONE_WORD_FACTOR + tuning.SUBSET_COVER
 #: An organisation's name of one short word that is the initials of the other (IMU, ISLAMIC
 #: MOVEMENT OF UZBEKISTAN) scores this: review, never a match (initials are shared widely).
 ACRONYM_SCORE: Final = 0.8
 #: A name written in Arabic script and a Latin one (either the query's) count this much of
 #: their consonants' similarity (`text.abjad_key`: vowels are not written there)...
 ABJAD_FACTOR: Final = 0.95
-#: ... held at PERSON_WORD_CAP (review) when the shorter has fewer consonants than this: MHMD
-#: ALI is MOHAMMED ALI and MAHMOUD ALI alike.
+#: ... held at `tuning.PERSON_WORD_CAP` (review) when the shorter has fewer consonants than
+#: this: MHMD ALI is MOHAMMED ALI and MAHMOUD ALI alike.
 ABJAD_LETTERS: Final = 8
 #: Word by word (`tuning.SOFT_*`) runs in Python, a call per pair: only for each node's
 #: closest name, and only for the SOFT_NODES nodes closest to the query as written and the
@@ -132,6 +118,11 @@ class NameBatch:
         """Set these pairs' similarities and mark them as this feature's (its bit alone)."""
         self.sims[positions] = values
         self.how[positions] = self.bits[feature.name]
+
+    def raise_to(self, positions: Any, values: Any, feature: NameFeature) -> None:
+        """Raise these pairs' similarities to `values` where that is higher, marking those."""
+        up = values > self.sims[positions]
+        self.fire(positions[up], values[up], feature)
 
     def settled(self) -> Any:
         """Pairs a spelling-blind step must leave alone (`NameFeature.settles`)."""
@@ -221,16 +212,14 @@ def _sound(batch: NameBatch, feature: NameFeature) -> None:
     sounds = np.array([v.sound for v in batch.variants], dtype=object)
     heard = cpdist(sounds[batch.which[near]], batch.index.entry_skeletons.take(batch.at[near]),
                    scorer=fuzz.ratio)
-    heard = np.minimum(heard / 100.0 * factor, sims[near] + most)
-    up = heard > sims[near]
-    batch.fire(near[up], heard[up], feature)
+    batch.raise_to(near, np.minimum(heard / 100.0 * factor, sims[near] + most), feature)
 
 
 SOUND = register(NameFeature(
     "sound", Kind.NAME,
     "names whose consonant skeletons agree are transliteration variants (SHUGAEV/SHUGAYEV); "
     "an organisation's skeleton counts by its distinctive words alone",
-    {"factor": SOUND_FACTOR, "floor": SOUND_FLOOR, "raise": SOUND_RAISE},
+    {"factor": tuning.SOUND_FACTOR, "floor": tuning.SOUND_FLOOR, "raise": tuning.SOUND_RAISE},
     ("entry_skeletons",), _sound, _says("sounds alike: transliteration variants")))
 
 
@@ -266,15 +255,14 @@ def _subset(batch: NameBatch, feature: NameFeature) -> None:
     need = np.flatnonzero(subset * (factor + cover) > sims[near])
     if len(need):
         subset[need] *= factor + cover * batch.covers(near[need])
-    up = subset > sims[near]
-    batch.fire(near[up], subset[up], feature)
+    batch.raise_to(near, subset, feature)
 
 
 SUBSET = register(NameFeature(
     "subset", Kind.NAME,
     "a name holding the other's words (a person without the patronymic) counts by the share "
     "of the longer name's rarity the shorter covers",
-    {"factor": SUBSET_FACTOR, "cover": SUBSET_COVER, "below": SUBSET_BELOW},
+    {"factor": tuning.SUBSET_FACTOR, "cover": tuning.SUBSET_COVER, "below": SUBSET_BELOW},
     ("entry_keys", "tokens"), _subset, _subset_words))
 
 
@@ -286,16 +274,14 @@ def _one_word(batch: NameBatch, feature: NameFeature) -> None:
     if not len(near):
         return
     covered = batch.covers(near)
-    one_word = np.where(covered > 0.0, factor + cover * covered, 0.0)
-    up = one_word > sims[near]
-    batch.fire(near[up], one_word[up], feature)
+    batch.raise_to(near, np.where(covered > 0.0, factor + cover * covered, 0.0), feature)
 
 
 ONE_WORD = register(NameFeature(
     "one_word", Kind.NAME,
     "a listed name of one word that is a word of the query (CITADEL in CITADEL HOLDING): at "
     "most review, by the share of the query's rarity it holds",
-    {"factor": ONE_WORD_FACTOR, "cover": SUBSET_COVER, "max": ONE_WORD_MAX},
+    {"factor": ONE_WORD_FACTOR, "cover": tuning.SUBSET_COVER, "max": ONE_WORD_MAX},
     ("tokens",), _one_word, _subset_words))
 
 
@@ -391,7 +377,7 @@ ABJAD = register(NameFeature(
     "abjad", Kind.NAME,
     "a name in Arabic script and a Latin one compare by their consonants (that script writes "
     "no short vowels)",
-    {"factor": ABJAD_FACTOR, "letters": ABJAD_LETTERS, "cap": PERSON_WORD_CAP},
+    {"factor": ABJAD_FACTOR, "letters": ABJAD_LETTERS, "cap": tuning.PERSON_WORD_CAP},
     ("entry_abjad", "entry_given_first"), _abjad,
     _says("same consonants across scripts (Arabic script writes no short vowels)"),
     settles=True))
@@ -441,7 +427,8 @@ SOFT = register(NameFeature(
     "soft", Kind.NAME,
     "word by word, each word's best counterpart in any spelling, rare words weighing more "
     "(spelling variants across transliterations: SERGEY/SERGEI)",
-    {"floor": SOFT_FLOOR, "below": SOFT_TOKENS_BELOW, "factor": SOFT_FACTOR,
+    {"floor": tuning.SOFT_FLOOR, "below": tuning.SOFT_TOKENS_BELOW,
+     "factor": tuning.SOFT_FACTOR,
      "nodes": SOFT_NODES, "first": SOFT_FIRST}, ("entry_plains", "tokens"), _soft,
     _says("word by word, rare words weigh more")))
 
@@ -460,7 +447,7 @@ HELD = register(NameFeature(
     "held", Kind.NAME,
     "names alike letter by letter but not in their rare words (PRODUCTION AND COMMERCIAL "
     "COMPANY VIVA is not ... COMMERCIAL FIRM TONAR) are held a little above word by word",
-    {"slack": RARE_SLACK}, ("entry_plains", "tokens"), _held,
+    {"slack": tuning.RARE_SLACK}, ("entry_plains", "tokens"), _held,
     _says("rare words differ, held to word-by-word")))
 
 
@@ -497,7 +484,8 @@ WORD_MISSING = register(NameFeature(
     "word_missing", Kind.NAME,
     "two people whose names differ in a whole word (ALI / UDAY SADDAM HUSSEIN AL-TIKRITI, "
     "ALEKSANDR / ALEKSEI ALEKSANDROVICH ZHURAVLEV) are relatives, not one person: review",
-    {"cap": PERSON_WORD_CAP, "from": PERSON_CHECK_FROM}, ("entry_keys",), _word_missing,
+    {"cap": tuning.PERSON_WORD_CAP, "from": tuning.PERSON_CHECK_FROM}, ("entry_keys",),
+    _word_missing,
     _held_note("a given name or surname differs")))
 WORD_MISSING_NAME: Final = WORD_MISSING.name
 
@@ -526,7 +514,8 @@ NAME_CHAIN = register(NameFeature(
     "a name that is the other's but for a given name before it is a name chain (ALI SADDAM "
     "HUSSEIN AL-TIKRITI, son of SADDAM HUSSEIN AL-TIKRITI): another person, or at best one a "
     "person must look at",
-    {"cap": PERSON_WORD_CAP, "from": PERSON_CHECK_FROM}, ("entry_plains", "entry_given_first"),
+    {"cap": tuning.PERSON_WORD_CAP, "from": tuning.PERSON_CHECK_FROM},
+    ("entry_plains", "entry_given_first"),
     _name_chain,
     _held_note("one name is the other's after a given name (a parent or child in a name "
                "chain)")))
@@ -611,7 +600,8 @@ SHORT = register(NameFeature(
     "short", Kind.NAME,
     "a near-miss on a short name (MARIA~MARINA) is often another ship: both names shorter "
     "than `chars` and not equal lose `penalty`",
-    {"chars": SHORT_NAME, "penalty": SHORT_NAME_PENALTY}, ("entry_short",), _short,
+    {"chars": tuning.SHORT_NAME, "penalty": tuning.SHORT_NAME_PENALTY}, ("entry_short",),
+    _short,
     lambda feature, _tokens, _listed: f"short name {-feature.params['penalty']:+.2f}"))
 
 
