@@ -546,8 +546,8 @@ def _number(batch: NameBatch, feature: NameFeature) -> None:
 def _number_words(feature: NameFeature, tokens: Sequence[str], listed: Sequence[str]) -> str:
     ours, theirs = numbers(tuple(tokens)), numbers(tuple(listed))
     return (f"numbers differ ({'/'.join(sorted(ours)).upper()} against "
-            f"{'/'.join(sorted(theirs)).upper()}: a sister ship or another firm, or a typo), "
-            f"held at {feature.params['cap']:.2f}")
+            f"{'/'.join(sorted(theirs)).upper()}: a sister ship or firm of the same name, or a "
+            f"mistyped number), held at {feature.params['cap']:.2f}")
 
 
 NUMBER = register(NameFeature(
