@@ -12,6 +12,7 @@ The index is the one current at start-up; a server answers from it until restart
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -50,7 +51,7 @@ from graph.errors import NotFoundError, QueryError
 from graph.store import Store
 from queries.owner import vessel_answer
 from queries.paths import store_index
-from queries.screen import Match, Result, make_settings
+from queries.screen import GC_THRESHOLD, Match, Result, make_settings
 from queries.screen import Query as ScreenQuery
 from queries.screening.defaults import DEFAULT_LIMIT, MATCH_THRESHOLD, REVIEW_THRESHOLD
 from queries.screening.index import ensure_index
@@ -252,9 +253,18 @@ def create_app(db: Path) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         service = Service(db)
         app.state.service = service
+        # As `queries.screen` does while screening: what is alive now (the index, the
+        # matcher) is left out of the collector's passes, and the youngest generation is
+        # collected less often; screening makes many short-lived objects and no cycles.
+        gc.collect()
+        gc.freeze()
+        thresholds = gc.get_threshold()
+        gc.set_threshold(GC_THRESHOLD, *thresholds[1:])
         try:
             yield
         finally:
+            gc.set_threshold(*thresholds)
+            gc.unfreeze()
             service.close()
 
     app = FastAPI(
