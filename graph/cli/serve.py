@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ipaddress
-import os
 import time
 from typing import Annotated
 
@@ -29,8 +28,7 @@ def serve_command(
     `/entities/{id}` with the ownership chain, `/healthz`, `/readyz`; the OpenAPI document at
     `/openapi.json`. The screening index is brought up to date here, once, and each worker
     opens it at start-up; restart the server after a load to serve the new data."""
-    import uvicorn
-
+    from api.server import serve
     from queries.screening.index import ensure_index
 
     try:
@@ -45,12 +43,10 @@ def serve_command(
         if built:
             say_built(index, time.perf_counter() - started)
         path = store.path.resolve()
-    os.environ["SANCTIONS_GRAPH_DB"] = str(path)
     err_console.print(f"serving {path.name} ({len(index.entity_ids):,} entities) on "
                       f"http://{host}:{port} with {workers} worker(s)", markup=False,
                       highlight=False, soft_wrap=True)
-    uvicorn.run("api.app:app_from_env", factory=True, host=host, port=port, workers=workers,
-                log_level="warning", access_log=False, loop="auto", http="auto")
+    serve(path, host, port, workers)
 
 
 __all__ = ["serve_command"]
