@@ -16,10 +16,36 @@ from pathlib import Path
 from types import FrameType
 from typing import Final
 
+from graph.errors import QueryError
+
 #: The application factory uvicorn calls in each worker (`api.app.app_from_env`).
 FACTORY: Final = "api.app:app_from_env"
 #: Pending connections a worker's socket holds (the kernel caps it at somaxconn).
 BACKLOG: Final = 2048
+
+
+def _family(host: str) -> socket.AddressFamily:
+    return socket.AF_INET6 if ":" in host else socket.AF_INET
+
+
+def _reuse_port(workers: int) -> bool:
+    return workers > 1 and hasattr(socket, "SO_REUSEPORT")
+
+
+def check_port(host: str, port: int, workers: int = 1) -> None:
+    """A `QueryError` now, in one line, when the server could not listen on host:port (taken
+    by another program, or an address of no interface here), rather than a traceback from
+    each worker later."""
+    probe = socket.socket(_family(host), socket.SOCK_STREAM)
+    try:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if _reuse_port(workers):
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        probe.bind((host, port))
+    except OSError as exc:
+        raise QueryError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    finally:
+        probe.close()
 
 
 def serve(db: Path, host: str, port: int, workers: int = 1) -> None:
@@ -27,7 +53,7 @@ def serve(db: Path, host: str, port: int, workers: int = 1) -> None:
     import uvicorn
 
     os.environ["SANCTIONS_GRAPH_DB"] = str(db)
-    if workers <= 1 or not hasattr(socket, "SO_REUSEPORT"):
+    if not _reuse_port(workers):
         uvicorn.run(FACTORY, factory=True, host=host, port=port, workers=workers,
                     log_level="warning", access_log=False)
         return
@@ -65,8 +91,7 @@ def _worker(host: str, port: int) -> None:
     """One worker: its own socket on the shared port, its own uvicorn server."""
     import uvicorn
 
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock = socket.socket(_family(host), socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((host, port))
@@ -76,4 +101,4 @@ def _worker(host: str, port: int) -> None:
     uvicorn.Server(config).run(sockets=[sock])
 
 
-__all__ = ["serve"]
+__all__ = ["check_port", "serve"]

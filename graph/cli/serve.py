@@ -28,7 +28,7 @@ def serve_command(
     `/entities/{id}` with the ownership chain, `/healthz`, `/readyz`; the OpenAPI document at
     `/openapi.json`. The screening index is brought up to date here, once, and each worker
     opens it at start-up; restart the server after a load to serve the new data."""
-    from api.server import serve
+    from api.server import check_port, serve
     from queries.screening.index import ensure_index
 
     try:
@@ -37,6 +37,7 @@ def serve_command(
         if host != "localhost":
             raise QueryError(f"--host {host!r}: give an IP address (127.0.0.1, ::1, "
                              "0.0.0.0)") from None
+    check_port(host, port, workers)
     with open_store(db) as store:
         started = time.perf_counter()
         index, built = ensure_index(store)
