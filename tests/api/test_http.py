@@ -149,3 +149,23 @@ def test_health_readiness_and_the_openapi_document(client: httpx.Client) -> None
     document = client.get("/openapi.json").json()
     assert {"/match/{dataset}", "/search", "/search/{dataset}", "/entities/{entity_id}",
             "/healthz", "/readyz"} <= set(document["paths"])
+
+
+def test_requests_screened_together_answer_as_alone(api_url: str) -> None:
+    """Requests that arrive together are screened as one batch: each answer is the one the
+    request gets alone."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    names = ["ANGARA", "MARIA", "M LEASING LLC", "SCAN ARCTIC", "Quentin Zarbelwocky",
+             "IBEX SHIPPING INC", "CAPTAIN YAKUBOVICH", "MARINE TRANS SHIPPING"] * 2
+    bodies = [{"queries": {"q": {"schema": "Thing", "properties": {"name": [name]}}}}
+              for name in names]
+    with httpx.Client(base_url=api_url, timeout=30) as alone:
+        expected = [alone.post("/match/default", json=b).json() for b in bodies]
+
+    def together(body: dict[str, Any]) -> Any:
+        with httpx.Client(base_url=api_url, timeout=30) as http:
+            return http.post("/match/default", json=body).json()
+
+    with ThreadPoolExecutor(len(bodies)) as pool:
+        assert list(pool.map(together, bodies)) == expected
