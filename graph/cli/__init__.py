@@ -9,6 +9,7 @@ from graph.cli import (
     paths,  # noqa: F401 - registers path, exposure, blocked
     resolution,  # noqa: F401 - registers resolve, judge, review, explain
     screen,  # noqa: F401 - registers `screen`
+    serve,  # noqa: F401 - registers `serve`
 )
 from graph.cli.app import app
 

@@ -42,12 +42,17 @@ COLUMNS: Final[dict[str, tuple[str, ...]]] = {
     "country": ("country", "countries", "nationality", "jurisdiction", "flag", "country_code",
                 "citizenship", "registration_country"),
     "birth_date": ("birth_date", "birthdate", "dob", "date_of_birth", "build_year", "year_built",
-                   "year_of_build", "build_date", "built", "incorporation_date"),
+                   "year_of_build", "build_date", "builddate", "built", "incorporation_date",
+                   "incorporationdate"),
     "imo": ("imo", "imo_number", "imonumber", "imo_no", "imo_nr", "vessel_imo", "ship_imo"),
     "mmsi": ("mmsi", "mmsi_number"),
     "identifier": ("identifier", "identifiers", "tax_id", "taxid", "tax_number", "inn", "ogrn",
                    "registration_number", "reg_no", "company_number", "national_id", "id_number",
-                   "passport", "passport_number", "lei", "vat", "vat_number"),
+                   "passport", "passport_number", "lei", "vat", "vat_number",
+                   # FollowTheMoney's property names (`taxNumber`...), as the HTTP API reads
+                   # an FtM-shaped query property by property.
+                   "taxnumber", "registrationnumber", "inncode", "ogrncode", "idnumber",
+                   "passportnumber", "leicode", "vatcode"),
 }
 #: Spellings of schema values users write.
 _SCHEMA_WORDS: Final = {

@@ -1,0 +1,450 @@
+"""The ASGI application: one screening index and one store opened at start-up, and the
+endpoints over them. `create_app(db)` makes it for a store file; `app_from_env()` is the factory
+`sanctions-graph serve` hands uvicorn (each worker process makes its own from
+`SANCTIONS_GRAPH_DB`).
+
+Screening is CPU work on an index in memory: each endpoint runs on the event loop itself, one
+request at a time per worker process (a thread pool would only add switching under the GIL, and
+a matcher holds per-batch state), and more cores are used by more workers (`--workers`).
+The index is the one current at start-up; a server answers from it until restarted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import os
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated, Any, Final
+
+import orjson
+from fastapi import FastAPI, Query, Request
+from fastapi import Path as PathParam
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from starlette.exceptions import HTTPException
+
+from api.ftm import (
+    QUERY_SCHEMATA,
+    BadQuery,
+    echoed,
+    example_queries,
+    grouped_values,
+    merged,
+    scored_entity,
+)
+from api.limits import MAX_BODY_BYTES, MAX_LIMIT, MAX_NAMES, MAX_QUERIES, BodyLimit
+from api.models import (
+    EntityDetail,
+    EntityMatchQuery,
+    EntityMatchResponse,
+    ErrorResponse,
+    ReadyResponse,
+    SearchResponse,
+    StatusResponse,
+)
+from graph.errors import NotFoundError, QueryError
+from graph.store import Store
+from queries.owner import vessel_answer
+from queries.paths import store_index
+from queries.screen import GC_THRESHOLD, Match, Result, make_settings
+from queries.screen import Query as ScreenQuery
+from queries.screening.defaults import DEFAULT_LIMIT, MATCH_THRESHOLD, REVIEW_THRESHOLD
+from queries.screening.index import ensure_index
+from queries.screening.matcher import Matcher, Settings
+
+#: The algorithm every match request is scored with, whatever it names (`matcher.requested`
+#: in the answer says what it asked for).
+ALGORITHM: Final = "sanctions-graph"
+#: The dataset that is every loaded list (yente's name for its whole collection).
+DEFAULT_DATASET: Final = "default"
+#: Lowest score `/search` shows: a name search lists near names too, not only screening hits.
+SEARCH_FLOOR: Final = 0.5
+#: Matchers kept for settings other than the default (thresholds, limit, dataset): each takes
+#: some time to make, and clients use a few combinations.
+MATCHERS_KEPT: Final = 16
+#: Most queries screened in one batch: what `queries.screen` sends a worker at once.
+BATCH_QUERIES: Final = 400
+#: Entities kept as answered (properties, referents), so a result repeated costs no query.
+ENTITIES_KEPT: Final = 20_000
+#: yente match parameters that filter results in ways not offered here: refused (400) when
+#: given, so a client never takes unfiltered results for filtered ones.
+UNSUPPORTED_PARAMS: Final = ("exclude_schema", "exclude_dataset", "topics", "changed_since",
+                             "exclude_entity_ids")
+#: Error answers every endpoint can give, for the OpenAPI document.
+ERRORS: Final[dict[int | str, dict[str, Any]]] = {
+    400: {"model": ErrorResponse, "description": "Malformed request"},
+    404: {"model": ErrorResponse, "description": "No such dataset or entity"},
+    413: {"model": ErrorResponse, "description": f"Body over {MAX_BODY_BYTES:,} bytes"},
+    422: {"model": ErrorResponse, "description": "A value of the wrong type or range"},
+}
+
+
+# Parameters of the search endpoints (module level: the endpoints' annotations are strings
+# that FastAPI resolves in this module's namespace).
+Q = Annotated[str, Query(min_length=1, max_length=500, description="A name")]
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
+Schema = Annotated[str | None, Query(description="Only entities of this schema")]
+
+
+def _json(data: Any, status: int = 200) -> Response:
+    return Response(orjson.dumps(data, option=orjson.OPT_SERIALIZE_NUMPY), status_code=status,
+                    media_type="application/json")
+
+
+class Batcher:
+    """Screens the queries of requests that arrive together as one batch.
+
+    A request's queries wait for the end of the event loop's current turn, when every request
+    read in that turn has added its own; each group of one settings is then screened with one
+    `Matcher.screen_many` call, whose blocking is one matrix product for the whole batch, and
+    each request gets its own results back. A batch screens several times faster per query
+    than queries one at a time, and a query's answer does not depend on the others in its
+    batch (`queries.screen` holds to that)."""
+
+    def __init__(self, matcher: Callable[[Settings], Matcher]) -> None:
+        self._matcher = matcher
+        self._pending: dict[Settings, list[tuple[list[ScreenQuery], asyncio.Future[Any]]]] = {}
+        self._scheduled = False
+
+    def screen(self, settings: Settings,
+               queries: list[ScreenQuery]) -> asyncio.Future[list[Result]]:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[list[Result]] = loop.create_future()
+        self._pending.setdefault(settings, []).append((queries, future))
+        if not self._scheduled:
+            self._scheduled = True
+            loop.call_soon(self._flush)
+        return future
+
+    def _flush(self) -> None:
+        self._scheduled = False
+        pending, self._pending = self._pending, {}
+        for settings, waiting in pending.items():
+            while waiting:
+                batch: list[tuple[list[ScreenQuery], asyncio.Future[Any]]] = []
+                size = 0
+                while waiting and (not batch or size + len(waiting[0][0]) <= BATCH_QUERIES):
+                    batch.append(waiting.pop(0))
+                    size += len(batch[-1][0])
+                self._screen(settings, batch)
+
+    def _screen(self, settings: Settings,
+                batch: list[tuple[list[ScreenQuery], asyncio.Future[Any]]]) -> None:
+        queries = [q for mine, _ in batch for q in mine]
+        try:
+            results = self._matcher(settings).screen_many(queries)
+        except Exception as exc:  # every request of the batch fails with it, none hangs
+            for _, future in batch:
+                if not future.done():
+                    future.set_exception(exc)
+            return
+        start = 0
+        for mine, future in batch:
+            if not future.done():  # a request whose client went away is cancelled
+                future.set_result(results[start:start + len(mine)])
+            start += len(mine)
+
+
+class Service:
+    """What the endpoints read: the store, its screening index, matchers by settings, and the
+    entities answered so far."""
+
+    def __init__(self, db: Path) -> None:
+        self.store = Store(db, create=False)
+        self.index, _ = ensure_index(self.store)
+        self.datasets: tuple[str, ...] = tuple(self.index.sources)
+        self._matchers: OrderedDict[Settings, Matcher] = OrderedDict()
+        self.default_settings = make_settings(self.index)
+        self.matcher(self.default_settings).prepare()
+        self._entities: dict[str, dict[str, Any]] = {}
+        self.batcher = Batcher(self.matcher)
+        store_index(self.store)  # the ownership chains' index, read or built once
+
+    def close(self) -> None:
+        self.store.close()
+
+    def sources(self, dataset: str, include: Sequence[str] = ()) -> list[str] | None:
+        """The lists a dataset path (and yente's `include_dataset`) screens against."""
+        if dataset != DEFAULT_DATASET and dataset not in self.datasets:
+            raise NotFoundError(f"no dataset {dataset!r}; one of {DEFAULT_DATASET}, "
+                                f"{', '.join(self.datasets)}")
+        chosen = list(self.datasets) if dataset == DEFAULT_DATASET else [dataset]
+        if include:
+            unknown = sorted(set(include) - set(self.datasets))
+            if unknown:
+                raise QueryError(f"include_dataset: unknown dataset(s) {', '.join(unknown)}")
+            chosen = [s for s in chosen if s in include]
+            if not chosen:
+                raise QueryError(f"include_dataset: none of {', '.join(include)} is in "
+                                 f"{dataset!r}")
+        return None if dataset == DEFAULT_DATASET and not include else chosen
+
+    def matcher(self, settings: Settings) -> Matcher:
+        found = self._matchers.get(settings)
+        if found is None:
+            found = self._matchers[settings] = Matcher(self.index, settings)
+            if len(self._matchers) > MATCHERS_KEPT:
+                self._matchers.popitem(last=False)
+        else:
+            self._matchers.move_to_end(settings)
+        return found
+
+    def entity(self, found: Match) -> dict[str, Any]:
+        """A matched node as yente's entity: from the store, else (a node the store no longer
+        holds) from what the index knew."""
+        held = self._entities.get(found.entity_id)
+        if held is not None:
+            return held
+        held = self.entity_fields(found.entity_id) or {
+            "id": found.entity_id, "caption": found.caption, "schema": found.schema,
+            "properties": {"name": [found.caption]}, "datasets": list(found.sources),
+            "referents": [], "target": bool(found.programs), "first_seen": None,
+            "last_seen": None, "last_change": None}
+        if len(self._entities) >= ENTITIES_KEPT:
+            self._entities.clear()
+        self._entities[found.entity_id] = held
+        return held
+
+    def entity_fields(self, entity_id: str) -> dict[str, Any] | None:
+        node = self.store.node(entity_id)
+        if node is None:
+            return None
+        facts = self.store.facts(entity_id)
+        return {
+            "id": node.id, "caption": node.caption, "schema": node.schema,
+            "properties": grouped_values((f.prop, f.value) for f in facts),
+            "datasets": list(dict.fromkeys(f.provenance.source for f in facts)),
+            "referents": list(node.members), "target": bool(self.store.listings(entity_id)),
+            "first_seen": None, "last_seen": None, "last_change": None,
+        }
+
+
+def _service(request: Request) -> Service:
+    service: Service = request.app.state.service
+    return service
+
+
+def _validation_detail(exc: RequestValidationError) -> tuple[int, str]:
+    """A validation failure as a status and one line: malformed JSON is 400, a value of the
+    wrong type or range 422."""
+    errors = exc.errors()
+    for error in errors:
+        if error.get("type") == "json_invalid":
+            where = error.get("loc", ("body", ""))[-1]
+            reason = error.get("ctx", {}).get("error") or error.get("msg")
+            return 400, f"malformed JSON at position {where}: {reason}"
+    parts = []
+    for error in errors[:5]:
+        loc = ".".join(str(p) for p in error.get("loc", ()))
+        parts.append(f"{loc}: {error.get('msg')}")
+    more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
+    return 422, "; ".join(parts) + more
+
+
+def create_app(db: Path) -> FastAPI:
+    """The application over the store at `db` (opened, with its screening index, at start-up)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        service = Service(db)
+        app.state.service = service
+        # As `queries.screen` does while screening: what is alive now (the index, the
+        # matcher) is left out of the collector's passes, and the youngest generation is
+        # collected less often; screening makes many short-lived objects and no cycles.
+        gc.collect()
+        gc.freeze()
+        thresholds = gc.get_threshold()
+        gc.set_threshold(GC_THRESHOLD, *thresholds[1:])
+        try:
+            yield
+        finally:
+            gc.set_threshold(*thresholds)
+            gc.unfreeze()
+            service.close()
+
+    app = FastAPI(
+        title="sanctions-graph",
+        summary="Screen names against sanctions lists and shipping registries; yente's "
+                "matching API.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        return _json({"detail": str(exc.detail)}, exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        status, detail = _validation_detail(exc)
+        return _json({"detail": detail}, status)
+
+    @app.exception_handler(Exception)
+    async def failed(request: Request, exc: Exception) -> Response:
+        return _json({"detail": f"internal error ({type(exc).__name__})"}, 500)
+
+    @app.exception_handler(NotFoundError)
+    async def not_found(request: Request, exc: NotFoundError) -> Response:
+        return _json({"detail": str(exc)}, 404)
+
+    @app.exception_handler(QueryError)
+    async def bad_query(request: Request, exc: QueryError) -> Response:
+        return _json({"detail": str(exc)}, 400)
+
+    @app.exception_handler(BadQuery)
+    async def bad_example(request: Request, exc: BadQuery) -> Response:
+        return _json({"detail": str(exc)}, 400)
+
+    @app.post("/match/{dataset}", response_model=EntityMatchResponse, responses=ERRORS,
+              tags=["Matching"], summary="Query by example matcher (yente's API)")
+    async def match(
+        request: Request,
+        body: EntityMatchQuery,
+        dataset: Annotated[str, PathParam(description="`default` (every list) or one list's "
+                                                      "source name")],
+        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+        threshold: Annotated[float | None, Query(
+            gt=0, le=1, description=f"Score from which a result is a match "
+                                    f"(default {MATCH_THRESHOLD})")] = None,
+        cutoff: Annotated[float | None, Query(
+            gt=0, le=1, description=f"Lowest score returned at all (default "
+                                    f"{REVIEW_THRESHOLD}, at most the threshold)")] = None,
+        algorithm: Annotated[str, Query(
+            description=f"Accepted for yente clients; every query is scored by {ALGORITHM}")
+        ] = "best",
+        include_dataset: Annotated[list[str] | None, Query(
+            description="Only results from these lists")] = None,
+    ) -> Response:
+        """Match entities given as FollowTheMoney examples (`schema`, `properties`: `name`,
+        `alias`, `birthDate`, `buildDate`, `country`, `nationality`, `flag`, `imoNumber`,
+        `mmsi`, `registrationNumber`, `taxNumber`, `innCode`, `ogrnCode`, `idNumber`,
+        `passportNumber`...). Each answer has yente's fields and `decision` (match, review,
+        clear) with each result's `explanation`."""
+        given = [p for p in UNSUPPORTED_PARAMS if p in request.query_params]
+        if given:
+            raise QueryError(f"not supported here: {', '.join(given)}")
+        if body.weights or body.config:
+            raise QueryError(f"{ALGORITHM} takes no weights or config")
+        if len(body.queries) > MAX_QUERIES:
+            raise QueryError(f"too many queries in one request: {len(body.queries)} "
+                             f"(limit: {MAX_QUERIES})")
+        service = _service(request)
+        match_at = MATCH_THRESHOLD if threshold is None else threshold
+        review_at = min(REVIEW_THRESHOLD if cutoff is None else cutoff, match_at)
+        settings = make_settings(service.index, threshold=match_at, review_threshold=review_at,
+                                 limit=limit, sources=service.sources(dataset,
+                                                                      include_dataset or ()))
+        queries: list[ScreenQuery] = []
+        spans: list[tuple[str, int, int]] = []
+        for key, example in body.queries.items():
+            mine = example_queries(key, example.schema_, example.properties, len(queries) + 1)
+            if len(mine) > MAX_NAMES:
+                raise QueryError(f"query {key!r}: {len(mine)} names (limit: {MAX_NAMES})")
+            spans.append((key, len(queries), len(queries) + len(mine)))
+            queries.extend(mine)
+        results = await service.batcher.screen(settings, queries)
+        responses: dict[str, Any] = {}
+        for key, start, end in spans:
+            example = body.queries[key]
+            decision, found, error, warnings = merged(results[start:end], limit)
+            responses[key] = {
+                "status": 200,
+                "results": [scored_entity(m, service.entity(m), decision=decision,
+                                          threshold=match_at) for m in found],
+                "total": {"value": len(found), "relation": "eq"},
+                "query": echoed(example.schema_, example.properties, example.id),
+                "decision": decision, "error": error, "warnings": warnings,
+            }
+        return _json({"responses": responses, "limit": limit,
+                      "matcher": {"name": ALGORITHM, "requested": algorithm,
+                                  "threshold": match_at, "cutoff": review_at}})
+
+    async def _search(request: Request, dataset: str, q: str, limit: int,
+                      schema: str | None) -> Response:
+        service = _service(request)
+        if schema is not None and schema not in QUERY_SCHEMATA:
+            raise QueryError(f"schema {schema!r} cannot be searched; one of "
+                             f"{', '.join(QUERY_SCHEMATA)}")
+        settings = make_settings(service.index, threshold=MATCH_THRESHOLD,
+                                 review_threshold=SEARCH_FLOOR, limit=limit,
+                                 sources=service.sources(dataset),
+                                 schema=None if schema in (None, "Thing") else schema)
+        (query,) = example_queries("q", schema or "Thing", {"name": q}, 1)
+        if query.error:
+            raise QueryError(f"q: cannot be searched: {query.error}")
+        (result,) = await service.batcher.screen(settings, [query])
+        results = [{**service.entity(m), "score": m.score} for m in result.matches]
+        return _json({"limit": limit, "offset": 0,
+                      "total": {"value": len(results), "relation": "eq"},
+                      "results": results, "facets": {}})
+
+    search_doc = ("Entities whose names are near `q` (the screening matcher, from score "
+                  f"{SEARCH_FLOOR}), best first.")
+    @app.get("/search/{dataset}", response_model=SearchResponse, responses=ERRORS,
+             tags=["Matching"], summary="Name search", description=search_doc)
+    async def search(request: Request, dataset: str, q: Q, limit: Limit = 10,
+                     schema: Schema = None) -> Response:
+        return await _search(request, dataset, q, limit, schema)
+
+    @app.get("/search", response_model=SearchResponse, responses=ERRORS, tags=["Matching"],
+             summary="Name search in every list", description=search_doc)
+    async def search_all(request: Request, q: Q, limit: Limit = 10,
+                         schema: Schema = None) -> Response:
+        return await _search(request, DEFAULT_DATASET, q, limit, schema)
+
+    @app.get("/entities/{entity_id}", response_model=EntityDetail, responses=ERRORS,
+             tags=["Data access"], summary="An entity, its sources and its ownership chain")
+    async def entity(request: Request, entity_id: str) -> Response:
+        """The entity with every property value and the list version and record stating it,
+        its sanctions, and the chain of owners and controllers above it (`queries.owner`).
+        A record id merged into an entity (a referent) answers with that entity."""
+        service = _service(request)
+        store = service.store
+        canonical = entity_id if store.node(entity_id) else store.canonical_of(entity_id)
+        fields = service.entity_fields(canonical) if canonical else None
+        if canonical is None or fields is None:
+            raise NotFoundError(f"no entity {entity_id!r}")
+        answer = vessel_answer(store, canonical)
+        return _json({
+            **fields,
+            "provenance": [{"prop": f.prop, "value": f.value, **asdict(f.provenance)}
+                           for f in store.facts(canonical)],
+            "sanctions": [asdict(s) for s in answer.sanctions],
+            "ownership": [asdict(p) for p in answer.parties],
+            "evidence_ownership": [asdict(p) for p in answer.evidence_parties],
+            "evidence": [asdict(c) for c in answer.evidence],
+            "to_state": [p.to_dict() for p in answer.to_state],
+            "blocked": asdict(answer.blocked) if answer.blocked else None,
+        })
+
+    @app.get("/healthz", response_model=StatusResponse, tags=["System information"],
+             summary="Health check")
+    async def healthz() -> Response:
+        return _json({"status": "ok"})
+
+    @app.get("/readyz", response_model=ReadyResponse, tags=["System information"],
+             summary="Ready: the index is open")
+    async def readyz(request: Request) -> Response:
+        service = _service(request)
+        return _json({"status": "ok", "entities": len(service.index.entity_ids),
+                      "datasets": list(service.datasets)})
+
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """The application over the store `SANCTIONS_GRAPH_DB` names (uvicorn's factory)."""
+    db = os.environ.get("SANCTIONS_GRAPH_DB")
+    if not db:
+        raise RuntimeError("SANCTIONS_GRAPH_DB is not set: start the API with "
+                           "`sanctions-graph serve`")
+    return create_app(Path(db))
+
+
+__all__ = ["ALGORITHM", "DEFAULT_DATASET", "Service", "app_from_env", "create_app"]
