@@ -53,13 +53,23 @@ from queries.owner import vessel_answer
 from queries.paths import store_index
 from queries.screen import GC_THRESHOLD, Match, Result, make_settings
 from queries.screen import Query as ScreenQuery
-from queries.screening.defaults import DEFAULT_LIMIT, MATCH_THRESHOLD, REVIEW_THRESHOLD
+from queries.screening.algorithms import ALGORITHMS
+from queries.screening.defaults import (
+    DEFAULT_ALGORITHM,
+    DEFAULT_LIMIT,
+    MATCH_THRESHOLD,
+    REVIEW_THRESHOLD,
+)
 from queries.screening.index import ensure_index
 from queries.screening.matcher import Matcher, Settings
 
-#: The algorithm every match request is scored with, whatever it names (`matcher.requested`
-#: in the answer says what it asked for).
-ALGORITHM: Final = "sanctions-graph"
+
+def algorithm_for(requested: str) -> str:
+    """The screening algorithm a request's `algorithm` names (`screen --algorithms`: sg-screen,
+    name-based); yente's other names (best, logic-v1, logic-v2, regression-v1...) get the
+    default, so an existing yente client works unchanged (`matcher` in the answer says which
+    algorithm was asked for and which scored)."""
+    return requested if requested in ALGORITHMS else DEFAULT_ALGORITHM
 #: The dataset that is every loaded list (yente's name for its whole collection).
 DEFAULT_DATASET: Final = "default"
 #: Lowest score `/search` shows: a name search lists near names too, not only screening hits.
@@ -316,7 +326,8 @@ def create_app(db: Path) -> FastAPI:
             gt=0, le=1, description=f"Lowest score returned at all (default "
                                     f"{REVIEW_THRESHOLD}, at most the threshold)")] = None,
         algorithm: Annotated[str, Query(
-            description=f"Accepted for yente clients; every query is scored by {ALGORITHM}")
+            description=f"One of {', '.join(ALGORITHMS)}; any other name (yente's `best`, "
+                        f"`logic-v2`...) is scored by {DEFAULT_ALGORITHM}")
         ] = "best",
         include_dataset: Annotated[list[str] | None, Query(
             description="Only results from these lists")] = None,
@@ -330,16 +341,18 @@ def create_app(db: Path) -> FastAPI:
         if given:
             raise QueryError(f"not supported here: {', '.join(given)}")
         if body.weights or body.config:
-            raise QueryError(f"{ALGORITHM} takes no weights or config")
+            raise QueryError(f"{algorithm_for(algorithm)} takes no weights or config")
         if len(body.queries) > MAX_QUERIES:
             raise QueryError(f"too many queries in one request: {len(body.queries)} "
                              f"(limit: {MAX_QUERIES})")
         service = _service(request)
         match_at = MATCH_THRESHOLD if threshold is None else threshold
         review_at = min(REVIEW_THRESHOLD if cutoff is None else cutoff, match_at)
+        used = algorithm_for(algorithm)
         settings = make_settings(service.index, threshold=match_at, review_threshold=review_at,
                                  limit=limit, sources=service.sources(dataset,
-                                                                      include_dataset or ()))
+                                                                      include_dataset or ()),
+                                 algorithm=used)
         queries: list[ScreenQuery] = []
         spans: list[tuple[str, int, int]] = []
         for key, example in body.queries.items():
@@ -362,7 +375,7 @@ def create_app(db: Path) -> FastAPI:
                 "decision": decision, "error": error, "warnings": warnings,
             }
         return _json({"responses": responses, "limit": limit,
-                      "matcher": {"name": ALGORITHM, "requested": algorithm,
+                      "matcher": {"name": used, "requested": algorithm,
                                   "threshold": match_at, "cutoff": review_at}})
 
     async def _search(request: Request, dataset: str, q: str, limit: int,
@@ -447,4 +460,4 @@ def app_from_env() -> FastAPI:
     return create_app(Path(db))
 
 
-__all__ = ["ALGORITHM", "DEFAULT_DATASET", "Service", "app_from_env", "create_app"]
+__all__ = ["DEFAULT_DATASET", "Service", "algorithm_for", "app_from_env", "create_app"]

@@ -66,10 +66,24 @@ def test_thresholds_follow_the_request(client: httpx.Client) -> None:
     """yente's `threshold` is the match threshold, `cutoff` the lowest score returned."""
     data = match(client, {"q": {"schema": "Vessel", "properties": {"name": ["ANGARA"]}}},
                  threshold=0.95, cutoff=0.5, limit=3, algorithm="logic-v2").json()
-    assert data["matcher"] == {"name": "sanctions-graph", "requested": "logic-v2",
+    assert data["matcher"] == {"name": "sg-screen", "requested": "logic-v2",
                                "threshold": 0.95, "cutoff": 0.5}
     assert data["limit"] == 3 and len(data["responses"]["q"]["results"]) <= 3
     assert all(r["score"] >= 0.5 for r in data["responses"]["q"]["results"])
+
+
+def test_algorithm_names_ours_or_gets_the_default(client: httpx.Client) -> None:
+    """`algorithm` selects one of ours by name (`name-based`: a wrong build year lowers
+    nothing); yente's names get the default, where the wrong year costs its feature."""
+    example = {"q": {"schema": "Vessel", "properties": {"name": ["ANGARA"],
+                                                         "buildDate": ["1950"]}}}
+    scores = {}
+    for requested, used in (("name-based", "name-based"), ("best", "sg-screen")):
+        data = match(client, example, algorithm=requested).json()
+        assert data["matcher"]["name"] == used
+        top = next(r for r in data["responses"]["q"]["results"] if r["caption"] == "ANGARA")
+        scores[used] = top["score"]
+    assert scores["name-based"] == 1.0 and scores["sg-screen"] < 1.0
 
 
 def test_an_unreadable_value_is_said_not_guessed(client: httpx.Client) -> None:
