@@ -47,55 +47,85 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
 
 def test_yaml_claims_resolve_by_imo_name_source_id_and_local_id(base: Store,
                                                                   tmp_path: Path) -> None:
-    path = write(tmp_path, "claims.yaml", CITATION + """
+    # Shares are stated only between the example parties this file describes: the claim between
+    # the real MARINE TRANS SHIPPING LLC and the real MARIA is a link, with no share.
+    path = write(tmp_path, "claims.yaml", """# EXAMPLE for tests: made-up entities; no real report.
+citation:
+  title: EXAMPLE for tests, no real report
+  publisher: tests
+  url: https://example.org/report
+  date: 2023-10-16
 entities:
   - {id: state, schema: PublicBody, name: Government of Somewhere, country: ru, topics: [gov]}
+  - {id: holder, schema: Company, name: EXAMPLE HOLDER LLC, country: ru}
+  - {id: ship, schema: Vessel, name: EXAMPLE SHIP}
 claims:
   - {id: c1, subject: "#state", relation: shipment, object: IMO 9179842, role: carried cargo for,
      start: 2023-08, end: 2023-10, confidence: medium}
-  - {id: c2, subject: MARINE TRANS SHIPPING LLC, relation: owns,
-     object: "demo_registry:vessel:9198783", percentage: 60, confidence: high,
-     description: a 60% stake}
+  - {id: c2, subject: MARINE TRANS SHIPPING LLC, relation: linked to,
+     object: "demo_registry:vessel:9198783", confidence: high, description: a link}
+  - {id: c3, subject: "#holder", relation: owns, object: "#ship", percentage: 60,
+     confidence: high, description: a 60% stake}
 """)
     assert detect_loader(path).format == "evidence"
     result = load_file(base, path)
     assert result.info.source == "evidence_claims"
     assert result.info.list_date == "2023-10-16"  # the report's date dates the version
-    assert result.info.relations == 2 and not result.info.problems
+    assert result.info.relations == 3 and not result.info.problems
     angara = base.by_key("imo-ship:9179842")[0]
     up = base.edges(angara, direction="up")
     claim = next(e for e in up if e.provenance.record_id == "c1")
     assert claim.kind == "shipment" and claim.start_date == "2023-08"
     assert claim.properties[EVIDENCE_PROPERTY] == [
-        'A think tank, "A report", 2023-10-16, https://example.org/report']
+        'tests, "EXAMPLE for tests, no real report", 2023-10-16, https://example.org/report']
     assert claim.properties["confidence"] == ["medium"]
     assert state_actor(base, claim.subject) is not None
     # The stub for ANGARA merged into the existing node: no new vessel appeared.
     assert len(base.by_norm_name("angara")) == 1
+    # By name (subject) and by source id (object): the claim joins the two registry nodes.
     maria = base.canonical_of("demo_registry:vessel:9198783")
     assert maria is not None
-    owned = [e for e in base.edges(maria, direction="up") if e.kind == "ownership"]
-    assert [(e.percentage, e.role) for e in owned] == [(60.0, None)]
-    assert owned[0].subject == base.by_key("imo-company:6183435")[0]
+    claimed = [e for e in base.edges(maria, direction="up") if EVIDENCE_PROPERTY in e.properties]
+    assert [(e.kind, e.percentage, e.provenance.record_id) for e in claimed] == [
+        ("link", None, "c2")]
+    assert claimed[0].subject == base.by_key("imo-company:6183435")[0]
+    assert claimed[0].properties["description"] == ["a link"]
+    # By local id, both ends: the example's share, on the example's ship.
+    ship = base.canonical_of("evidence_claims:entity:ship")
+    holder = base.canonical_of("evidence_claims:entity:holder")
+    assert ship is not None and holder is not None and ship != maria
+    owned = [e for e in base.edges(ship, direction="up") if e.kind == "ownership"]
+    assert [(e.percentage, e.role, e.subject) for e in owned] == [(60.0, None, holder)]
+    assert owned[0].properties["description"] == ["a 60% stake"]
 
 
 def test_csv_claims_and_new_entities(base: Store, tmp_path: Path) -> None:
+    # Every row cites an EXAMPLE; the only share is between the two example entities of row 3.
+    cite = "EXAMPLE for tests,tests,https://example.org/r,2023-10-16"
     path = write(tmp_path, "claims.csv", (
-        "subject,subject_schema,subject_country,subject_topics,relation,object,role,percentage,"
-        "start,end,confidence,citation_title,citation_publisher,citation_url,citation_date\n"
-        "Port of Nowhere,Organization,ru,,transport,IMO 9179842,visited by,,2023-08-15,,low,"
-        "A report,A think tank,https://example.org/r,2023-10-16\n"
-        "IMO 6183435,,,,ownership,9179842,,50,,,high,A report,A think tank,,2023\n"
+        "subject,subject_schema,subject_country,subject_topics,relation,object,object_schema,role,"
+        "percentage,start,end,confidence,citation_title,citation_publisher,citation_url,"
+        "citation_date\n"
+        "Port of Nowhere,Organization,ru,,transport,IMO 9179842,,visited by,,2023-08-15,,low,"
+        f"{cite}\n"
+        "IMO 6183435,,,,link,9179842,,,,,,high,EXAMPLE for tests,tests,,2023\n"
+        f"EXAMPLE HOLDER LLC,Company,ru,,ownership,EXAMPLE SHIP,Vessel,,50,,,high,{cite}\n"
     ))
     assert detect_loader(path).format == "evidence"
     result = load_file(base, path)
-    # Port of Nowhere, and one stub per reference as written (three of them).
-    assert result.info.entities == 4 and result.info.relations == 2
+    # Port of Nowhere, one stub per reference as written (three of them), the two examples.
+    assert result.info.entities == 6 and result.info.relations == 3
     angara = base.by_key("imo-ship:9179842")[0]
     kinds = sorted((e.kind, e.percentage) for e in base.edges(angara, direction="up")
                    if EVIDENCE_PROPERTY in e.properties)
-    assert kinds == [("ownership", 50.0), ("transport", None)]
+    assert kinds == [("link", None), ("transport", None)]
     assert base.by_norm_name("port of nowhere")
+    [ship] = base.by_norm_name("example ship")
+    [holder] = base.by_norm_name("example holder llc")
+    node = base.node(ship)
+    assert node is not None and node.schema == "Vessel"
+    assert [(e.kind, e.percentage, e.subject) for e in base.edges(ship, direction="up")] == [
+        ("ownership", 50.0, holder)]
 
 
 @pytest.mark.parametrize(

@@ -7,10 +7,13 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from graph.cli import app
 from graph.store import Store
+from loaders import LOADERS
+from tests.example_listing import EXAMPLE_LISTING, write_example_listing
 
 runner = CliRunner()
 
@@ -79,41 +82,58 @@ def test_exposure_json(demo_store: Store) -> None:
     assert data["total"] == len(data["hits"])
 
 
-BLOCKING = """citation: {title: A test register, publisher: tests, date: 2024-01-01}
+# EXAMPLE parties only: every company and ship below is made up, listed by the test-only example
+# listing, and IMO 1000007 is an example number (a valid check digit), not a real ship's.
+BLOCKING = """# EXAMPLE for tests: made-up companies and ship; no real party, no real share.
+citation: {title: EXAMPLE for tests, no real register, publisher: tests, date: 2024-01-01}
 entities:
-  - {id: holding, schema: Company, name: Fixture Holding LLC, country: ru}
-  - {id: ship, schema: Vessel, name: FIXTURE STAR, imoNumber: "9123453"}
-  - {id: other, schema: Company, name: Fixture Partner LLC, country: ru}
+  - {id: one, schema: Company, name: EXAMPLE HOLDER ONE LLC, country: ru}
+  - {id: two, schema: Company, name: EXAMPLE HOLDER TWO LLC, country: ru}
+  - {id: holding, schema: Company, name: EXAMPLE HOLDING LLC, country: ru}
+  - {id: ship, schema: Vessel, name: EXAMPLE STAR, imoNumber: "1000007"}
+  - {id: other, schema: Company, name: EXAMPLE PARTNER LLC, country: ru}
 claims:
-  - {subject: M LEASING LLC, relation: owns, object: "#holding", percentage: 30}
-  - {subject: MARINE TRANS SHIPPING LLC, relation: owns, object: "#holding", percentage: 20}
+  - {subject: "#one", relation: owns, object: "#holding", percentage: 30}
+  - {subject: "#two", relation: owns, object: "#holding", percentage: 20}
   - {subject: "#holding", relation: owns, object: "#ship", percentage: 100, role: registered owner}
-  - {subject: M LEASING LLC, relation: owns, object: "#other"}
+  - {subject: "#one", relation: owns, object: "#other"}
 """
 
 
-def test_blocked_lists_the_holdings_and_owner_shows_it(demo_store: Store, tmp_path: Path) -> None:
+def test_blocked_lists_the_holdings_and_owner_shows_it(demo_store: Store, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(LOADERS, EXAMPLE_LISTING.format, EXAMPLE_LISTING)
     db = tmp_path / "copy.db"
     shutil.copy(demo_store.path, db)
     claims = tmp_path / "register.yaml"
     claims.write_text(BLOCKING)
     run(db, "load", str(claims))
+    # The file's entities are `evidence_register:entity:<id>`: the two holders, as if listed.
+    listing = write_example_listing(
+        tmp_path / "listing.json",
+        "EXAMPLE for tests: the made-up EXAMPLE HOLDER ONE LLC and EXAMPLE HOLDER TWO LLC as if "
+        "listed; no real party, no share stated",
+        ["evidence_register:entity:one", "evidence_register:entity:two"])
+    run(db, "load", str(listing), "--format", EXAMPLE_LISTING.format)
     data = {b["caption"]: b for b in json.loads(run(db, "blocked", "--json"))}
-    assert data["Fixture Holding LLC"]["status"] == "blocked"
-    assert data["Fixture Holding LLC"]["total"] == 50
-    assert sorted(h["caption"] for h in data["Fixture Holding LLC"]["holdings"]) == [
-        "M LEASING LLC", "MARINE TRANS SHIPPING LLC"]
-    assert data["FIXTURE STAR"]["status"] == "blocked"
-    assert data["FIXTURE STAR"]["holdings"][0]["holder_status"] == "by ownership"
-    partner = data["Fixture Partner LLC"]
+    assert data["EXAMPLE HOLDING LLC"]["status"] == "blocked"
+    assert data["EXAMPLE HOLDING LLC"]["total"] == 50
+    assert sorted(h["caption"] for h in data["EXAMPLE HOLDING LLC"]["holdings"]) == [
+        "EXAMPLE HOLDER ONE LLC", "EXAMPLE HOLDER TWO LLC"]
+    # Both holders are listed: by the example listing, as nothing else names them.
+    assert {h["holder_status"] for h in data["EXAMPLE HOLDING LLC"]["holdings"]} == {"listed"}
+    assert data["EXAMPLE STAR"]["status"] == "blocked"
+    assert data["EXAMPLE STAR"]["holdings"][0]["holder_status"] == "by ownership"
+    partner = data["EXAMPLE PARTNER LLC"]
     assert partner["status"] == "possibly blocked" and partner["unknown"] == 1
     assert partner["holdings"][0]["percentage"] is None
     certain = json.loads(run(db, "blocked", "--certain", "--json"))
-    assert "Fixture Partner LLC" not in {b["caption"] for b in certain}
-    out = run(db, "owner", "9123453")
+    assert "EXAMPLE PARTNER LLC" not in {b["caption"] for b in certain}
+    assert {"EXAMPLE HOLDING LLC", "EXAMPLE STAR"} <= {b["caption"] for b in certain}
+    out = run(db, "owner", "1000007")
     assert "BLOCKED BY OWNERSHIP" in out and "50% held by blocked persons" in out
     text = run(db, "blocked")
-    assert "share unknown by M LEASING LLC" in text
+    assert "share unknown by EXAMPLE HOLDER ONE LLC" in text
 
 
 def test_every_new_command_has_help() -> None:

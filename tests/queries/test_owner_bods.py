@@ -16,41 +16,25 @@ import pytest
 from typer.testing import CliRunner
 
 from graph.cli import app
-from graph.model import Entity, ListMeta, Record, Sanction, Schema
 from graph.store import Store
-from loaders import LOADERS, LoaderSpec
+from loaders import LOADERS
 from pipeline.ingest import load_file
 from queries.blocked import blocked_by_ownership
 from queries.owner import who_owns
 from queries.paths import path_between
+from tests.example_listing import EXAMPLE_LISTING, write_example_listing
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "bods" / "examples"
-
-
-def _example_listing(path: Path) -> Iterator[Record]:
-    """Records of a hand-written example listing: {"example": ..., "listed": ["source:id"]}."""
-    data = json.loads(path.read_text(encoding="utf-8"))
-    assert data["example"].startswith("EXAMPLE")
-    yield ListMeta("2026-01-01")
-    for n, ref in enumerate(data["listed"]):
-        yield Entity(f"e{n}", Schema.LEGAL_ENTITY, {}, f"e{n}", same_as=ref)
-        yield Sanction(f"s{n}", f"e{n}", "EXAMPLE", "TEST PROGRAMME", f"e{n}")
-
-
-EXAMPLE_LISTING = LoaderSpec(
-    format="example_listing", source="example_listing", title="test-only example listing",
-    detect=lambda path, head: False, files=lambda path: [path], load=_example_listing)
 
 
 @pytest.fixture
 def bods_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
     monkeypatch.setitem(LOADERS, EXAMPLE_LISTING.format, EXAMPLE_LISTING)
-    listing = tmp_path / "listing.json"
-    listing.write_text(json.dumps({
-        "example": "EXAMPLE for tests: the BODS standard's fictitious MVJ LIMITED and Michael "
-                   "Hubbard as if listed; no real party, no share stated",
-        "listed": ["bods_jenex_limited:e83cce729ada", "bods_eti_international:c9ceb68d7241"],
-    }))
+    listing = write_example_listing(
+        tmp_path / "listing.json",
+        "EXAMPLE for tests: the BODS standard's fictitious MVJ LIMITED and Michael Hubbard as if "
+        "listed; no real party, no share stated",
+        ["bods_jenex_limited:e83cce729ada", "bods_eti_international:c9ceb68d7241"])
     with Store(tmp_path / "bods.db") as store:
         load_file(store, EXAMPLES / "bods-package-entity-owning-entity.json")
         load_file(store, EXAMPLES / "simple-pep-declaration.json")
