@@ -236,7 +236,9 @@ CREATE TABLE IF NOT EXISTS screen_runs (
     settings TEXT NOT NULL,
     tool_version TEXT NOT NULL,
     counts TEXT NOT NULL,
-    last_decision INTEGER NOT NULL
+    last_decision INTEGER NOT NULL,
+    kind TEXT NOT NULL DEFAULT 'screen',
+    base_run INTEGER
 );
 CREATE INDEX IF NOT EXISTS screen_runs_portfolio ON screen_runs (portfolio, id);
 CREATE TABLE IF NOT EXISTS run_results (
@@ -247,6 +249,27 @@ CREATE TABLE IF NOT EXISTS run_results (
     status TEXT NOT NULL,
     result TEXT NOT NULL,
     PRIMARY KEY (run_id, position)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS run_results_row ON run_results (run_id, row_id);
+CREATE TABLE IF NOT EXISTS portfolio_state (
+    portfolio TEXT NOT NULL,
+    row_id TEXT NOT NULL,
+    run_id INTEGER NOT NULL,
+    checksum TEXT NOT NULL,
+    hits TEXT NOT NULL,
+    PRIMARY KEY (portfolio, row_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS portfolio_hits (
+    portfolio TEXT NOT NULL,
+    entity_id TEXT NOT NULL,
+    row_id TEXT NOT NULL,
+    PRIMARY KEY (portfolio, entity_id, row_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS portfolio_tokens (
+    portfolio TEXT NOT NULL,
+    token TEXT NOT NULL,
+    row_id TEXT NOT NULL,
+    PRIMARY KEY (portfolio, token, row_id)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS decisions (
     id INTEGER PRIMARY KEY,

@@ -48,6 +48,10 @@ class RunInfo:
     tool_version: str
     counts: dict[str, int]
     last_decision: int
+    #: `screen` (every row) or `monitor` (only the rows a change can have reached; the others
+    #: are as in `base_run` and the runs before it).
+    kind: str
+    base_run: int | None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -55,7 +59,7 @@ class RunInfo:
 
 _RUN_COLUMNS: Final = ("id, portfolio, started_at, finished_at, input_checksum, rows, "
                        "list_versions, index_generation, index_fingerprint, algorithm, "
-                       "settings, tool_version, counts, last_decision")
+                       "settings, tool_version, counts, last_decision, kind, base_run")
 
 
 def _run(row: tuple[Any, ...]) -> RunInfo:
@@ -157,6 +161,9 @@ def report_html(report: dict[str, Any]) -> str:
     ]
     header = [
         ("started", run["started_at"]), ("finished", run["finished_at"]),
+        ("kind", run["kind"] if run["base_run"] is None else
+         f"{run['kind']}: only the rows a change since run {run['base_run']} can have "
+         "reached; the others as in that run"),
         ("rows", run["rows"]), ("input checksum (SHA-256)", run["input_checksum"]),
         ("algorithm", run["algorithm"]),
         ("thresholds", f"match from {settings['threshold']}, review from "
@@ -179,8 +186,9 @@ def report_html(report: dict[str, Any]) -> str:
     history: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for decision in report["decisions"]:
         history.setdefault((decision["row_id"], decision["entity_id"]), []).append(decision)
-    with_hits = [r for r in report["rows"] if r["matches"] or r.get("error")]
-    quiet = [r for r in report["rows"] if not (r["matches"] or r.get("error"))]
+    with_hits = [r for r in report["rows"] if r["matches"] or r.get("error") or r.get("alerts")]
+    quiet = [r for r in report["rows"]
+             if not (r["matches"] or r.get("error") or r.get("alerts"))]
     parts.append(f"<h2>Rows with hits ({len(with_hits)})</h2>")
     for row in with_hits:
         parts.append(_row_html(row, history, settings["review_threshold"]))
@@ -211,6 +219,18 @@ def _row_html(row: dict[str, Any], history: dict[tuple[str, str], list[dict[str,
            f"<p>{_input(row)}</p>"]
     if row.get("error"):
         out.append(f"<p>Could not be screened in full: {_e(row['error'])}</p>")
+    if row.get("alerts"):
+        out.append("<p>Alerts since the run before:</p><ul>")
+        for alert in row["alerts"]:
+            lines = [*alert["changed"], *(
+                f"{d['source']} {d['from']} to {d['to']}: {d['kind']} record {d['record_id']} "
+                f"({d['name']})" for d in alert["diff"])]
+            out.append(f'<li><span class="match">{_e(alert["kind"])}</span>'
+                       f'{" (delisted)" if alert["delisted"] else ""}: {_e(alert["caption"])} '
+                       f'<span class="mono">[{_e(alert["entity_id"])}]</span>'
+                       + ("<ul>" + "".join(f"<li>{_e(x)}</li>" for x in lines) + "</ul>"
+                          if lines else "") + "</li>")
+        out.append("</ul>")
     for match in row["matches"]:
         below = " (below review)" if match["score"] < review_threshold else ""
         out.append(

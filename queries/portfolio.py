@@ -31,8 +31,9 @@ from pathlib import Path
 from typing import Any, Final
 
 from graph.errors import NotFoundError, QueryError, SourceError
+from graph.matching.text import match_tokens, skeleton
 from graph.store import BATCH_ROWS, Store
-from queries.screen import Match, Result, make_settings, screen_with
+from queries.screen import Match, Query, Result, make_settings, screen_with
 from queries.screening.defaults import (
     DEFAULT_ALGORITHM,
     DEFAULT_LIMIT,
@@ -41,7 +42,7 @@ from queries.screening.defaults import (
 )
 from queries.screening.index import IndexedEntity, ScreenIndex, ensure_index, store_fingerprint
 from queries.screening.io import map_columns, parse_row, read_rows
-from queries.screening.matcher import Matcher
+from queries.screening.matcher import CLASS_SCHEMA, Matcher, Settings
 
 #: The two verdicts a person can give on a hit.
 FALSE_POSITIVE: Final = "false_positive"
@@ -63,6 +64,10 @@ FACT_FIELDS: Final = (("schema", "schema"), ("names", "names"), ("imo", "imos"),
 #: How many tries to read an index and the list versions of one snapshot when loads commit
 #: meanwhile (each try rebuilds or patches the index).
 STAMP_TRIES: Final = 3
+#: Consonant skeletons shorter than this are not monitoring words: two consonants (`mr`) are
+#: shared by too many names to narrow anything (the matcher's skeleton lifts a score only
+#: from three).
+SKELETON_MIN: Final = 3
 
 
 def _now() -> str:
@@ -150,6 +155,7 @@ def add_portfolio(store: Store, name: str, path: Path) -> PortfolioUpdate:
     now = _now()
     added: list[str] = []
     changed: list[str] = []
+    tokens: list[tuple[str, str, str]] = []
     with store.transaction() as conn:
         created = conn.execute("SELECT 1 FROM portfolios WHERE name = ?",
                                (name,)).fetchone() is None
@@ -163,6 +169,8 @@ def add_portfolio(store: Store, name: str, path: Path) -> PortfolioUpdate:
                 added.append(row_id)
             elif old != checksum:
                 changed.append(row_id)
+            if old != checksum:
+                tokens.extend((name, t, row_id) for t in row_tokens(row))
             data = json.dumps(row, ensure_ascii=False, default=str)
             batch.append((name, row_id, position, data, checksum, now, now, checksum))
             if len(batch) >= BATCH_ROWS:
@@ -172,6 +180,10 @@ def add_portfolio(store: Store, name: str, path: Path) -> PortfolioUpdate:
         removed = sorted(held)
         conn.executemany("DELETE FROM portfolio_rows WHERE portfolio = ? AND row_id = ?",
                          [(name, row_id) for row_id in removed])
+        conn.executemany("DELETE FROM portfolio_tokens WHERE portfolio = ? AND row_id = ?",
+                         [(name, row_id) for row_id in (*changed, *removed)])
+        conn.executemany("INSERT OR IGNORE INTO portfolio_tokens (portfolio, token, row_id) "
+                         "VALUES (?, ?, ?)", tokens)
         conn.execute(
             "INSERT INTO portfolios (name, created_at, updated_at, file_checksum, columns) "
             "VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET "
@@ -238,6 +250,41 @@ def row_print(row: Mapping[str, Any]) -> str:
                     query.mmsi, query.identifiers])
 
 
+def query_tokens(query: Query) -> set[str]:
+    """The words by which monitoring finds the rows a changed listing may now match (the
+    direction inverted: a portfolio's rows are indexed by them, a changed entity's words are
+    looked up): each word of the name as screening compares it with each class of candidate
+    (or the row's type), each word's consonant skeleton of three letters or more (`~`), and
+    the identifiers (`#`)."""
+    out: set[str] = set()
+    schemas = (query.schema,) if query.schema else CLASS_SCHEMA
+    for schema in schemas:
+        for token in match_tokens(query.name, schema):
+            out.add(token)
+            sound = skeleton(token)
+            if len(sound) >= SKELETON_MIN:
+                out.add("~" + sound)
+    out.update("#" + v for v in (query.imo, query.mmsi, *query.identifiers) if v)
+    return out
+
+
+def row_tokens(row: Mapping[str, Any]) -> set[str]:
+    return query_tokens(parse_row(row, 0, map_columns(list(row))))
+
+
+def entity_tokens(entity: IndexedEntity) -> set[str]:
+    """A listed entity's words as `query_tokens` makes a row's: from its names' match keys."""
+    out: set[str] = set()
+    for key in entity.keys:
+        for token in key.split():
+            out.add(token)
+            sound = skeleton(token)
+            if len(sound) >= SKELETON_MIN:
+                out.add("~" + sound)
+    out.update("#" + v for v in (*entity.imos, *entity.mmsis, *entity.identifiers))
+    return out
+
+
 def entity_facts(entity: IndexedEntity) -> dict[str, list[str]]:
     """A listed entity's matching facts: what the matcher compares, each field sorted."""
     facts: dict[str, list[str]] = {}
@@ -268,7 +315,7 @@ def facts_changed(old: Mapping[str, list[str]], new: Mapping[str, list[str]]) ->
     return lines
 
 
-class _Entities:
+class EntityLookup:
     """The listed entities of one index by id, looked up for the few ids a run needs."""
 
     def __init__(self, index: ScreenIndex) -> None:
@@ -344,7 +391,7 @@ def decide_hit(
         raise NotFoundError(f"portfolio {name!r} has no row {row_id!r}")
     if index is None:
         index, _ = ensure_index(store)
-    entity = _Entities(index).get(entity_id)
+    entity = EntityLookup(index).get(entity_id)
     if entity is None:
         raise NotFoundError(f"no listed entity {entity_id!r} in the lists in force (the "
                             "entity ids are those a screen reports)")
@@ -473,6 +520,65 @@ def record_result(result: Result, row_id: str, row: Mapping[str, Any], position:
     return out
 
 
+class _Facts:
+    """Listed entities' matching facts by id, each computed once per run."""
+
+    def __init__(self, index: ScreenIndex) -> None:
+        self.entities = EntityLookup(index)
+        self._facts: dict[str, dict[str, list[str]] | None] = {}
+
+    def __call__(self, entity_id: str) -> dict[str, list[str]] | None:
+        if entity_id not in self._facts:
+            entity = self.entities.get(entity_id)
+            self._facts[entity_id] = None if entity is None else entity_facts(entity)
+        return self._facts[entity_id]
+
+
+def fresh_index(store: Store) -> tuple[ScreenIndex, list[dict[str, Any]]]:
+    """The store's current screening index and the list versions it was built from, read in
+    one snapshot (tried again when a load commits meanwhile)."""
+    for _ in range(STAMP_TRIES):
+        index, _ = ensure_index(store)
+        versions = _versions_in_force(store, index)
+        if versions is not None:
+            return index, versions
+    raise QueryError("the lists changed while the screening index was read "
+                     f"({STAMP_TRIES} times); try again when the loads have finished")
+
+
+def screen_rows(
+    store: Store,
+    name: str,
+    index: ScreenIndex,
+    settings: Settings,
+    rows: list[tuple[int, str, dict[str, Any]]],
+    *,
+    workers: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[dict[str, Any]]:
+    """Rows (position, id, row) of a portfolio screened, each hit with its listed entity's
+    matching facts, its status and the decision in force applied: the records a run keeps."""
+    in_force = _in_force(store, name)
+    facts_of = _Facts(index)
+    total = len(rows)
+    step = None if progress is None else (lambda done: progress(done, total))
+    records: list[dict[str, Any]] = []
+    results = screen_with(Matcher(index, settings), (row for _, _, row in rows),
+                          workers=workers, progress=step)
+    for result, (position, row_id, row) in zip(results, rows, strict=True):
+        hits = []
+        for match in result.matches:
+            decision = in_force.get((row_id, match.entity_id))
+            facts = facts_of(match.entity_id)
+            hit = hit_status(match, decision, facts,
+                             row_print(row) if decision is not None else "")
+            hit["facts"] = facts
+            hits.append(hit)
+        status = row_status(result.decision, hits, settings.review_threshold)
+        records.append(record_result(result, row_id, row, position, hits, status))
+    return records
+
+
 def screen_portfolio(
     store: Store,
     name: str,
@@ -490,45 +596,39 @@ def screen_portfolio(
     hits, and record the run (`queries.audit` reads it back)."""
     rows = portfolio_rows(store, name)
     started = _now()
-    for _ in range(STAMP_TRIES):
-        index, _ = ensure_index(store)
-        versions = _versions_in_force(store, index)
-        if versions is not None:
-            break
-    else:
-        raise QueryError("the lists changed while the screening index was read "
-                         f"({STAMP_TRIES} times); try again when the loads have finished")
+    index, versions = fresh_index(store)
     settings = make_settings(index, threshold=threshold, review_threshold=review_threshold,
                              limit=limit, sources=sources, schema=schema, algorithm=algorithm)
-    in_force = _in_force(store, name)
-    last_decision = max((d.id for d in in_force.values()), default=0)
-    entities = _Entities(index)
-    total = len(rows)
-    step = None if progress is None else (lambda done: progress(done, total))
-    records: list[dict[str, Any]] = []
-    results = screen_with(Matcher(index, settings), (row for _, row in rows),
-                          workers=workers, progress=step)
-    for position, (result, (row_id, row)) in enumerate(zip(results, rows, strict=True), 1):
-        hits = []
-        for match in result.matches:
-            decision = in_force.get((row_id, match.entity_id))
-            facts = None
-            if decision is not None:
-                entity = entities.get(match.entity_id)
-                facts = entity_facts(entity) if entity is not None else None
-            hits.append(hit_status(match, decision, facts,
-                                   row_print(row) if decision is not None else ""))
-        status = row_status(result.decision, hits, settings.review_threshold)
-        records.append(record_result(result, row_id, row, position, hits, status))
+    last_decision = last_decision_id(store, name)
+    records = screen_rows(store, name, index, settings,
+                          [(i, row_id, row) for i, (row_id, row) in enumerate(rows, 1)],
+                          workers=workers, progress=progress)
+    counts = count_statuses(records)
+    checksum = input_checksum(rows)
+    run_id = record_run(store, name, RunHead(started, checksum, versions, index,
+                                             settings_dict(settings), counts, last_decision),
+                        records, whole=True)
+    return RunSummary(run_id, name, started, checksum, len(rows), counts, versions,
+                      needing_attention(records))
+
+
+def last_decision_id(store: Store, name: str) -> int:
+    found = store.conn.execute("SELECT MAX(id) FROM decisions WHERE portfolio = ?",
+                               (name,)).fetchone()[0]
+    return int(found or 0)
+
+
+def count_statuses(records: list[dict[str, Any]]) -> dict[str, int]:
     counts: dict[str, int] = {}
     for record in records:
         counts[record["status"]] = counts.get(record["status"], 0) + 1
-    run_id = _record_run(store, name, started, input_checksum(rows), versions, index,
-                         settings_dict(settings), counts, last_decision, records)
-    attention = [r for r in records if any(h["status"] != CLEARED for h in r["matches"])
-                 and r["status"] not in ("clear", CLEARED)]
-    return RunSummary(run_id, name, started, input_checksum(rows), len(rows),
-                      dict(sorted(counts.items())), versions, attention)
+    return dict(sorted(counts.items()))
+
+
+def needing_attention(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows a person has to look at: a hit not cleared, and a status other than clear."""
+    return [r for r in records if any(h["status"] != CLEARED for h in r["matches"])
+            and r["status"] not in ("clear", CLEARED)]
 
 
 def settings_dict(settings: Any) -> dict[str, Any]:
@@ -538,27 +638,71 @@ def settings_dict(settings: Any) -> dict[str, Any]:
             "schema": settings.schema, "algorithm": settings.algorithm}
 
 
-def _record_run(store: Store, name: str, started: str, checksum: str,
-                versions: list[dict[str, Any]], index: ScreenIndex, settings: dict[str, Any],
-                counts: dict[str, int], last_decision: int,
-                records: list[dict[str, Any]]) -> int:
+@dataclass(frozen=True, slots=True)
+class RunHead:
+    """What a run records besides its rows."""
+
+    started: str
+    input_checksum: str
+    versions: list[dict[str, Any]]
+    index: ScreenIndex
+    settings: dict[str, Any]
+    counts: dict[str, int]
+    last_decision: int
+    kind: str = "screen"
+    base_run: int | None = None
+
+
+def record_run(store: Store, name: str, head: RunHead, records: list[dict[str, Any]], *,
+               whole: bool, removed: Collection[str] = ()) -> int:
+    """Record a run and its rows in one transaction, and make its rows the portfolio's state
+    (each row's checksum and hits, which monitoring compares with): all of it for a run of
+    every row (`whole`), else the rows it screened, less the `removed` rows."""
     with store.transaction() as conn:
         cursor = conn.execute(
             "INSERT INTO screen_runs (portfolio, started_at, finished_at, input_checksum, rows, "
             "list_versions, index_generation, index_fingerprint, algorithm, settings, "
-            "tool_version, counts, last_decision) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (name, started, _now(), checksum, len(records),
-             json.dumps(versions, ensure_ascii=False), index.generation, index.fingerprint,
-             settings["algorithm"], json.dumps(settings), tool_version(),
-             json.dumps(counts, sort_keys=True), last_decision))
+            "tool_version, counts, last_decision, kind, base_run) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (name, head.started, _now(), head.input_checksum, len(records),
+             json.dumps(head.versions, ensure_ascii=False), head.index.generation,
+             head.index.fingerprint, head.settings["algorithm"], json.dumps(head.settings),
+             tool_version(), json.dumps(head.counts, sort_keys=True), head.last_decision,
+             head.kind, head.base_run))
         run_id = int(cursor.lastrowid or 0)
+        if whole:
+            conn.execute("DELETE FROM portfolio_state WHERE portfolio = ?", (name,))
+            conn.execute("DELETE FROM portfolio_hits WHERE portfolio = ?", (name,))
+        else:
+            gone = [(name, row_id) for row_id in (*removed, *(r["id"] for r in records))]
+            conn.executemany("DELETE FROM portfolio_hits WHERE portfolio = ? AND row_id = ?",
+                             gone)
+            conn.executemany("DELETE FROM portfolio_state WHERE portfolio = ? AND row_id = ?",
+                             gone)
         for batch in _batches(records):
             conn.executemany(
                 "INSERT INTO run_results (run_id, position, row_id, decision, status, result) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
                 [(run_id, r["position"], r["id"], r["decision"], r["status"],
                   json.dumps(r, ensure_ascii=False, default=str)) for r in batch])
+            conn.executemany(
+                "INSERT INTO portfolio_state (portfolio, row_id, run_id, checksum, hits) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [(name, r["id"], run_id, _digest(r["input"]), json.dumps(
+                    [state_hit(h) for h in r["matches"]], ensure_ascii=False))
+                 for r in batch])
+            conn.executemany(
+                "INSERT OR IGNORE INTO portfolio_hits (portfolio, entity_id, row_id) "
+                "VALUES (?, ?, ?)",
+                [(name, h["entity_id"], r["id"]) for r in batch for h in r["matches"]])
     return run_id
+
+
+def state_hit(hit: Mapping[str, Any]) -> dict[str, Any]:
+    """What a row's state keeps of a hit: enough to tell a later run's hit new, changed or
+    gone."""
+    return {"entity_id": hit["entity_id"], "caption": hit["caption"], "score": hit["score"],
+            "facts": hit["facts"]}
 
 
 def _batches(records: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:

@@ -145,6 +145,76 @@ def screen_command(
                 _say(f"    changed since the decision: {change}")
 
 
+@portfolio_app.command("monitor")
+def monitor_command(
+    name: Annotated[str, typer.Argument(help="The portfolio's name.")],
+    workers: Annotated[int | None, typer.Option(
+        "--workers", help="Worker processes (default: one per core).")] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Screen again only what the list updates and the portfolio's changes since its last run
+    can have changed, with that run's settings, and print the alerts: new hits, hits whose
+    listing changed, hits gone (delisted), each with the list versions and the diff behind
+    it. The pass is recorded as a run."""
+    from queries.monitor import monitor_portfolio
+
+    with open_store(db) as store:
+        _index(store, False)
+        with progress_bar(f"monitoring portfolio {name}") as bar:
+            run = monitor_portfolio(store, name, workers=workers,
+                                    progress=lambda done, total: bar(done, total))
+    if as_json:
+        print_json(run.to_dict())
+        return
+    _print_monitor(for_terminal(run))
+
+
+def _print_monitor(run: Any) -> None:
+    changed = "every row (the store's log does not reach back)" if run.changed_entities is None \
+        else f"{run.changed_entities:,} listed entities changed"
+    _say(f"run {run.run_id} (monitoring since run {run.base_run}): portfolio {run.portfolio}, "
+         f"{changed}; {run.rows_screened:,} of {run.rows:,} rows screened again "
+         f"({run.rows_changed:,} changed in the portfolio, {run.rows_removed:,} removed); "
+         f"{len(run.alerts):,} alerts")
+    before = {v["source"]: v for v in run.list_versions_before}
+    for version in run.list_versions:
+        old = before.get(version["source"])
+        if old is None or old["load_id"] != version["load_id"]:
+            _say(f"list {version['source']}: {old['list_date'] if old else 'not loaded'} -> "
+                 f"{version['list_date'] or 'undated'}")
+    for alert in run.alerts:
+        score = alert.score_now if alert.score_now is not None else alert.score_before
+        gone = " (delisted)" if alert.delisted else ""
+        _say(f"  {alert.row_id}: {alert.kind}{gone}: {alert.caption} [{alert.entity_id}] "
+             f"{score:.2f}")
+        for change in alert.changed:
+            _say(f"    {change}")
+        for record in alert.diff:
+            _say(f"    {record['source']} {record['from']} -> {record['to']}: {record['kind']} "
+                 f"record {record['record_id']} ({record['name']})")
+
+
+def monitor_after_load(store: Any, since: int) -> None:
+    """After a load changed the merged view: monitor every portfolio screened before, one
+    line on stderr each (`portfolio monitor NAME` prints the alerts)."""
+    from queries.monitor import monitor_portfolio
+    from queries.portfolio import portfolios
+
+    if store.generation() == since:
+        return
+    for portfolio in portfolios(store):
+        if portfolio.last_run is None:
+            continue
+        with progress_bar(f"monitoring portfolio {portfolio.name}") as bar:
+            run = monitor_portfolio(store, portfolio.name,
+                                    progress=lambda done, total: bar(done, total))
+        err_console.print(
+            f"portfolio {portfolio.name}: {len(run.alerts):,} alerts, {run.rows_screened:,} of "
+            f"{run.rows:,} rows screened again (run {run.run_id}; `audit show {run.run_id}`)",
+            markup=False, highlight=False, soft_wrap=True)
+
+
 def _name_column(row: dict[str, Any]) -> str:
     from queries.screening.io import map_columns
 
@@ -246,10 +316,11 @@ def runs_command(
         print_json([r.to_dict() for r in found])
         return
     table = Table()
-    for column in ("run", "portfolio", "started", "rows", "statuses", "lists"):
+    for column in ("run", "kind", "portfolio", "started", "rows", "statuses", "lists"):
         table.add_column(column, overflow="fold")
     for r in for_terminal(found):
-        table.add_row(str(r.id), r.portfolio, r.started_at, f"{r.rows:,}",
+        kind = r.kind if r.base_run is None else f"{r.kind} (since {r.base_run})"
+        table.add_row(str(r.id), kind, r.portfolio, r.started_at, f"{r.rows:,}",
                       ", ".join(f"{k} {v:,}" for k, v in r.counts.items()),
                       ", ".join(f"{v['source']} {v['list_date'] or 'undated'}"
                                 for v in r.list_versions))
@@ -273,8 +344,9 @@ def show_command(run: RunArgument, db: DbOption = None, as_json: JsonOption = Fa
     report = for_terminal(report)
     info = report["run"]
     settings = info["settings"]
-    _say(f"run {info['id']} of portfolio {info['portfolio']}: {info['started_at']} to "
-         f"{info['finished_at']}, {info['rows']:,} rows")
+    _say(f"run {info['id']} of portfolio {info['portfolio']} ({info['kind']}"
+         + (f" since run {info['base_run']}" if info["base_run"] else "")
+         + f"): {info['started_at']} to {info['finished_at']}, {info['rows']:,} rows")
     _say(f"input checksum {info['input_checksum']}")
     _say(f"algorithm {info['algorithm']}, match from {settings['threshold']}, review from "
          f"{settings['review_threshold']}, limit {settings['limit']}; sanctions-graph "
@@ -287,10 +359,14 @@ def show_command(run: RunArgument, db: DbOption = None, as_json: JsonOption = Fa
     for d in report["decisions"]:
         by_hit.setdefault((d["row_id"], d["entity_id"]), []).append(d)
     for row in report["rows"]:
-        if not row["matches"] and not row.get("error"):
+        if not row["matches"] and not row.get("error") and not row.get("alerts"):
             continue
         _say(f"\n{row['id']}: {row['status']} (screen: {row['decision']})"
              + (f"; error: {row['error']}" if row.get("error") else ""))
+        for alert in row.get("alerts", []):
+            _say(f"  alert: {alert['kind']}{' (delisted)' if alert['delisted'] else ''}: "
+                 f"{alert['caption']} [{alert['entity_id']}]"
+                 + "".join(f"; {c}" for c in alert["changed"]))
         for match in row["matches"]:
             _say(f"  {match['score']:.2f} {match['status']}: {match['caption']} "
                  f"[{match['entity_id']}]")

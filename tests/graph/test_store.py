@@ -307,7 +307,8 @@ def test_a_layout_3_store_gains_the_change_log(tmp_path: Path) -> None:
 
 def test_a_layout_5_store_gains_the_portfolio_tables(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
-    new_tables = ("portfolios", "portfolio_rows", "screen_runs", "run_results", "decisions")
+    new_tables = ("portfolios", "portfolio_rows", "screen_runs", "run_results", "decisions",
+                  "portfolio_state", "portfolio_hits", "portfolio_tokens")
     with Store(path) as s:
         load_file(s, raw(GUR.name))
         # What a store of layout 5 is: the same tables without portfolios, runs and decisions.

@@ -11,6 +11,7 @@ name no list holds; they stand for themselves.
 
 from __future__ import annotations
 
+import csv
 import json
 import random
 import shutil
@@ -304,3 +305,58 @@ def test_a_cleared_hit_stays_cleared_over_two_updates_and_returns_when_names_cha
         # An older run cannot be replayed against other list versions.
         with pytest.raises(QueryError, match="other list versions"):
             replay_run(store, runs(store, "ships")[0].id)
+
+
+# -- monitoring by difference ------------------------------------------------------------------
+
+def test_monitoring_equals_the_difference_of_two_full_screens(tmp_path: Path) -> None:
+    from queries.monitor import HIT_CHANGED, HIT_GONE, NEW_HIT, alerts_between, monitor_portfolio
+
+    table = list(csv.DictReader(raw(GUR.name).read_text(encoding="utf-8").splitlines()))
+    # The portfolio: every vessel name of the real table (names only), and the first hundred
+    # with their IMO number too.
+    names = [r["name"] for r in table]
+    imos = [r["imo"] for r in table]
+    rows = [{"id": f"v{i}", "name": n, "type": "vessel"} for i, n in enumerate(names)]
+    rows += [{"id": f"i{i}", "name": names[i], "imo": imos[i]} for i in range(100)]
+    with Store(tmp_path / "monitor.db") as store:
+        # Version 1: the table less its last row and with VERNON (GUR 1505).
+        load_file(store, gur_version(tmp_path / "v1", lambda ls: ls[:-1]),
+                  source="ua_gur_shadowfleet", list_date="2026-06-01")
+        add_portfolio(store, "fleet", write_jsonl(tmp_path / "fleet.jsonl", rows))
+        first = screen_portfolio(store, "fleet", workers=1)
+        # Version 2: the last row listed, VERNON delisted, ZHUO YUAN given a former name and
+        # TRACOS another flag; and the portfolio gains a row and changes one.
+        load_file(store, gur_version(tmp_path / "v2", lambda ls: [
+            line for line in with_line(with_line(
+                ls, "1575", "Profit / Advantage Solar", "Profit / Advantage Solar / Jade"),
+                "1573", ",Panama,", ",Cameroon,") if not line.startswith("1505,")]),
+            source="ua_gur_shadowfleet", list_date="2026-06-02")
+        rows[5] = {**rows[5], "name": "ARINA"}
+        rows.append({"id": "new", "name": "JADE", "type": "vessel"})
+        add_portfolio(store, "fleet", write_jsonl(tmp_path / "fleet2.jsonl", rows))
+        monitored = monitor_portfolio(store, "fleet", workers=1)
+        second = screen_portfolio(store, "fleet", workers=1)
+        index, _ = ensure_index(store)
+        listed = set(index.entity_ids)
+        a = {r["id"]: r["matches"] for r in run_report(store, first.run_id)["rows"]}
+        b = {r["id"]: r["matches"] for r in run_report(store, second.run_id)["rows"]}
+        expected = sorted(alert.key() for row_id in b
+                          for alert in alerts_between(row_id, a.get(row_id, []), b[row_id],
+                                                      listed.__contains__))
+        assert sorted(alert.key() for alert in monitored.alerts) == expected
+        kinds = {alert.kind for alert in monitored.alerts}
+        assert kinds == {NEW_HIT, HIT_CHANGED, HIT_GONE}
+        assert monitored.rows_screened < len(rows) / 10
+        assert (monitored.rows_changed, monitored.rows_removed) == (2, 0)
+        # Each alert names the diff behind it.
+        zhuo = next(a for a in monitored.alerts if a.kind == HIT_CHANGED
+                    and a.caption == "ZHUO YUAN")
+        assert zhuo.changed == ("names: added Jade",)
+        assert [(d["kind"], d["record_id"], d["from"], d["to"]) for d in zhuo.diff] == [
+            ("changed", "9408683", "2026-06-01", "2026-06-02")]  # GUR records by IMO
+        gone = {(a.row_id, a.caption, a.delisted) for a in monitored.alerts if a.kind == HIT_GONE}
+        assert ("v5", "VALENTE", False) in gone  # the row now names ARINA
+        vernon = next(a for a in monitored.alerts if a.kind == HIT_GONE and a.delisted)
+        assert vernon.caption == "VERNON"
+        assert [(d["kind"], d["record_id"]) for d in vernon.diff] == [("delisted", "9232876")]
