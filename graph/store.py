@@ -265,6 +265,7 @@ CREATE TABLE IF NOT EXISTS portfolio_hits (
     row_id TEXT NOT NULL,
     PRIMARY KEY (portfolio, entity_id, row_id)
 ) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS portfolio_hits_row ON portfolio_hits (portfolio, row_id);
 CREATE TABLE IF NOT EXISTS portfolio_tokens (
     portfolio TEXT NOT NULL,
     token TEXT NOT NULL,

@@ -225,8 +225,9 @@ def monitor_portfolio(
         found = [behind.explain(store, a, before.get(record["id"], [])) for a in found]
         record["alerts"] = [a.to_dict() for a in found]
         alerts.extend(found)
+    seconds["alerts and diffs"] = time.perf_counter() - clock
     counts = count_statuses(records)
-    head = RunHead(started, input_checksum((r["id"], r["input"]) for r in records), versions,
+    head = RunHead(started, input_checksum((r["id"], r["checksum"]) for r in records), versions,
                    index, settings_dict(settings), counts, last_decision_id(store, name),
                    kind="monitor", base_run=base.id)
     run_id = record_run(store, name, head, records, whole=changed is None,

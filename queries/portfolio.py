@@ -163,7 +163,7 @@ def add_portfolio(store: Store, name: str, path: Path) -> PortfolioUpdate:
             "SELECT row_id, checksum FROM portfolio_rows WHERE portfolio = ?", (name,)))
         batch: list[tuple[Any, ...]] = []
         for position, (row_id, row) in enumerate(zip(ids, rows, strict=True), start=1):
-            checksum = _digest(row)
+            checksum = row_checksum(row)
             old = held.pop(row_id, None)
             if old is None:
                 added.append(row_id)
@@ -232,11 +232,17 @@ def portfolio_rows(store: Store, name: str) -> list[tuple[str, dict[str, Any]]]:
         (name,))]
 
 
-def input_checksum(rows: Iterable[tuple[str, Mapping[str, Any]]]) -> str:
-    """The checksum of a run's input: SHA-256 over each row's id and row checksum, in order."""
+def row_checksum(row: Mapping[str, Any]) -> str:
+    """A row's checksum: SHA-256 of its JSON, keys sorted."""
+    return _digest(row)
+
+
+def input_checksum(rows: Iterable[tuple[str, str]]) -> str:
+    """The checksum of a run's input: SHA-256 over each row's id and checksum (`row_checksum`),
+    a line each, in order."""
     digest = hashlib.sha256()
-    for row_id, row in rows:
-        digest.update(f"{row_id}\t{_digest(row)}\n".encode())
+    for row_id, checksum in rows:
+        digest.update(f"{row_id}\t{checksum}\n".encode())
     return digest.hexdigest()
 
 
@@ -575,7 +581,9 @@ def screen_rows(
             hit["facts"] = facts
             hits.append(hit)
         status = row_status(result.decision, hits, settings.review_threshold)
-        records.append(record_result(result, row_id, row, position, hits, status))
+        record = record_result(result, row_id, row, position, hits, status)
+        record["checksum"] = row_checksum(row)
+        records.append(record)
     return records
 
 
@@ -604,7 +612,7 @@ def screen_portfolio(
                           [(i, row_id, row) for i, (row_id, row) in enumerate(rows, 1)],
                           workers=workers, progress=progress)
     counts = count_statuses(records)
-    checksum = input_checksum(rows)
+    checksum = input_checksum((r["id"], r["checksum"]) for r in records)
     run_id = record_run(store, name, RunHead(started, checksum, versions, index,
                                              settings_dict(settings), counts, last_decision),
                         records, whole=True)
@@ -688,7 +696,7 @@ def record_run(store: Store, name: str, head: RunHead, records: list[dict[str, A
             conn.executemany(
                 "INSERT INTO portfolio_state (portfolio, row_id, run_id, checksum, hits) "
                 "VALUES (?, ?, ?, ?, ?)",
-                [(name, r["id"], run_id, _digest(r["input"]), json.dumps(
+                [(name, r["id"], run_id, r["checksum"], json.dumps(
                     [state_hit(h) for h in r["matches"]], ensure_ascii=False))
                  for r in batch])
             conn.executemany(
