@@ -304,8 +304,8 @@ def replay_run(store: Store, run_id: int, *, workers: int | None = None) -> Repl
         then, now = set(_versions_key(info.list_versions)), set(_versions_key(current))
         differ = sorted({s for s, _ in then ^ now})
         raise QueryError(f"run {run_id} was screened against other list versions than those "
-                         f"in force now (differing: {', '.join(differ)}); load them back to "
-                         "replay it")
+                         f"in force now (differing: {', '.join(differ)}); a run replays only "
+                         "against the list versions it was screened with")
     recorded = run_results(store, run_id)
     settings = make_settings(index, **{k: v for k, v in info.settings.items()})
     results = screen_with(Matcher(index, settings), (r["input"] for r in recorded),

@@ -367,6 +367,9 @@ def show_command(run: RunArgument, db: DbOption = None, as_json: JsonOption = Fa
             _say(f"  alert: {alert['kind']}{' (delisted)' if alert['delisted'] else ''}: "
                  f"{alert['caption']} [{alert['entity_id']}]"
                  + "".join(f"; {c}" for c in alert["changed"]))
+            for record in alert["diff"]:
+                _say(f"    {record['source']} {record['from']} -> {record['to']}: "
+                     f"{record['kind']} record {record['record_id']} ({record['name']})")
         for match in row["matches"]:
             _say(f"  {match['score']:.2f} {match['status']}: {match['caption']} "
                  f"[{match['entity_id']}]")
