@@ -31,7 +31,7 @@ from typing import Any, Final
 
 from graph.errors import QueryError
 from graph.store import Store
-from graph.versions import diff
+from graph.versions import diff_loads
 from queries.audit import RunInfo, runs
 from queries.portfolio import (
     EntityLookup,
@@ -217,14 +217,19 @@ def monitor_portfolio(
     def listed(entity_id: str) -> bool:
         return entities.get(entity_id) is not None
 
-    behind = _Diffs(store, base.list_versions, versions)
-    alerts: list[Alert] = []
+    raw: list[tuple[Alert, set[str]]] = []
     for record in records:
-        found = alerts_between(record["id"], before.get(record["id"], []), record["matches"],
-                               listed)
-        found = [behind.explain(store, a, before.get(record["id"], [])) for a in found]
-        record["alerts"] = [a.to_dict() for a in found]
-        alerts.extend(found)
+        old_hits = before.get(record["id"], [])
+        for alert in alerts_between(record["id"], old_hits, record["matches"], listed):
+            names = {n for h in old_hits if h["entity_id"] == alert.entity_id
+                     for n in (h.get("facts") or {}).get("names", [])}
+            raw.append((alert, names))
+    alerts = _Diffs(store, base.list_versions, versions).explain(raw)
+    by_row: dict[str, list[dict[str, Any]]] = {}
+    for alert in alerts:
+        by_row.setdefault(alert.row_id, []).append(alert.to_dict())
+    for record in records:
+        record["alerts"] = by_row.get(record["id"], [])
     seconds["alerts and diffs"] = time.perf_counter() - clock
     counts = count_statuses(records)
     head = RunHead(started, input_checksum((r["id"], r["checksum"]) for r in records), versions,
@@ -242,51 +247,63 @@ def monitor_portfolio(
 
 
 class _Diffs:
-    """The lists' diffs between the versions of the last run and those in force, per source
-    that changed, computed when an alert first needs one."""
+    """The records of the lists' diffs behind alerts: for each source whose version changed
+    since the last run, the diff between its two versions of the records behind the alerts
+    (an entity's records in the version in force, or, for an entity no list holds any more,
+    the records of the earlier version that bore its names), read for those records only."""
 
     def __init__(self, store: Store, old: list[dict[str, Any]], new: list[dict[str, Any]]) -> None:
         before = {v["source"]: v for v in old}
-        self.pairs = {v["source"]: (before[v["source"]], v) for v in new
+        self.pairs = {v["source"]: (before[v["source"]]["load_id"], v["load_id"]) for v in new
                       if v["source"] in before and before[v["source"]]["load_id"] != v["load_id"]}
         self.store = store
-        self._done: dict[str, dict[str, Any] | None] = {}
 
-    def _of(self, source: str) -> dict[str, Any] | None:
-        if source not in self._done:
-            old, new = self.pairs[source]
-            if old["list_date"] and new["list_date"] and old["list_date"] != new["list_date"]:
-                self._done[source] = diff(self.store, source, old["list_date"],
-                                          new["list_date"]).to_dict()
-            else:
-                self._done[source] = None
-        return self._done[source]
+    def _records_of(self, alert: Alert, names: set[str]) -> dict[str, set[str]]:
+        """Each changed source's record ids behind one alert."""
+        found: dict[str, set[str]] = {}
+        for source, (old_load, new_load) in self.pairs.items():
+            ids = {r for (r,) in self.store.conn.execute(
+                "SELECT e.record_id FROM nodes n JOIN entities e ON e.load_id = n.load_id "
+                "AND e.id = n.local_id WHERE n.canonical = ? AND n.load_id = ?",
+                (alert.entity_id, new_load))}
+            if alert.delisted and names:
+                marks = ", ".join("?" * len(names))
+                ids |= {r for (r,) in self.store.conn.execute(
+                    "SELECT e.record_id FROM names m JOIN entities e ON e.load_id = m.load_id "
+                    f"AND e.id = m.entity_id WHERE m.load_id = ? AND m.name IN ({marks})",
+                    (old_load, *sorted(names)))}
+            if ids:
+                found[source] = ids
+        return found
 
-    def explain(self, store: Store, alert: Alert, before: list[dict[str, Any]]) -> Alert:
-        """The alert with the diff records behind it: those of the entity's records (by the
-        store's nodes, or, for an entity no list holds any more, by its former names)."""
-        records = {r for (r,) in store.conn.execute(
-            "SELECT e.record_id FROM nodes n JOIN entities e ON e.load_id = n.load_id "
-            "AND e.id = n.local_id WHERE n.canonical = ?", (alert.entity_id,))}
-        names: set[str] = set()
-        for hit in before:
-            if hit["entity_id"] == alert.entity_id and hit.get("facts"):
-                names.update(hit["facts"].get("names", []))
-        found = []
-        for source in sorted(self.pairs):
-            summary = self._of(source)
-            if summary is None:
+    def explain(self, alerts: list[tuple[Alert, set[str]]]) -> list[Alert]:
+        """The alerts (each with its entity's former names) with the diff records behind
+        them."""
+        behind = [self._records_of(alert, names) for alert, names in alerts]
+        entries: dict[str, dict[str, list[dict[str, Any]]]] = {}
+        for source, (old_load, new_load) in sorted(self.pairs.items()):
+            wanted = set().union(*(b.get(source, set()) for b in behind))
+            if not wanted:
                 continue
+            summary = diff_loads(self.store, source, self.store.load_info(old_load),
+                                 self.store.load_info(new_load), wanted).to_dict()
+            by_record: dict[str, list[dict[str, Any]]] = {}
             for kind in ("listed", "delisted", "changed"):
                 for entry in summary[kind]:
-                    if entry["record_id"] in records or (kind == "delisted"
-                                                         and entry["name"] in names):
-                        found.append({"source": source, "kind": kind,
-                                      "from": summary["from"]["list_date"],
-                                      "to": summary["to"]["list_date"], **entry})
-        return Alert(alert.row_id, alert.kind, alert.entity_id, alert.caption,
-                     alert.score_before, alert.score_now, alert.changed, alert.delisted,
-                     tuple(found))
+                    by_record.setdefault(entry["record_id"], []).append(
+                        {"source": source, "kind": kind, "from": summary["from"]["list_date"],
+                         "to": summary["to"]["list_date"], **entry})
+            entries[source] = by_record
+        out = []
+        for (alert, _), records in zip(alerts, behind, strict=True):
+            found = [entry for source, ids in sorted(records.items())
+                     for record_id in sorted(ids)
+                     for entry in entries.get(source, {}).get(record_id, [])
+                     if entry["kind"] != "delisted" or alert.delisted]
+            out.append(Alert(alert.row_id, alert.kind, alert.entity_id, alert.caption,
+                             alert.score_before, alert.score_now, alert.changed,
+                             alert.delisted, tuple(found)))
+        return out
 
 
 __all__ = ["HIT_CHANGED", "HIT_GONE", "NEW_HIT", "Alert", "MonitorRun", "alerts_between",

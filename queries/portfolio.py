@@ -42,7 +42,8 @@ from queries.screening.defaults import (
 )
 from queries.screening.index import IndexedEntity, ScreenIndex, ensure_index, store_fingerprint
 from queries.screening.io import map_columns, parse_row, read_rows
-from queries.screening.matcher import CLASS_SCHEMA, Matcher, Settings
+from queries.screening.matcher import Matcher, Settings
+from queries.screening.types import CLASS_SCHEMA, COMPATIBLE, schema_class
 
 #: The two verdicts a person can give on a hit.
 FALSE_POSITIVE: Final = "false_positive"
@@ -256,20 +257,29 @@ def row_print(row: Mapping[str, Any]) -> str:
                     query.mmsi, query.identifiers])
 
 
+def _words(out: set[str], tag: int, tokens: Iterable[str]) -> None:
+    for token in tokens:
+        out.add(f"{tag}{token}")
+        sound = skeleton(token)
+        if len(sound) >= SKELETON_MIN:
+            out.add(f"{tag}~{sound}")
+
+
 def query_tokens(query: Query) -> set[str]:
     """The words by which monitoring finds the rows a changed listing may now match (the
     direction inverted: a portfolio's rows are indexed by them, a changed entity's words are
     looked up): each word of the name as screening compares it with each class of candidate
-    (or the row's type), each word's consonant skeleton of three letters or more (`~`), and
-    the identifiers (`#`)."""
+    the row's type can match (person, vessel, organisation: the class's number in front, so a
+    person named Maria is not looked up for the ship MARIA), each word's consonant skeleton of
+    three letters or more (`~`), and the identifiers (`#`, of any class)."""
     out: set[str] = set()
-    schemas = (query.schema,) if query.schema else CLASS_SCHEMA
-    for schema in schemas:
-        for token in match_tokens(query.name, schema):
-            out.add(token)
-            sound = skeleton(token)
-            if len(sound) >= SKELETON_MIN:
-                out.add("~" + sound)
+    if query.schema:
+        classes = sorted({schema_class(s) for s in COMPATIBLE.get(query.schema, ())})
+        for tag in classes:
+            _words(out, tag, match_tokens(query.name, query.schema))
+    else:
+        for tag, schema in enumerate(CLASS_SCHEMA):
+            _words(out, tag, match_tokens(query.name, schema))
     out.update("#" + v for v in (query.imo, query.mmsi, *query.identifiers) if v)
     return out
 
@@ -279,14 +289,12 @@ def row_tokens(row: Mapping[str, Any]) -> set[str]:
 
 
 def entity_tokens(entity: IndexedEntity) -> set[str]:
-    """A listed entity's words as `query_tokens` makes a row's: from its names' match keys."""
+    """A listed entity's words as `query_tokens` makes a row's: from its names' match keys,
+    under its class."""
     out: set[str] = set()
+    tag = schema_class(entity.schema)
     for key in entity.keys:
-        for token in key.split():
-            out.add(token)
-            sound = skeleton(token)
-            if len(sound) >= SKELETON_MIN:
-                out.add("~" + sound)
+        _words(out, tag, key.split())
     out.update("#" + v for v in (*entity.imos, *entity.mmsis, *entity.identifiers))
     return out
 
