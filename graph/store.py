@@ -8,7 +8,9 @@ what a change can reach is derived again) inside the same transaction as the loa
 them, so a reader never sees a half-made state, and a load that fails or is killed leaves the
 file exactly as it was (SQLite's journal). The canonical ids a change may have touched are logged
 per generation (`view_changes`, `changed_since`), for the derived indexes to patch themselves.
-Every value reaches SQL as a parameter.
+Screening portfolios, their recorded runs and the decisions on their hits (append-only) are
+kept here too (`portfolios`, `portfolio_rows`, `screen_runs`, `run_results`, `decisions`; read
+and written by `queries.portfolio`). Every value reaches SQL as a parameter.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ from graph.normalize import normalize_name, normalize_vessel_name
 from graph.resolve import MMSI_KEY, ResolverInput, identifier_keys
 from graph.view import Edge, Fact, Listing, LoadInfo, Node, Provenance, by_canonical
 
-LAYOUT_VERSION: Final = 5
+LAYOUT_VERSION: Final = 6
 
 #: How many generations of view changes are kept (`Store.changed_since`): an index older than
 #: that is rebuilt, not patched.
@@ -203,7 +205,98 @@ CREATE TABLE IF NOT EXISTS view_changes (
     canonical TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS view_changes_generation ON view_changes (generation);
+CREATE TABLE IF NOT EXISTS portfolios (
+    name TEXT PRIMARY KEY,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    file_checksum TEXT NOT NULL,
+    columns TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS portfolio_rows (
+    portfolio TEXT NOT NULL,
+    row_id TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    data TEXT NOT NULL,
+    checksum TEXT NOT NULL,
+    added_at TEXT NOT NULL,
+    changed_at TEXT NOT NULL,
+    PRIMARY KEY (portfolio, row_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS screen_runs (
+    id INTEGER PRIMARY KEY,
+    portfolio TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    finished_at TEXT NOT NULL,
+    input_checksum TEXT NOT NULL,
+    rows INTEGER NOT NULL,
+    list_versions TEXT NOT NULL,
+    index_generation INTEGER NOT NULL,
+    index_fingerprint TEXT NOT NULL,
+    algorithm TEXT NOT NULL,
+    settings TEXT NOT NULL,
+    tool_version TEXT NOT NULL,
+    counts TEXT NOT NULL,
+    last_decision INTEGER NOT NULL,
+    kind TEXT NOT NULL DEFAULT 'screen',
+    base_run INTEGER
+);
+CREATE INDEX IF NOT EXISTS screen_runs_portfolio ON screen_runs (portfolio, id);
+CREATE TABLE IF NOT EXISTS run_results (
+    run_id INTEGER NOT NULL,
+    position INTEGER NOT NULL,
+    row_id TEXT NOT NULL,
+    decision TEXT NOT NULL,
+    status TEXT NOT NULL,
+    result TEXT NOT NULL,
+    PRIMARY KEY (run_id, position)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS run_results_row ON run_results (run_id, row_id);
+CREATE TABLE IF NOT EXISTS portfolio_state (
+    portfolio TEXT NOT NULL,
+    row_id TEXT NOT NULL,
+    run_id INTEGER NOT NULL,
+    checksum TEXT NOT NULL,
+    hits TEXT NOT NULL,
+    PRIMARY KEY (portfolio, row_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS portfolio_hits (
+    portfolio TEXT NOT NULL,
+    entity_id TEXT NOT NULL,
+    row_id TEXT NOT NULL,
+    PRIMARY KEY (portfolio, entity_id, row_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS portfolio_hits_row ON portfolio_hits (portfolio, row_id);
+CREATE TABLE IF NOT EXISTS portfolio_tokens (
+    portfolio TEXT NOT NULL,
+    token TEXT NOT NULL,
+    row_id TEXT NOT NULL,
+    PRIMARY KEY (portfolio, token, row_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS decisions (
+    id INTEGER PRIMARY KEY,
+    portfolio TEXT NOT NULL,
+    row_id TEXT NOT NULL,
+    entity_id TEXT NOT NULL,
+    verdict TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    who TEXT NOT NULL,
+    at TEXT NOT NULL,
+    row_print TEXT NOT NULL,
+    entity_print TEXT NOT NULL,
+    entity_facts TEXT NOT NULL,
+    supersedes INTEGER
+);
+CREATE INDEX IF NOT EXISTS decisions_hit ON decisions (portfolio, row_id, entity_id, id);
 """
+
+#: Layout 6: screening decisions are append-only, held by the file itself (a trigger each; kept
+#: apart from `_DDL`, whose statements are split on semicolons).
+_TRIGGERS: Final = (
+    "CREATE TRIGGER IF NOT EXISTS decisions_never_updated BEFORE UPDATE ON decisions "
+    "BEGIN SELECT RAISE(ABORT, 'decisions are never changed, only superseded'); END",
+    "CREATE TRIGGER IF NOT EXISTS decisions_never_deleted BEFORE DELETE ON decisions "
+    "BEGIN SELECT RAISE(ABORT, 'decisions are never deleted, only superseded'); END",
+)
 
 
 @dataclass(slots=True)
@@ -359,6 +452,9 @@ class Store:
                 for statement in _DDL.split(";"):
                     if statement.strip():
                         self.conn.execute(statement)
+                # Layout 6: portfolios, screening runs and decisions (new tables, above).
+                for statement in _TRIGGERS:
+                    self.conn.execute(statement)
                 # Layout 3: `loads` records a shrink accepted with allow_shrink.
                 if "shrink_accepted" not in {c[1] for c in self.conn.execute(
                         "PRAGMA table_info(loads)")}:

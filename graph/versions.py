@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -149,7 +150,17 @@ def diff(store: Store, source: str, from_date: str | None = None,
         old = older[-1]
     if old.id == new.id:
         raise QueryError(f"{source}: --from and --to name the same version ({old.list_date})")
-    before, after = _records(store.conn, old.id), _records(store.conn, new.id)
+    return diff_loads(store, source, old, new)
+
+
+def diff_loads(store: Store, source: str, old: LoadInfo, new: LoadInfo,
+               only: Collection[str] | None = None) -> Diff:
+    """`diff` between two given versions; of the records `only` names, when given (monitoring
+    reads the few records behind its alerts, not two whole lists; a relation to a record left
+    out is written with the other's record id but not its name, on both sides alike)."""
+    wanted = None if only is None else set(only)
+    before = _records(store.conn, old.id, wanted)
+    after = _records(store.conn, new.id, wanted)
     result = Diff(source, Version.of(old), Version.of(new))
     for record_id in sorted(after.keys() - before.keys(), key=_order):
         rec = after[record_id]
@@ -183,18 +194,34 @@ def _compare(old: _Record, new: _Record) -> list[PropertyChange]:
     return changes
 
 
-def _records(conn: sqlite3.Connection, load_id: int) -> dict[str, _Record]:
-    """Every record of one version by record id, with its facts."""
+#: Entity ids per statement when only some records are read.
+_IN_BATCH: Final = 900
+
+
+def _records(conn: sqlite3.Connection, load_id: int,
+             only: set[str] | None = None) -> dict[str, _Record]:
+    """Every record of one version by record id, with its facts (or those `only` names)."""
     records: dict[str, _Record] = defaultdict(_Record)
     record_of: dict[str, str] = {}
     for entity_id, schema, record_id in conn.execute(
         "SELECT id, schema, record_id FROM entities WHERE load_id = ?", (load_id,)
     ):
         record_of[entity_id] = record_id
-        records[record_id].schema.add(schema)
-    for entity_id, prop, value in conn.execute(
-        "SELECT entity_id, prop, value FROM props WHERE load_id = ? ORDER BY rowid", (load_id,)
-    ):
+        if only is None or record_id in only:
+            records[record_id].schema.add(schema)
+    if only is None:
+        rows: Any = conn.execute(
+            "SELECT entity_id, prop, value FROM props WHERE load_id = ? ORDER BY rowid",
+            (load_id,))
+    else:
+        ids = sorted(e for e, r in record_of.items() if r in only)
+        rows = []
+        for start in range(0, len(ids), _IN_BATCH):
+            batch = ids[start:start + _IN_BATCH]
+            rows.extend(conn.execute(
+                "SELECT entity_id, prop, value FROM props WHERE load_id = ? AND entity_id IN "
+                f"({', '.join('?' * len(batch))}) ORDER BY rowid", (load_id, *batch)))
+    for entity_id, prop, value in rows:
         values = records[record_of[entity_id]].props[prop]
         if value not in values:
             values.append(value)
@@ -202,7 +229,7 @@ def _records(conn: sqlite3.Connection, load_id: int) -> dict[str, _Record]:
         "SELECT entity, authority, program FROM sanctions WHERE load_id = ? ORDER BY id",
         (load_id,),
     ):
-        if entity_id in record_of:
+        if entity_id in record_of and (only is None or record_of[entity_id] in only):
             values = records[record_of[entity_id]].props[SANCTIONS]
             if (text := f"{authority} {program}") not in values:
                 values.append(text)

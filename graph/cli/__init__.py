@@ -7,6 +7,7 @@ from graph.cli import (
     lists,  # noqa: F401 - registers export, diff, fetch
     neo4j,  # noqa: F401 - registers the neo4j sub-app
     paths,  # noqa: F401 - registers path, exposure, blocked
+    portfolio,  # noqa: F401 - registers the portfolio and audit sub-apps
     resolution,  # noqa: F401 - registers resolve, judge, review, explain
     screen,  # noqa: F401 - registers `screen`
     serve,  # noqa: F401 - registers `serve`

@@ -116,11 +116,18 @@ def load(
                                         "`screen` builds it)."),
     ] = False,
     allow_shrink: AllowShrinkOption = False,
+    no_monitor: Annotated[
+        bool,
+        typer.Option("--no-monitor", help="Do not monitor the screened portfolios now (they "
+                                          "are otherwise screened again where the load can "
+                                          "have changed a result; see `portfolio monitor`)."),
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Load source files into the store, each as a new version of its source (one transaction
     per file; the same file twice changes nothing). Then, if anything changed, rebuild the
-    screening index once (see --no-index)."""
+    screening index once (see --no-index) and monitor every screened portfolio (one line
+    each on stderr; see --no-monitor)."""
     options: dict[str, Any] = {}
     if mapping:
         options["columns"] = _parse_map(mapping)
@@ -136,6 +143,10 @@ def load(
                 _print_load(result)
         if not no_index:
             refresh_screen_index(store, since)
+            if not no_monitor:
+                from graph.cli.portfolio import monitor_after_load
+
+                monitor_after_load(store, since)
     if as_json:
         print_json([_load_summary(r) for r in results])
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import signal
+import sqlite3
 import subprocess
 import time
 from collections.abc import Iterator
@@ -302,3 +303,30 @@ def test_a_layout_3_store_gains_the_change_log(tmp_path: Path) -> None:
         changed = s.changed_since(generation)
         assert changed is not None and len(changed) == 1
         assert not changed & {r[0] for r in s.conn.execute("SELECT id FROM canon")}
+
+
+def test_a_layout_5_store_gains_the_portfolio_tables(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    new_tables = ("portfolios", "portfolio_rows", "screen_runs", "run_results", "decisions",
+                  "portfolio_state", "portfolio_hits", "portfolio_tokens")
+    with Store(path) as s:
+        load_file(s, raw(GUR.name))
+        # What a store of layout 5 is: the same tables without portfolios, runs and decisions.
+        for table in new_tables:
+            s.conn.execute(f"DROP TABLE {table}")
+        s.conn.execute("UPDATE meta SET value = '5' WHERE key = 'layout'")
+    with Store(path) as s:
+        layout = s.conn.execute("SELECT value FROM meta WHERE key = 'layout'").fetchone()
+        assert layout == (str(LAYOUT_VERSION),) == ("6",)
+        tables = {r[0] for r in s.conn.execute("SELECT name FROM sqlite_master")}
+        assert set(new_tables) | {"decisions_never_updated", "decisions_never_deleted"} <= tables
+        [info] = s.loads()
+        assert (info.source, info.entities) == ("ua_gur_shadowfleet", 1414)
+        # Decisions are append-only in the file itself.
+        s.conn.execute(
+            "INSERT INTO decisions (portfolio, row_id, entity_id, verdict, reason, who, at, "
+            "row_print, entity_print, entity_facts) VALUES ('p', 'r', 'e', 'confirmed', 'why', "
+            "'who', 'now', '', '', '{}')")
+        for statement in ("DELETE FROM decisions", "UPDATE decisions SET reason = 'other'"):
+            with pytest.raises(sqlite3.IntegrityError, match="never"):
+                s.conn.execute(statement)

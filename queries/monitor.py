@@ -1,0 +1,310 @@
+"""Monitoring a portfolio by difference: after a list update, only what can have changed is
+screened again, and the result is a list of alerts.
+
+What can have changed, since the portfolio's last run (`queries.portfolio` keeps each row's
+checksum and hits as its state):
+- the rows that hit a listed entity the loads since then added, changed or removed (the store
+  logs those entities per generation, `Store.changed_since`; a `portfolio_hits` lookup);
+- the rows that may now hit such an entity: the direction inverted, each changed entity's words
+  (its names' match keys, their consonant skeletons, its identifiers) are looked up among the
+  portfolio's rows, which are indexed by the same words when added (`portfolio_tokens`);
+- the rows added or changed in the portfolio since.
+Those rows are screened again with the full matcher against the whole index (so a score is the
+one a full screen gives), and each is compared with its state: a hit that is new, a hit whose
+listed entity's matching facts changed (a new programme, a new name), a hit gone (the entity
+delisted, or no longer matching). Each alert names the list versions before and after and the
+records of the list's `diff` behind it. When the store's log no longer reaches back to the last
+run, every row is screened again (the alerts are the same, only slower).
+
+Known limit: a row that reaches a newly listed name only through a typo (no word, no consonant
+skeleton in common) or only through an acronym is not looked up; the next full screen finds it.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Final
+
+from graph.errors import QueryError
+from graph.store import Store
+from graph.versions import diff_loads
+from queries.audit import RunInfo, runs
+from queries.portfolio import (
+    EntityLookup,
+    RunHead,
+    count_statuses,
+    entity_tokens,
+    facts_changed,
+    fresh_index,
+    input_checksum,
+    last_decision_id,
+    needing_attention,
+    record_run,
+    screen_rows,
+    settings_dict,
+)
+from queries.screen import make_settings
+
+NEW_HIT: Final = "new hit"
+HIT_CHANGED: Final = "hit changed"
+HIT_GONE: Final = "hit gone"
+
+#: Values per SQL statement (SQLite allows 32,766 parameters; well below, for memory).
+IN_BATCH: Final = 900
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """One change in what a row hits."""
+
+    row_id: str
+    kind: str
+    entity_id: str
+    caption: str
+    score_before: float | None
+    score_now: float | None
+    #: What changed in the listed entity's matching facts (`names: added X`).
+    changed: tuple[str, ...] = ()
+    #: The entity is in no list in force any more.
+    delisted: bool = False
+    #: The records of the lists' diff behind the alert (filled by `monitor_portfolio`).
+    diff: tuple[dict[str, Any], ...] = ()
+
+    def key(self) -> tuple[str, str, str, tuple[str, ...]]:
+        return (self.row_id, self.kind, self.entity_id, self.changed)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "changed": list(self.changed), "diff": list(self.diff)}
+
+
+def alerts_between(row_id: str, before: Iterable[Mapping[str, Any]],
+                   now: Iterable[Mapping[str, Any]],
+                   listed: Callable[[str], bool]) -> list[Alert]:
+    """The alerts of one row between two of its results (hits with `entity_id`, `caption`,
+    `score`, `facts`): new hits, hits whose facts changed, hits gone (`listed` tells whether
+    an entity is still in the lists). Scores that merely move are no alert."""
+    old = {h["entity_id"]: h for h in before}
+    new = {h["entity_id"]: h for h in now}
+    alerts = []
+    for entity_id in sorted(old.keys() | new.keys()):
+        a, b = old.get(entity_id), new.get(entity_id)
+        if a is None and b is not None:
+            alerts.append(Alert(row_id, NEW_HIT, entity_id, b["caption"], None, b["score"]))
+        elif b is None and a is not None:
+            alerts.append(Alert(row_id, HIT_GONE, entity_id, a["caption"], a["score"], None,
+                                delisted=not listed(entity_id)))
+        elif a is not None and b is not None:
+            changed = facts_changed(a["facts"] or {}, b["facts"] or {})
+            if changed:
+                alerts.append(Alert(row_id, HIT_CHANGED, entity_id, b["caption"], a["score"],
+                                    b["score"], tuple(changed)))
+    return alerts
+
+
+@dataclass(frozen=True, slots=True)
+class MonitorRun:
+    """What one monitoring pass did."""
+
+    run_id: int
+    base_run: int
+    portfolio: str
+    list_versions_before: list[dict[str, Any]]
+    list_versions: list[dict[str, Any]]
+    changed_entities: int | None
+    rows: int
+    rows_screened: int
+    rows_changed: int
+    rows_removed: int
+    alerts: list[Alert]
+    counts: dict[str, int]
+    attention: list[dict[str, Any]]
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["alerts"] = [a.to_dict() for a in self.alerts]
+        return out
+
+
+def _in_batches(values: Collection[str]) -> Iterator[list[str]]:
+    ordered = sorted(values)
+    for start in range(0, len(ordered), IN_BATCH):
+        yield ordered[start:start + IN_BATCH]
+
+
+def _rows_where(store: Store, sql: str, name: str, values: Collection[str]) -> set[str]:
+    found: set[str] = set()
+    for batch in _in_batches(values):
+        marks = ", ".join("?" * len(batch))
+        found.update(r[0] for r in store.conn.execute(sql.format(marks=marks), (name, *batch)))
+    return found
+
+
+def _last_run(store: Store, name: str) -> RunInfo:
+    done = runs(store, name)
+    if not done:
+        raise QueryError(f"portfolio {name!r} has not been screened yet: run `portfolio "
+                         "screen` once, then monitor it")
+    return done[-1]
+
+
+def monitor_portfolio(
+    store: Store,
+    name: str,
+    *,
+    workers: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> MonitorRun:
+    """Screen again only the rows of portfolio `name` that the list updates and the portfolio's
+    own changes since its last run can have changed (see the module), with that run's settings;
+    record the pass as a run (of kind `monitor`, holding the rows it screened and their alerts)
+    and return its alerts."""
+    clock = time.perf_counter()
+    seconds: dict[str, float] = {}
+    base = _last_run(store, name)
+    index, versions = fresh_index(store)
+    settings = make_settings(index, **base.settings)
+    started = datetime.now(UTC).replace(microsecond=0).isoformat()
+    changed = store.changed_since(base.index_generation)
+    rows_changed = {r[0] for r in store.conn.execute(
+        "SELECT r.row_id FROM portfolio_rows r LEFT JOIN portfolio_state s "
+        "ON s.portfolio = r.portfolio AND s.row_id = r.row_id "
+        "WHERE r.portfolio = ? AND (s.checksum IS NULL OR s.checksum != r.checksum)", (name,))}
+    removed = {r[0] for r in store.conn.execute(
+        "SELECT s.row_id FROM portfolio_state s WHERE s.portfolio = ? AND NOT EXISTS "
+        "(SELECT 1 FROM portfolio_rows r WHERE r.portfolio = s.portfolio "
+        "AND r.row_id = s.row_id)", (name,))}
+    seconds["rows changed"] = time.perf_counter() - clock
+    entities = EntityLookup(index)
+    if changed is None:
+        candidates = {r[0] for r in store.conn.execute(
+            "SELECT row_id FROM portfolio_rows WHERE portfolio = ?", (name,))}
+    else:
+        candidates = set(rows_changed)
+        candidates |= _rows_where(
+            store, "SELECT row_id FROM portfolio_hits WHERE portfolio = ? AND entity_id IN "
+                   "({marks})", name, changed)
+        words: set[str] = set()
+        for entity_id in changed:
+            entity = entities.get(entity_id)
+            if entity is not None:
+                words |= entity_tokens(entity)
+        candidates |= _rows_where(
+            store, "SELECT DISTINCT row_id FROM portfolio_tokens WHERE portfolio = ? AND "
+                   "token IN ({marks})", name, words)
+        candidates -= removed
+    seconds["rows found"] = time.perf_counter() - clock
+    rows: list[tuple[int, str, dict[str, Any]]] = []
+    before: dict[str, list[dict[str, Any]]] = {}
+    for batch in _in_batches(candidates):
+        marks = ", ".join("?" * len(batch))
+        rows.extend((position, row_id, json.loads(data)) for position, row_id, data in
+                    store.conn.execute(
+                        "SELECT position, row_id, data FROM portfolio_rows WHERE portfolio = ? "
+                        f"AND row_id IN ({marks})", (name, *batch)))
+        before.update((row_id, json.loads(hits)) for row_id, hits in store.conn.execute(
+            f"SELECT row_id, hits FROM portfolio_state WHERE portfolio = ? AND row_id IN "
+            f"({marks})", (name, *batch)))
+    rows.sort()
+    records = screen_rows(store, name, index, settings, rows, workers=workers,
+                          progress=progress)
+    seconds["screened"] = time.perf_counter() - clock
+
+    def listed(entity_id: str) -> bool:
+        return entities.get(entity_id) is not None
+
+    raw: list[tuple[Alert, set[str]]] = []
+    for record in records:
+        old_hits = before.get(record["id"], [])
+        for alert in alerts_between(record["id"], old_hits, record["matches"], listed):
+            names = {n for h in old_hits if h["entity_id"] == alert.entity_id
+                     for n in (h.get("facts") or {}).get("names", [])}
+            raw.append((alert, names))
+    alerts = _Diffs(store, base.list_versions, versions).explain(raw)
+    by_row: dict[str, list[dict[str, Any]]] = {}
+    for alert in alerts:
+        by_row.setdefault(alert.row_id, []).append(alert.to_dict())
+    for record in records:
+        record["alerts"] = by_row.get(record["id"], [])
+    seconds["alerts and diffs"] = time.perf_counter() - clock
+    counts = count_statuses(records)
+    head = RunHead(started, input_checksum((r["id"], r["checksum"]) for r in records), versions,
+                   index, settings_dict(settings), counts, last_decision_id(store, name),
+                   kind="monitor", base_run=base.id)
+    run_id = record_run(store, name, head, records, whole=changed is None,
+                        removed=removed)
+    seconds["recorded"] = time.perf_counter() - clock
+    total = store.conn.execute("SELECT COUNT(*) FROM portfolio_rows WHERE portfolio = ?",
+                               (name,)).fetchone()[0]
+    return MonitorRun(run_id, base.id, name, base.list_versions, versions,
+                      None if changed is None else len(changed), int(total), len(records),
+                      len(rows_changed), len(removed), alerts, counts,
+                      needing_attention(records), {k: round(v, 3) for k, v in seconds.items()})
+
+
+class _Diffs:
+    """The records of the lists' diffs behind alerts: for each source whose version changed
+    since the last run, the diff between its two versions of the records behind the alerts
+    (an entity's records in the version in force, or, for an entity no list holds any more,
+    the records of the earlier version that bore its names), read for those records only."""
+
+    def __init__(self, store: Store, old: list[dict[str, Any]], new: list[dict[str, Any]]) -> None:
+        before = {v["source"]: v for v in old}
+        self.pairs = {v["source"]: (before[v["source"]]["load_id"], v["load_id"]) for v in new
+                      if v["source"] in before and before[v["source"]]["load_id"] != v["load_id"]}
+        self.store = store
+
+    def _records_of(self, alert: Alert, names: set[str]) -> dict[str, set[str]]:
+        """Each changed source's record ids behind one alert."""
+        found: dict[str, set[str]] = {}
+        for source, (old_load, new_load) in self.pairs.items():
+            ids = {r for (r,) in self.store.conn.execute(
+                "SELECT e.record_id FROM nodes n JOIN entities e ON e.load_id = n.load_id "
+                "AND e.id = n.local_id WHERE n.canonical = ? AND n.load_id = ?",
+                (alert.entity_id, new_load))}
+            if alert.delisted and names:
+                marks = ", ".join("?" * len(names))
+                ids |= {r for (r,) in self.store.conn.execute(
+                    "SELECT e.record_id FROM names m JOIN entities e ON e.load_id = m.load_id "
+                    f"AND e.id = m.entity_id WHERE m.load_id = ? AND m.name IN ({marks})",
+                    (old_load, *sorted(names)))}
+            if ids:
+                found[source] = ids
+        return found
+
+    def explain(self, alerts: list[tuple[Alert, set[str]]]) -> list[Alert]:
+        """The alerts (each with its entity's former names) with the diff records behind
+        them."""
+        behind = [self._records_of(alert, names) for alert, names in alerts]
+        entries: dict[str, dict[str, list[dict[str, Any]]]] = {}
+        for source, (old_load, new_load) in sorted(self.pairs.items()):
+            wanted = set().union(*(b.get(source, set()) for b in behind))
+            if not wanted:
+                continue
+            summary = diff_loads(self.store, source, self.store.load_info(old_load),
+                                 self.store.load_info(new_load), wanted).to_dict()
+            by_record: dict[str, list[dict[str, Any]]] = {}
+            for kind in ("listed", "delisted", "changed"):
+                for entry in summary[kind]:
+                    by_record.setdefault(entry["record_id"], []).append(
+                        {"source": source, "kind": kind, "from": summary["from"]["list_date"],
+                         "to": summary["to"]["list_date"], **entry})
+            entries[source] = by_record
+        out = []
+        for (alert, _), records in zip(alerts, behind, strict=True):
+            found = [entry for source, ids in sorted(records.items())
+                     for record_id in sorted(ids)
+                     for entry in entries.get(source, {}).get(record_id, [])
+                     if entry["kind"] != "delisted" or alert.delisted]
+            out.append(Alert(alert.row_id, alert.kind, alert.entity_id, alert.caption,
+                             alert.score_before, alert.score_now, alert.changed,
+                             alert.delisted, tuple(found)))
+        return out
+
+
+__all__ = ["HIT_CHANGED", "HIT_GONE", "NEW_HIT", "Alert", "MonitorRun", "alerts_between",
+           "monitor_portfolio"]
