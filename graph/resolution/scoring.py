@@ -25,6 +25,9 @@ rest of the feature table where it can be. Where resolution's weights differ fro
   ships. A listed hull number (HYUNDAI MIPO 2655 / 2656) is never a typo.
 * a record that fits two candidates equally: screening ranks both; resolution merges neither
   (`rivals`), since a merge cannot be ranked: a close call waits for a person.
+* a name that one list gives to two records (two ships called TAIMYR): `ambiguous_name` here
+  when it is one of the pair's own lists; when it is any other list, `rivals.namesakes` holds a
+  pair that shares only that name (`name_alone`) in review, since it reads other pairs.
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ from graph.matching.compare import compare_names
 from graph.resolution.records import MatchRecord
 
 #: The version of the scoring rules. Stored with every scored pair: a change re-scores all.
-MATCHER_VERSION: Final = "sg-4"
+MATCHER_VERSION: Final = "sg-5"
 
 # -- weights: each is how much one feature moves the score (0 = no match, 1 = certain) -----------
 
@@ -151,6 +154,18 @@ def name_similarity(a: str, b: str, *, person: bool = False) -> float:
     words as written; `person` applies the rules for people's names)."""
     return compare_names(tuple(a.split()), tuple(b.split()),
                          "person" if person else "org").similarity
+
+
+def name_alone(features: Iterable[Feature]) -> bool:
+    """Whether a pair stands on its name alone: a name feature, and nothing else for it (every
+    other feature that fired speaks against the pair or is neutral)."""
+    named = False
+    for feature in features:
+        if feature.name == "name":
+            named = True
+        elif feature.weight > 0:
+            return False
+    return named
 
 
 def _best_name(a: MatchRecord, b: MatchRecord) -> tuple[float, str, str, str]:
