@@ -61,7 +61,8 @@ def _disjoint(va: frozenset[str], vb: frozenset[str]) -> bool:
 def rivals(a: MatchRecord, b: MatchRecord) -> str | None:
     """Why records `a` and `b` cannot be one entity, or None: a different strong identifier of
     a kind both carry, or, for two records of one list, anything that tells them apart (a
-    list may name one entity twice, in two parts of an annex, but then as one)."""
+    list may name one entity twice, in two parts of an annex, but then as one): a year, a
+    country, an MMSI, or names with nothing in common."""
     ka, kb = strong_keys(a), strong_keys(b)
     for kind in sorted({k.partition(":")[0] for k in ka} & {k.partition(":")[0] for k in kb}):
         va = frozenset(k for k in ka if k.startswith(kind + ":"))
@@ -74,6 +75,11 @@ def rivals(a: MatchRecord, b: MatchRecord) -> str | None:
                           ("MMSI", a.mmsi, b.mmsi)):
         if _disjoint(va, vb):
             return f"one list, {label} {'/'.join(sorted(va))} vs {'/'.join(sorted(vb))}"
+    # A list that names one entity twice names it alike; two names with nothing in common
+    # are two entities (OFAC's HYUNDAI MIPO 2655 and 2656, sister ships alike in all else).
+    if _disjoint(frozenset(a.names), frozenset(b.names)):
+        return f"one list, names {a.labels[0] if a.labels else a.names[0]!r} vs " \
+               f"{b.labels[0] if b.labels else b.names[0]!r}"
     return None
 
 

@@ -43,7 +43,7 @@ from graph.matching.compare import compare_names
 from graph.resolution.records import MatchRecord
 
 #: The version of the scoring rules. Stored with every scored pair: a change re-scores all.
-MATCHER_VERSION: Final = "sg-6"
+MATCHER_VERSION: Final = "sg-7"
 
 # -- weights: each is how much one feature moves the score (0 = no match, 1 = certain) -----------
 

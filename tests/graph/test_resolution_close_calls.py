@@ -117,3 +117,20 @@ def test_a_name_one_list_gives_two_ships_does_not_merge_on_its_own(
         assert "tak_shadowfleet:9292058" in namesake[0]
     else:
         assert not namesake
+
+
+def test_two_yard_numbers_of_one_list_are_rivals_without_any_imo(ship_store: Store) -> None:
+    # Every IMO hidden (as the benchmark hides them): OFAC's 2655 and 2656 agree in flag and
+    # type, and only their names, which share nothing, say they are two ships.
+    chooser = _without_imo(ship_store, "tak_shadowfleet:9820324")
+    hidden = load_records(ship_store.conn, gids=[MIPO["2655"], MIPO["2656"]],
+                          hide=frozenset({"imo_ship"}))
+    scores = {}
+    for other in hidden:
+        a, b = sorted((chooser, other), key=lambda r: r.gid)
+        scores[(a.gid, b.gid)] = score_pair(a, b)
+    held = apply_close_calls(scores, [chooser, *hidden])
+    for (a, b), score in held.items():
+        rival = MIPO["2656"] if MIPO["2655"] in (a, b) else MIPO["2655"]
+        assert decide(score.score) is Decision.REVIEW, score.explanation()
+        assert rival in _close_call(score) and "one list, names" in _close_call(score)
