@@ -35,7 +35,7 @@ from graph.resolution.blocking import KEYS_VERSION, BlockingStats, key_limit, st
 from graph.resolution.clusters import Refusal
 from graph.resolution.decisions import KEEP_THRESHOLD, Decision, Verdict, decide
 from graph.resolution.records import MatchRecord, iter_records, load_records, schema_group
-from graph.resolution.rivals import close_calls, hold, plain_features, raw_score
+from graph.resolution.rivals import held_scores, plain_features, raw_score
 from graph.resolution.scoring import MATCHER_VERSION, Feature, NameStats, Score, score_pair
 from graph.store import Store
 
@@ -360,14 +360,12 @@ def _decide_close_calls(conn: sqlite3.Connection, touched: set[str],
         stored = [(str(n), float(w), str(d)) for n, w, d in json.loads(packed)]
         raws[pair] = Score(pair[0], pair[1], raw_score(score, stored),
                            tuple(Feature(*f) for f in plain_features(stored)))
-    present = {p: s.score for p, s in raws.items() if p[0] in records and p[1] in records}
-    notes = close_calls(present, records, only=touched)
+    present = {p: s for p, s in raws.items() if p[0] in records and p[1] in records}
+    holds = held_scores(present, records, only=touched)
     updates: list[tuple[float, str, str, str, str]] = []
     moved: set[str] = set()
     for pair, (score, decision, packed) in mine.items():
-        result = raws[pair]
-        if pair in notes:
-            result = hold(result, notes[pair])
+        result = holds.get(pair, raws[pair])
         features = json.dumps([[f.name, f.weight, f.detail] for f in result.features],
                               ensure_ascii=False)
         new_decision = decide(result.score).value

@@ -25,6 +25,11 @@ rest of the feature table where it can be. Where resolution's weights differ fro
   ships. A listed hull number (HYUNDAI MIPO 2655 / 2656) is never a typo.
 * a record that fits two candidates equally: screening ranks both; resolution merges neither
   (`rivals`), since a merge cannot be ranked: a close call waits for a person.
+* a name that one list gives to two records (two ships called TAIMYR): `ambiguous_name` here
+  when it is one of the pair's own lists; when it is any other list, `rivals.namesakes` holds a
+  pair that shares only that name (`name_alone`) in review, since it reads other pairs.
+* an organisation matched on its initials alone (`acronym_name`): resolution only. A screen
+  ranks such a hit for a person to look at; a merge joins two firms called OMZ for good.
 """
 
 from __future__ import annotations
@@ -38,7 +43,7 @@ from graph.matching.compare import compare_names
 from graph.resolution.records import MatchRecord
 
 #: The version of the scoring rules. Stored with every scored pair: a change re-scores all.
-MATCHER_VERSION: Final = "sg-4"
+MATCHER_VERSION: Final = "sg-7"
 
 # -- weights: each is how much one feature moves the score (0 = no match, 1 = certain) -----------
 
@@ -83,7 +88,14 @@ CONFLICT_WEIGHTS: Final = {
     "vessel_type_conflict": -0.15,
     # The name is worn by several records in one list, so the name alone cannot pick one.
     "ambiguous_name": -0.1,
+    # Two organisations matched on one short word (OMZ, RTI, VSK, MIPT: ACRONYM_LETTERS or
+    # fewer): many firms bear such initials (OMZ is both Uralmash-Izhora and the Omutninsk
+    # plant), so the name and a country (+0.05) stay in review; a registry number or a
+    # longer name the two share must carry the pair.
+    "acronym_name": -0.16,
 }
+#: An organisation's name of one word of at most this many letters is taken for an acronym.
+ACRONYM_LETTERS: Final = 4
 SUPPORT_WEIGHTS: Final = {
     "birth_date_match": 0.15,
     "birth_year_match": 0.05,
@@ -153,6 +165,23 @@ def name_similarity(a: str, b: str, *, person: bool = False) -> float:
                          "person" if person else "org").similarity
 
 
+def name_alone(features: Iterable[Feature]) -> bool:
+    """Whether a pair stands on its name alone: a name feature, and nothing else for it (every
+    other feature that fired speaks against the pair or is neutral)."""
+    named = False
+    for feature in features:
+        if feature.name == "name":
+            named = True
+        elif feature.weight > 0:
+            return False
+    return named
+
+
+def _acronym(name: str) -> bool:
+    """Whether a name (its match key) is one short word: initials (`acronym_name`)."""
+    return " " not in name and len(name) <= ACRONYM_LETTERS
+
+
 def _best_name(a: MatchRecord, b: MatchRecord) -> tuple[float, str, str, str]:
     """The best-matching pair of names, with previous names discounted, and how they match."""
     best = (0.0, "", "", "")
@@ -205,6 +234,10 @@ def score_pair(a: MatchRecord, b: MatchRecord, stats: NameStats | None = None) -
     if sim > NAME_FLOOR:
         weight = NAME_WEIGHT * (sim - NAME_FLOOR) / (1.0 - NAME_FLOOR)
         features.append(Feature("name", round(weight, 4), f"{na!r} ~ {nb!r} {sim:.2f}, {how}"))
+        if a.group == "org" and sim >= 0.999 and all(
+                _acronym(n) for n in set(a.names).intersection(b.names) | {na}):
+            features.append(Feature("acronym_name", CONFLICT_WEIGHTS["acronym_name"],
+                                    f"{na!r} is initials many organisations share"))
         if stats is not None and sim >= 0.999 and (
                 stats.is_ambiguous(a.source, a.group, na)
                 or stats.is_ambiguous(b.source, b.group, nb)):

@@ -22,7 +22,7 @@ from graph.resolution.blocking import candidate_pairs, stored_keys
 from graph.resolution.decisions import KEEP_THRESHOLD, decide
 from graph.resolution.engine import record_prints, resolve
 from graph.resolution.records import load_records
-from graph.resolution.rivals import close_calls, hold, plain_features, raw_score
+from graph.resolution.rivals import held_scores, plain_features, raw_score
 from graph.resolution.scoring import Feature, NameStats, Score, score_pair
 from graph.store import Store
 from pipeline.ingest import load_file
@@ -51,15 +51,14 @@ def reference(store: Store, prints: dict[str, str], pairs: Pairs, *, full: bool 
         if result.score >= KEEP_THRESHOLD:
             kept[(a, b)] = (result.score, decide(result.score).value,
                             [[f.name, f.weight, f.detail] for f in result.features])
-    # Close calls (`rivals`), decided over every kept pair at once.
+    # Close calls and namesakes (`rivals`), decided over every kept pair at once.
     raws = {pair: Score(pair[0], pair[1], raw_score(score, features),
                         tuple(Feature(*f) for f in plain_features(features)))
             for pair, (score, _, features) in kept.items()}
-    notes = close_calls({p: s.score for p, s in raws.items()}, by_gid)
+    holds = held_scores(raws, by_gid)
     final: Pairs = {}
     for pair, result in raws.items():
-        if pair in notes:
-            result = hold(result, notes[pair])
+        result = holds.get(pair, result)
         final[pair] = (result.score, decide(result.score).value,
                        [[f.name, f.weight, f.detail] for f in result.features])
     return new_prints, final, changed, len(todo)
