@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import hmac
 import os
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -22,10 +23,11 @@ from pathlib import Path
 from typing import Annotated, Any, Final
 
 import orjson
-from fastapi import FastAPI, Query, Request
+from fastapi import Depends, FastAPI, Query, Request
 from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException
 
 from api.ftm import (
@@ -43,14 +45,20 @@ from api.models import (
     EntityMatchQuery,
     EntityMatchResponse,
     ErrorResponse,
+    MonitorResponse,
+    PortfolioSummary,
     ReadyResponse,
+    RunAlerts,
     SearchResponse,
     StatusResponse,
 )
-from graph.errors import NotFoundError, QueryError
+from api.server import API_KEY_ENV
+from graph.errors import NotFoundError, QueryError, StoreError
 from graph.store import Store
+from queries.monitor import monitor_portfolio, run_alerts
 from queries.owner import vessel_answer
 from queries.paths import store_index
+from queries.portfolio import portfolios, require_portfolio
 from queries.screen import GC_THRESHOLD, Match, Result, make_settings
 from queries.screen import Query as ScreenQuery
 from queries.screening.algorithms import ALGORITHMS
@@ -92,6 +100,20 @@ ERRORS: Final[dict[int | str, dict[str, Any]]] = {
     413: {"model": ErrorResponse, "description": f"Body over {MAX_BODY_BYTES:,} bytes"},
     422: {"model": ErrorResponse, "description": "A value of the wrong type or range"},
 }
+#: Error answers of an endpoint that writes, for the OpenAPI document.
+WRITE_ERRORS: Final[dict[int | str, dict[str, Any]]] = {
+    **ERRORS,
+    401: {"model": ErrorResponse, "description": "No API key given, or a wrong one"},
+    403: {"model": ErrorResponse, "description": "The server was started without an API key: "
+                                                 "it refuses every write"},
+    503: {"model": ErrorResponse, "description": "The store cannot be written now (read-only, "
+                                                 "or another writer held it too long)"},
+}
+#: The write endpoints' security scheme: `Authorization: Bearer <key>`.
+BEARER: Final = HTTPBearer(auto_error=False, scheme_name="apiKey",
+                           description="The key `serve --api-key-env NAME` read from the "
+                                       "environment variable NAME; needed by every endpoint "
+                                       "that writes.")
 
 
 # Parameters of the search endpoints (module level: the endpoints' annotations are strings
@@ -99,6 +121,15 @@ ERRORS: Final[dict[int | str, dict[str, Any]]] = {
 Q = Annotated[str, Query(min_length=1, max_length=500, description="A name")]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 Schema = Annotated[str | None, Query(description="Only entities of this schema")]
+Portfolio = Annotated[str, PathParam(description="The portfolio's name")]
+
+
+def _monitor(db: Path, name: str) -> dict[str, Any]:
+    """One monitoring pass over its own connection (it runs in a thread beside the event
+    loop): `monitor_portfolio` records the run in one write transaction (BEGIN IMMEDIATE; a
+    write of another worker process waits for it)."""
+    with Store(db, create=False) as store:
+        return monitor_portfolio(store, name, workers=1).to_dict()
 
 
 def _json(data: Any, status: int = 200) -> Response:
@@ -165,6 +196,7 @@ class Service:
     entities answered so far."""
 
     def __init__(self, db: Path) -> None:
+        self.db = db
         self.store = Store(db, create=False)
         self.index, _ = ensure_index(self.store)
         self.datasets: tuple[str, ...] = tuple(self.index.sources)
@@ -256,8 +288,26 @@ def _validation_detail(exc: RequestValidationError) -> tuple[int, str]:
     return 422, "; ".join(parts) + more
 
 
-def create_app(db: Path) -> FastAPI:
-    """The application over the store at `db` (opened, with its screening index, at start-up)."""
+def create_app(db: Path, api_key: str | None = None) -> FastAPI:
+    """The application over the store at `db` (opened, with its screening index, at start-up).
+    Endpoints that write need `api_key` as `Authorization: Bearer <key>`; without one
+    configured they refuse every request (403)."""
+    key = api_key.encode() if api_key else None
+
+    def writer(credentials: Annotated[HTTPAuthorizationCredentials | None,
+                                      Depends(BEARER)]) -> None:
+        """Lets a write through only with the configured key (compared in constant time)."""
+        if key is None:
+            raise HTTPException(403, "this server was started without an API key "
+                                     "(`serve --api-key-env NAME`), so it refuses every write")
+        given = credentials.credentials.encode() if credentials is not None else b""
+        if not given or not hmac.compare_digest(given, key):
+            raise HTTPException(401, "a write needs the server's API key as "
+                                     "`Authorization: Bearer <key>`"
+                                     + (": this one is wrong" if given else ""),
+                                headers={"WWW-Authenticate": "Bearer"})
+
+    monitoring = asyncio.Lock()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -288,7 +338,8 @@ def create_app(db: Path) -> FastAPI:
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
-        return _json({"detail": str(exc.detail)}, exc.status_code)
+        return Response(orjson.dumps({"detail": str(exc.detail)}), status_code=exc.status_code,
+                        media_type="application/json", headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
@@ -436,6 +487,39 @@ def create_app(db: Path) -> FastAPI:
             "blocked": asdict(answer.blocked) if answer.blocked else None,
         })
 
+    @app.get("/portfolios", response_model=list[PortfolioSummary], tags=["Monitoring"],
+             summary="Every portfolio: rows and runs")
+    async def list_portfolios(request: Request) -> Response:
+        """The portfolios kept in the store (`portfolio add`), by name, each with its row
+        count, its recorded runs and the id of the last."""
+        return _json([p.to_dict() for p in portfolios(_service(request).store)])
+
+    @app.get("/portfolios/{name}/alerts", response_model=RunAlerts, responses=ERRORS,
+             tags=["Monitoring"], summary="The alerts of a recorded run")
+    async def alerts(request: Request, name: Portfolio, run: Annotated[int | None, Query(
+            ge=1, le=2**62, description="The run (`audit runs`); default the portfolio's "
+                                        "last")] = None) -> Response:
+        """The alerts a recorded run of the portfolio raised (new hits, hits whose listing
+        changed, hits gone), each with the records of the lists' diff behind it, and the list
+        versions before and after. A run of every row (`portfolio screen`) raises none."""
+        return _json(run_alerts(_service(request).store, name, run))
+
+    @app.post("/portfolios/{name}/monitor", response_model=MonitorResponse,
+              responses=WRITE_ERRORS, tags=["Monitoring"], dependencies=[Depends(writer)],
+              summary="Monitor a portfolio now (writes: needs the API key)")
+    async def monitor(request: Request, name: Portfolio) -> Response:
+        """Screen again what the list updates and the portfolio's changes since its last run
+        can have changed (`portfolio monitor`), against the lists in force now (not the
+        server's start-up index), record the pass as a run and answer its alerts. Runs one
+        at a time per worker process, beside the screening endpoints."""
+        service = _service(request)
+        require_portfolio(service.store, name)
+        async with monitoring:
+            try:
+                return _json(await asyncio.to_thread(_monitor, service.db, name))
+            except StoreError as exc:
+                return _json({"detail": str(exc)}, 503)
+
     @app.get("/healthz", response_model=StatusResponse, tags=["System information"],
              summary="Health check")
     async def healthz() -> Response:
@@ -452,12 +536,18 @@ def create_app(db: Path) -> FastAPI:
 
 
 def app_from_env() -> FastAPI:
-    """The application over the store `SANCTIONS_GRAPH_DB` names (uvicorn's factory)."""
+    """The application over the store `SANCTIONS_GRAPH_DB` names (uvicorn's factory), with
+    the write key from the variable `SANCTIONS_GRAPH_API_KEY_ENV` names, if it names one."""
     db = os.environ.get("SANCTIONS_GRAPH_DB")
     if not db:
         raise RuntimeError("SANCTIONS_GRAPH_DB is not set: start the API with "
                            "`sanctions-graph serve`")
-    return create_app(Path(db))
+    key_env = os.environ.get(API_KEY_ENV)
+    key = os.environ.get(key_env) if key_env else None
+    if key_env and not key:
+        raise RuntimeError(f"{key_env} (the API key's variable) is not set or empty")
+    return create_app(Path(db), key)
 
 
-__all__ = ["DEFAULT_DATASET", "Service", "algorithm_for", "app_from_env", "create_app"]
+__all__ = ["API_KEY_ENV", "DEFAULT_DATASET", "Service", "algorithm_for", "app_from_env",
+           "create_app"]

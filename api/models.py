@@ -149,6 +149,68 @@ class ReadyResponse(StatusResponse):
     datasets: list[str]
 
 
-__all__ = ["EntityDetail", "EntityExample", "EntityMatchQuery", "EntityMatchResponse",
-           "EntityMatches", "ErrorResponse", "ReadyResponse", "ScoredEntityResponse",
+class PortfolioSummary(BaseModel):
+    """A portfolio kept in the store (`portfolio list`)."""
+
+    name: str
+    rows: int
+    created_at: str
+    updated_at: str
+    file_checksum: str
+    runs: int
+    last_run: int | None
+
+
+class Alert(BaseModel):
+    """A change in what a row hits (`queries.monitor.Alert`): a new hit, a hit whose listed
+    entity changed, a hit gone; `diff` holds the records of the lists' diff behind it."""
+
+    row_id: str
+    kind: str = Field(..., examples=["new hit"])
+    entity_id: str
+    caption: str
+    score_before: float | None
+    score_now: float | None
+    changed: list[str]
+    delisted: bool
+    diff: list[dict[str, Any]]
+
+
+class RunAlerts(BaseModel):
+    """The alerts of one recorded run, with the list versions before and after."""
+
+    run_id: int
+    portfolio: str
+    kind: str = Field(..., examples=["monitor"])
+    base_run: int | None
+    started_at: str
+    finished_at: str
+    list_versions_before: list[dict[str, Any]] | None
+    list_versions: list[dict[str, Any]]
+    rows_screened: int
+    alerts: list[Alert]
+
+
+class MonitorResponse(BaseModel):
+    """A monitoring pass just run and recorded (`portfolio monitor --json`)."""
+
+    run_id: int
+    base_run: int
+    portfolio: str
+    list_versions_before: list[dict[str, Any]]
+    list_versions: list[dict[str, Any]]
+    changed_entities: int | None
+    rows: int
+    rows_screened: int
+    rows_changed: int
+    rows_removed: int
+    alerts: list[Alert]
+    counts: dict[str, int]
+    attention: list[dict[str, Any]]
+    seconds: dict[str, float]
+
+
+__all__ = ["Alert", "EntityDetail", "EntityExample", "EntityMatchQuery", "EntityMatchResponse",
+           "EntityMatches", "ErrorResponse", "MonitorResponse", "PortfolioSummary", "ReadyResponse",
+           "RunAlerts", "ScoredEntityResponse",
            "SearchResponse", "StatusResponse"]

@@ -20,6 +20,9 @@ from graph.errors import QueryError
 
 #: The application factory uvicorn calls in each worker (`api.app.app_from_env`).
 FACTORY: Final = "api.app:app_from_env"
+#: The environment variable that tells each worker which variable holds the write key
+#: (`serve --api-key-env NAME` sets it to NAME; the key itself is never copied).
+API_KEY_ENV: Final = "SANCTIONS_GRAPH_API_KEY_ENV"
 #: Pending connections a worker's socket holds (the kernel caps it at somaxconn).
 BACKLOG: Final = 2048
 
@@ -48,11 +51,20 @@ def check_port(host: str, port: int, workers: int = 1) -> None:
         probe.close()
 
 
-def serve(db: Path, host: str, port: int, workers: int = 1) -> None:
-    """Serve the API over the store `db` on host:port until interrupted or terminated."""
+def serve(db: Path, host: str, port: int, workers: int = 1,
+          api_key_env: str | None = None) -> None:
+    """Serve the API over the store `db` on host:port until interrupted or terminated; the
+    endpoints that write take the key in the environment variable `api_key_env` (none: they
+    refuse every request). The workers find the variable's name, never the key, in theirs."""
     import uvicorn
 
     os.environ["SANCTIONS_GRAPH_DB"] = str(db)
+    if api_key_env:
+        if not os.environ.get(api_key_env):
+            raise QueryError(f"--api-key-env {api_key_env}: the variable is not set or empty")
+        os.environ[API_KEY_ENV] = api_key_env
+    else:
+        os.environ.pop(API_KEY_ENV, None)
     if not _reuse_port(workers):
         uvicorn.run(FACTORY, factory=True, host=host, port=port, workers=workers,
                     log_level="warning", access_log=False)
@@ -101,4 +113,4 @@ def _worker(host: str, port: int) -> None:
     uvicorn.Server(config).run(sockets=[sock])
 
 
-__all__ = ["check_port", "serve"]
+__all__ = ["API_KEY_ENV", "check_port", "serve"]

@@ -29,10 +29,10 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from graph.errors import QueryError
+from graph.errors import NotFoundError, QueryError
 from graph.store import Store
 from graph.versions import diff_loads
-from queries.audit import RunInfo, runs
+from queries.audit import RunInfo, latest_run, run_info, run_results, runs
 from queries.portfolio import (
     EntityLookup,
     RunHead,
@@ -44,6 +44,7 @@ from queries.portfolio import (
     last_decision_id,
     needing_attention,
     record_run,
+    require_portfolio,
     screen_rows,
     settings_dict,
 )
@@ -246,6 +247,23 @@ def monitor_portfolio(
                       needing_attention(records), {k: round(v, 3) for k, v in seconds.items()})
 
 
+def run_alerts(store: Store, name: str, run_id: int | None = None) -> dict[str, Any]:
+    """The alerts a recorded run of portfolio `name` raised (its last run when `run_id` is
+    None), each with the records of the lists' diff behind it, and the list versions before
+    (its base run's) and after. A run of every row (`screen`) raises none. A `NotFoundError`
+    for an unknown portfolio, a portfolio never screened, or a run of another portfolio."""
+    require_portfolio(store, name)
+    info = run_info(store, latest_run(store, name) if run_id is None else run_id)
+    if info.portfolio != name:
+        raise NotFoundError(f"run {info.id} is a run of another portfolio, not of {name!r}")
+    before = run_info(store, info.base_run).list_versions if info.base_run else None
+    return {"run_id": info.id, "portfolio": name, "kind": info.kind,
+            "base_run": info.base_run, "started_at": info.started_at,
+            "finished_at": info.finished_at, "list_versions_before": before,
+            "list_versions": info.list_versions, "rows_screened": info.rows,
+            "alerts": [a for row in run_results(store, info.id) for a in row.get("alerts", [])]}
+
+
 class _Diffs:
     """The records of the lists' diffs behind alerts: for each source whose version changed
     since the last run, the diff between its two versions of the records behind the alerts
@@ -307,4 +325,4 @@ class _Diffs:
 
 
 __all__ = ["HIT_CHANGED", "HIT_GONE", "NEW_HIT", "Alert", "MonitorRun", "alerts_between",
-           "monitor_portfolio"]
+           "monitor_portfolio", "run_alerts"]

@@ -218,16 +218,20 @@ def portfolios(store: Store) -> list[PortfolioInfo]:
             for name, created, updated, checksum, rows, runs, last in found]
 
 
-def _require(store: Store, name: str) -> None:
+def require_portfolio(store: Store, name: str) -> None:
+    """A `NotFoundError` naming the portfolios there are when there is no portfolio `name`."""
     if store.conn.execute("SELECT 1 FROM portfolios WHERE name = ?", (name,)).fetchone() is None:
         known = [p.name for p in portfolios(store)]
         raise NotFoundError(f"no portfolio {name!r}" + (
             f" (portfolios: {', '.join(known[:10])})" if known else " (add one first)"))
 
 
+_require = require_portfolio  # the name the module used before
+
+
 def portfolio_rows(store: Store, name: str) -> list[tuple[str, dict[str, Any]]]:
     """A portfolio's rows (id, row) in the order of the file last added."""
-    _require(store, name)
+    require_portfolio(store, name)
     return [(row_id, json.loads(data)) for row_id, data in store.conn.execute(
         "SELECT row_id, data FROM portfolio_rows WHERE portfolio = ? ORDER BY position",
         (name,))]
@@ -729,4 +733,4 @@ def _batches(records: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
 __all__ = ["CLEARED", "CONFIRMED", "FALSE_POSITIVE", "OPEN", "RAISED", "Decision",
            "PortfolioInfo", "PortfolioUpdate", "RunSummary", "add_portfolio", "decide_hit",
            "decisions", "entity_facts", "facts_changed", "input_checksum", "portfolio_rows",
-           "portfolios", "row_print", "screen_portfolio", "tool_version"]
+           "portfolios", "require_portfolio", "row_print", "screen_portfolio", "tool_version"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 import time
 from typing import Annotated
 
@@ -22,10 +23,16 @@ def serve_command(
     workers: Annotated[int, typer.Option(
         "--workers", help="Worker processes, each with the index open (one per core serves "
                           "the most requests).", min=1)] = 1,
+    api_key_env: Annotated[str | None, typer.Option(
+        "--api-key-env", metavar="NAME",
+        help="Environment variable holding the API key the endpoints that write "
+             "(POST /portfolios/{name}/monitor) require as `Authorization: Bearer <key>`; "
+             "without it they refuse every request.")] = None,
     db: DbOption = None,
 ) -> None:
     """Serve the HTTP API: `POST /match/{dataset}` in yente's shape, `/search/{dataset}`,
-    `/entities/{id}` with the ownership chain, `/healthz`, `/readyz`; the OpenAPI document at
+    `/entities/{id}` with the ownership chain, `/portfolios` with their alerts and monitoring,
+    `/healthz`, `/readyz`; the OpenAPI document at
     `/openapi.json`. The screening index is brought up to date here, once, and each worker
     opens it at start-up; restart the server after a load to serve the new data."""
     from api.server import check_port, serve
@@ -37,6 +44,8 @@ def serve_command(
         if host != "localhost":
             raise QueryError(f"--host {host!r}: give an IP address (127.0.0.1, ::1, "
                              "0.0.0.0)") from None
+    if api_key_env is not None and not os.environ.get(api_key_env):
+        raise QueryError(f"--api-key-env {api_key_env}: the variable is not set or empty")
     check_port(host, port, workers)
     with open_store(db) as store:
         started = time.perf_counter()
@@ -45,9 +54,11 @@ def serve_command(
             say_built(index, time.perf_counter() - started)
         path = store.path.resolve()
     err_console.print(f"serving {path.name} ({len(index.entity_ids):,} entities) on "
-                      f"http://{host}:{port} with {workers} worker(s)", markup=False,
+                      f"http://{host}:{port} with {workers} worker(s)"
+                      + (", writes with the key in " + api_key_env if api_key_env else
+                         ", writes refused (no --api-key-env)"), markup=False,
                       highlight=False, soft_wrap=True)
-    serve(path, host, port, workers)
+    serve(path, host, port, workers, api_key_env)
 
 
 __all__ = ["serve_command"]

@@ -27,7 +27,8 @@ def test_every_answer_as_documented(api_url: str) -> None:
     operations = [result.ok() for result in schema.get_all_operations()]
     assert {op.label for op in operations} >= {
         "POST /match/{dataset}", "GET /search", "GET /search/{dataset}",
-        "GET /entities/{entity_id}", "GET /healthz", "GET /readyz"}
+        "GET /entities/{entity_id}", "GET /healthz", "GET /readyz", "GET /portfolios",
+        "GET /portfolios/{name}/alerts", "POST /portfolios/{name}/monitor"}
     for operation in operations:
 
         @given(case=operation.as_strategy())
