@@ -32,7 +32,7 @@ from queries.screening.defaults import DEFAULT_LIMIT as DEFAULT_LIMIT
 from queries.screening.defaults import MATCH_THRESHOLD as MATCH_THRESHOLD
 from queries.screening.defaults import REVIEW_THRESHOLD as REVIEW_THRESHOLD
 from queries.screening.explain import Explainer, explain_row
-from queries.screening.features import FEATURES, Kind, RowFeature
+from queries.screening.features import Kind
 from queries.screening.index import IndexedEntity, ScreenIndex
 from queries.screening.names import NameBatch, first_per_group
 from queries.screening.types import CLASS_SCHEMA as CLASS_SCHEMA
@@ -355,10 +355,6 @@ class Matcher(Blocker):
         return results
 
 
-#: Row features (a close call): a best match marked with one is review, never a match.
-_ROW_FEATURES: Final = frozenset(n for n, f in FEATURES.items() if isinstance(f, RowFeature))
-
-
 def decide(matches: Sequence[Match], settings: Settings, *, read_in_part: bool) -> str:
     """A row's decision from its best match. A row read only in part (an unreadable field) is
     a match only when its IMO number decides it, otherwise review: never clear. A best match
@@ -369,7 +365,9 @@ def decide(matches: Sequence[Match], settings: Settings, *, read_in_part: bool) 
         decided = top is not None and top.features.get("identifier") == 1.0
         return "match" if decided and score >= settings.threshold else "review"
     if score >= settings.threshold:
-        return "review" if top and _ROW_FEATURES.intersection(top.features) else "match"
+        held = top is not None and any(f.name in top.features
+                                       for f in algorithm(settings.algorithm).rows)
+        return "review" if held else "match"
     return "review" if score >= settings.review_threshold else "clear"
 
 

@@ -119,6 +119,11 @@ class NameBatch:
         self.sims[positions] = values
         self.how[positions] = self.bits[feature.name]
 
+    def set_to(self, positions: list[int], value: float, feature: NameFeature) -> None:
+        """Set these pairs' similarities to one value (a score or a cap), marking them."""
+        if positions:
+            self.fire(np.asarray(positions, dtype=np.int64), value, feature)
+
     def raise_to(self, positions: Any, values: Any, feature: NameFeature) -> None:
         """Raise these pairs' similarities to `values` where that is higher, marking those."""
         up = values > self.sims[positions]
@@ -297,8 +302,7 @@ def _acronym(batch: NameBatch, feature: NameFeature) -> None:
     hits = [p for p in near.tolist()
             if set(query_acronyms(batch.tokens(p))).intersection(
                 forms[batch.pair_entry[p]].split())]
-    if hits:
-        batch.fire(np.asarray(hits, dtype=np.int64), score, feature)
+    batch.set_to(hits, score, feature)
 
 
 ACRONYM = register(NameFeature(
@@ -476,8 +480,7 @@ def _word_missing(batch: NameBatch, feature: NameFeature) -> None:
                 hits.append(p)
         elif not words_found(batch.tokens(p), keys[batch.pair_entry[p]].split()):
             hits.append(p)
-    if hits:
-        batch.fire(np.asarray(hits, dtype=np.int64), feature.params["cap"], feature)
+    batch.set_to(hits, feature.params["cap"], feature)
 
 
 WORD_MISSING = register(NameFeature(
@@ -505,8 +508,7 @@ def _name_chain(batch: NameBatch, feature: NameFeature) -> None:
                 {" ".join(tokens), given_first(query.name, query.schema or "Person")},
                 {plains[entry], given[entry]}):
             hits.append(p)
-    if hits:
-        batch.fire(np.asarray(hits, dtype=np.int64), feature.params["cap"], feature)
+    batch.set_to(hits, feature.params["cap"], feature)
 
 
 NAME_CHAIN = register(NameFeature(
@@ -539,8 +541,7 @@ def _number(batch: NameBatch, feature: NameFeature) -> None:
         listed = numbers(tuple(keys[batch.pair_entry[p]].split()))
         if listed and listed != numbers(batch.tokens(p)):
             hits.append(p)
-    if hits:
-        batch.fire(np.asarray(hits, dtype=np.int64), cap, feature)
+    batch.set_to(hits, cap, feature)
 
 
 def _number_words(feature: NameFeature, tokens: Sequence[str], listed: Sequence[str]) -> str:
@@ -570,8 +571,7 @@ def _generic(batch: NameBatch, feature: NameFeature) -> None:
     hits = [p for p in np.flatnonzero(orgs & matcher.entry_org[batch.at] & ~batch.exact
                                       & ~batch.settled() & (sims > cap) & reach).tolist()
             if not distinctive_agree(batch.tokens(p), plains[batch.pair_entry[p]].split())]
-    if hits:
-        batch.fire(np.asarray(hits, dtype=np.int64), cap, feature)
+    batch.set_to(hits, cap, feature)
 
 
 GENERIC = register(NameFeature(
