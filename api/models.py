@@ -208,6 +208,8 @@ class MonitorResponse(BaseModel):
     counts: dict[str, int]
     attention: list[dict[str, Any]]
     seconds: dict[str, float]
+    #: Why every row was screened again, when it was.
+    whole: str | None = None
 
 
 __all__ = ["Alert", "EntityDetail", "EntityExample", "EntityMatchQuery", "EntityMatchResponse",

@@ -43,7 +43,7 @@ from graph.normalize import normalize_name, normalize_vessel_name
 from graph.resolve import MMSI_KEY, ResolverInput, identifier_keys
 from graph.view import Edge, Fact, Listing, LoadInfo, Node, Provenance, by_canonical
 
-LAYOUT_VERSION: Final = 6
+LAYOUT_VERSION: Final = 7
 
 #: How many generations of view changes are kept (`Store.changed_since`): an index older than
 #: that is rebuilt, not patched.
@@ -238,7 +238,8 @@ CREATE TABLE IF NOT EXISTS screen_runs (
     counts TEXT NOT NULL,
     last_decision INTEGER NOT NULL,
     kind TEXT NOT NULL DEFAULT 'screen',
-    base_run INTEGER
+    base_run INTEGER,
+    weights TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS screen_runs_portfolio ON screen_runs (portfolio, id);
 CREATE TABLE IF NOT EXISTS run_results (
@@ -465,6 +466,11 @@ class Store:
                     if column not in columns:
                         self.conn.execute(f"ALTER TABLE match_prints ADD COLUMN {column} TEXT"
                                           " NOT NULL DEFAULT ''")
+                # Layout 7: a screening run records the word weights it read (their epoch).
+                if "weights" not in {c[1] for c in self.conn.execute(
+                        "PRAGMA table_info(screen_runs)")}:
+                    self.conn.execute("ALTER TABLE screen_runs ADD COLUMN weights TEXT NOT NULL"
+                                      " DEFAULT ''")
                 self.conn.execute(
                     "INSERT OR REPLACE INTO meta (key, value) VALUES ('layout', ?)",
                     (str(LAYOUT_VERSION),),

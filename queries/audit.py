@@ -52,6 +52,9 @@ class RunInfo:
     #: are as in `base_run` and the runs before it).
     kind: str
     base_run: int | None
+    #: The epoch of the word weights the run read (`queries.screening.index.Weights`); ""
+    #: for a run recorded before they were kept.
+    weights: str
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -59,7 +62,7 @@ class RunInfo:
 
 _RUN_COLUMNS: Final = ("id, portfolio, started_at, finished_at, input_checksum, rows, "
                        "list_versions, index_generation, index_fingerprint, algorithm, "
-                       "settings, tool_version, counts, last_decision, kind, base_run")
+                       "settings, tool_version, counts, last_decision, kind, base_run, weights")
 
 
 def _run(row: tuple[Any, ...]) -> RunInfo:
@@ -171,7 +174,8 @@ def report_html(report: dict[str, Any]) -> str:
         ("sources screened", ", ".join(settings["sources"]) if settings["sources"]
          else "all loaded"),
         ("tool version", f"sanctions-graph {run['tool_version']}"),
-        ("screening index", f"generation {run['index_generation']}"),
+        ("screening index", f"generation {run['index_generation']}, word weights "
+                            f"{run['weights'] or 'not recorded'}"),
         ("rows by status", ", ".join(f"{k} {v}" for k, v in sorted(run["counts"].items()))),
     ]
     parts += [f'<tr><th>{_e(k)}</th><td class="mono">{_e(v)}</td></tr>' for k, v in header]

@@ -2,22 +2,25 @@
 screened again, and the result is a list of alerts.
 
 What can have changed, since the portfolio's last run (`queries.portfolio` keeps each row's
-checksum and hits as its state):
+checksum and hits as its state): a row's result depends on the row, the word weights the index
+pinned (`screening.index.Weights`) and the listed names blocking finds it by, so
 - the rows that hit a listed entity the loads since then added, changed or removed (the store
   logs those entities per generation, `Store.changed_since`; a `portfolio_hits` lookup);
-- the rows that may now hit such an entity: the direction inverted, each changed entity's words
-  (its names' match keys, their consonant skeletons, its identifiers) are looked up among the
-  portfolio's rows, which are indexed by the same words when added (`portfolio_tokens`);
+- the rows that share a blocking feature with such an entity, in its version now (from the
+  index) or in the one in force at the last run (the names and identifiers taken off since,
+  from the store's earlier loads): the direction inverted, those features are looked up among
+  the portfolio's rows, keyed by them when added (`queries.reach`);
+- the rows whose words the index does not know and which meet a changed entity's word by a
+  trigram or a typo (`reach.unknown_reach`);
 - the rows added or changed in the portfolio since.
-Those rows are screened again with the full matcher against the whole index (so a score is the
-one a full screen gives), and each is compared with its state: a hit that is new, a hit whose
-listed entity's matching facts changed (a new programme, a new name), a hit gone (the entity
-delisted, or no longer matching). Each alert names the list versions before and after and the
-records of the list's `diff` behind it. When the store's log no longer reaches back to the last
-run, every row is screened again (the alerts are the same, only slower).
-
-Known limit: a row that reaches a newly listed name only through a typo (no word, no consonant
-skeleton in common) or only through an acronym is not looked up; the next full screen finds it.
+Those rows are screened again with the full matcher against the whole index, and each is
+compared with its state: a hit that is new, a hit whose listed entity's matching facts changed
+(a new programme, a new name), a hit gone (the entity delisted, or no longer matching). So the
+alerts are those between two full screens, the one of the last run and one now. Each alert
+names the list versions before and after and the records of the list's `diff` behind it.
+Every row is screened again (the alerts are the same, only slower) when the store's log no
+longer reaches back to the last run, or when the word weights were set again since
+(a large change of the lists: `Weights`).
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ from queries.portfolio import (
     EntityLookup,
     RunHead,
     count_statuses,
-    entity_tokens,
+    ensure_row_keys,
     facts_changed,
     fresh_index,
     input_checksum,
@@ -48,7 +51,12 @@ from queries.portfolio import (
     screen_rows,
     settings_dict,
 )
+from queries.reach import SOUND, WORD, entity_keys, former_keys, unknown_reach, words_of
 from queries.screen import make_settings
+from queries.screening.blocking import POSTINGS_BUDGET, Blocker
+from queries.screening.index import Postings, ScreenIndex
+from queries.screening.io import map_columns, parse_row
+from queries.screening.types import CLASS_SCHEMA, Settings
 
 NEW_HIT: Final = "new hit"
 HIT_CHANGED: Final = "hit changed"
@@ -124,6 +132,8 @@ class MonitorRun:
     counts: dict[str, int]
     attention: list[dict[str, Any]]
     seconds: dict[str, float] = field(default_factory=dict)
+    #: Why every row was screened again, when it was (else None).
+    whole: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -143,6 +153,70 @@ def _rows_where(store: Store, sql: str, name: str, values: Collection[str]) -> s
         marks = ", ".join("?" * len(batch))
         found.update(r[0] for r in store.conn.execute(sql.format(marks=marks), (name, *batch)))
     return found
+
+
+def _reached(store: Store, name: str, index: ScreenIndex, settings: Settings,
+             changed: Collection[str], entities: EntityLookup, former: set[str]) -> set[str]:
+    """The rows of portfolio `name` that share a blocking feature with a changed entity (its
+    keys now, and the `former` ones it had), see the module and `queries.reach`.
+
+    A feature more names hold than the postings budget, before and after the change, is read
+    by a row only when the row has no rarer feature (`Blocker._query_features`); a row found
+    only by such features is kept only when its shortest posting is longer than the budget."""
+    keys = set(former)
+    entries = 0
+    for entity_id in changed:
+        entity = entities.get(entity_id)
+        if entity is not None:
+            keys |= entity_keys(entity)
+            entries += len(entity.names)
+    # A posting longer than this now was longer than the budget before too: the changed
+    # entities' names are all it can have gained.
+    floor = POSTINGS_BUDGET + entries
+
+    def common(postings: Postings, feature: str) -> bool:
+        row = postings.ids.get(feature)
+        return row is not None and int(postings.offsets[row + 1] - postings.offsets[row]) > floor
+
+    def common_key(key: str) -> bool:
+        kind, feature = key[1:2], key[2:]
+        return common(index.tokens if kind == WORD else index.sounds, feature) \
+            if kind in (WORD, SOUND) else False
+
+    near_words, far_words = unknown_reach(_portfolio_words(store, name), index.tokens.ids,
+                                          words_of(keys),
+                                          lambda gram: common(index.grams, gram))
+    near = {k for k in keys if not common_key(k)} | near_words
+    far = {k for k in keys if common_key(k)} | far_words
+    sql = ("SELECT DISTINCT row_id FROM portfolio_tokens WHERE portfolio = ? AND token IN "
+           "({marks})")
+    found = _rows_where(store, sql, name, near)
+    maybe = _rows_where(store, sql, name, far) - found
+    if maybe:
+        blocker = Blocker(index, settings)
+        for batch in _in_batches(maybe):
+            marks = ", ".join("?" * len(batch))
+            for row_id, data in store.conn.execute(
+                    f"SELECT row_id, data FROM portfolio_rows WHERE portfolio = ? AND row_id "
+                    f"IN ({marks})", (name, *batch)):
+                row = json.loads(data)
+                query = parse_row(row, 0, map_columns(list(row)))
+                shortest = blocker.shortest_posting(query)
+                if shortest is not None and shortest > POSTINGS_BUDGET:
+                    found.add(row_id)
+    return found
+
+
+def _portfolio_words(store: Store, name: str) -> dict[str, set[str]]:
+    """The portfolio's words by class tag (`reach.WORD` keys), read as ranges of the keys'
+    index."""
+    out: dict[str, set[str]] = {}
+    for tag in range(len(CLASS_SCHEMA)):
+        low, high = f"{tag}{WORD}", f"{tag}{chr(ord(WORD) + 1)}"
+        out[str(tag)] = {t[2:] for (t,) in store.conn.execute(
+            "SELECT DISTINCT token FROM portfolio_tokens WHERE portfolio = ? AND token >= ? "
+            "AND token < ?", (name, low, high))}
+    return out
 
 
 def _last_run(store: Store, name: str) -> RunInfo:
@@ -181,22 +255,23 @@ def monitor_portfolio(
         "AND r.row_id = s.row_id)", (name,))}
     seconds["rows changed"] = time.perf_counter() - clock
     entities = EntityLookup(index)
+    whole = None
     if changed is None:
+        whole = "the store's log of changes does not reach back to the last run"
+    elif base.weights != index.weights.epoch:
+        whole = "the word weights were set again since the last run"
+    if whole is not None:
         candidates = {r[0] for r in store.conn.execute(
             "SELECT row_id FROM portfolio_rows WHERE portfolio = ?", (name,))}
     else:
+        assert changed is not None
+        ensure_row_keys(store)
         candidates = set(rows_changed)
         candidates |= _rows_where(
             store, "SELECT row_id FROM portfolio_hits WHERE portfolio = ? AND entity_id IN "
                    "({marks})", name, changed)
-        words: set[str] = set()
-        for entity_id in changed:
-            entity = entities.get(entity_id)
-            if entity is not None:
-                words |= entity_tokens(entity)
-        candidates |= _rows_where(
-            store, "SELECT DISTINCT row_id FROM portfolio_tokens WHERE portfolio = ? AND "
-                   "token IN ({marks})", name, words)
+        candidates |= _reached(store, name, index, settings, changed, entities,
+                               former_keys(store, base.list_versions, versions))
         candidates -= removed
     seconds["rows found"] = time.perf_counter() - clock
     rows: list[tuple[int, str, dict[str, Any]]] = []
@@ -236,7 +311,7 @@ def monitor_portfolio(
     head = RunHead(started, input_checksum((r["id"], r["checksum"]) for r in records), versions,
                    index, settings_dict(settings), counts, last_decision_id(store, name),
                    kind="monitor", base_run=base.id)
-    run_id = record_run(store, name, head, records, whole=changed is None,
+    run_id = record_run(store, name, head, records, whole=whole is not None,
                         removed=removed)
     seconds["recorded"] = time.perf_counter() - clock
     total = store.conn.execute("SELECT COUNT(*) FROM portfolio_rows WHERE portfolio = ?",
@@ -244,7 +319,8 @@ def monitor_portfolio(
     return MonitorRun(run_id, base.id, name, base.list_versions, versions,
                       None if changed is None else len(changed), int(total), len(records),
                       len(rows_changed), len(removed), alerts, counts,
-                      needing_attention(records), {k: round(v, 3) for k, v in seconds.items()})
+                      needing_attention(records), {k: round(v, 3) for k, v in seconds.items()},
+                      whole)
 
 
 def run_alerts(store: Store, name: str, run_id: int | None = None) -> dict[str, Any]:

@@ -31,9 +31,9 @@ from pathlib import Path
 from typing import Any, Final
 
 from graph.errors import NotFoundError, QueryError, SourceError
-from graph.matching.text import match_tokens, skeleton
 from graph.store import BATCH_ROWS, Store
-from queries.screen import Match, Query, Result, make_settings, screen_with
+from queries.reach import KEYS_VERSION, row_keys
+from queries.screen import Match, Result, make_settings, screen_with
 from queries.screening.defaults import (
     DEFAULT_ALGORITHM,
     DEFAULT_LIMIT,
@@ -43,7 +43,6 @@ from queries.screening.defaults import (
 from queries.screening.index import IndexedEntity, ScreenIndex, ensure_index, store_fingerprint
 from queries.screening.io import map_columns, parse_row, read_rows
 from queries.screening.matcher import Matcher, Settings
-from queries.screening.types import CLASS_SCHEMA, COMPATIBLE, schema_class
 
 #: The two verdicts a person can give on a hit.
 FALSE_POSITIVE: Final = "false_positive"
@@ -65,10 +64,6 @@ FACT_FIELDS: Final = (("schema", "schema"), ("names", "names"), ("imo", "imos"),
 #: How many tries to read an index and the list versions of one snapshot when loads commit
 #: meanwhile (each try rebuilds or patches the index).
 STAMP_TRIES: Final = 3
-#: Consonant skeletons shorter than this are not monitoring words: two consonants (`mr`) are
-#: shared by too many names to narrow anything (the matcher's skeleton lifts a score only
-#: from three).
-SKELETON_MIN: Final = 3
 
 
 def _now() -> str:
@@ -150,6 +145,7 @@ def add_portfolio(store: Store, name: str, path: Path) -> PortfolioUpdate:
     name = name.strip()
     if not name:
         raise QueryError("a portfolio needs a name")
+    ensure_row_keys(store)
     columns, rows = read_rows(path)
     ids = _row_ids(path, columns, rows)
     file_checksum = hashlib.sha256(path.read_bytes()).hexdigest()
@@ -261,46 +257,31 @@ def row_print(row: Mapping[str, Any]) -> str:
                     query.mmsi, query.identifiers])
 
 
-def _words(out: set[str], tag: int, tokens: Iterable[str]) -> None:
-    for token in tokens:
-        out.add(f"{tag}{token}")
-        sound = skeleton(token)
-        if len(sound) >= SKELETON_MIN:
-            out.add(f"{tag}~{sound}")
-
-
-def query_tokens(query: Query) -> set[str]:
-    """The words by which monitoring finds the rows a changed listing may now match (the
-    direction inverted: a portfolio's rows are indexed by them, a changed entity's words are
-    looked up): each word of the name as screening compares it with each class of candidate
-    the row's type can match (person, vessel, organisation: the class's number in front, so a
-    person named Maria is not looked up for the ship MARIA), each word's consonant skeleton of
-    three letters or more (`~`), and the identifiers (`#`, of any class)."""
-    out: set[str] = set()
-    if query.schema:
-        classes = sorted({schema_class(s) for s in COMPATIBLE.get(query.schema, ())})
-        for tag in classes:
-            _words(out, tag, match_tokens(query.name, query.schema))
-    else:
-        for tag, schema in enumerate(CLASS_SCHEMA):
-            _words(out, tag, match_tokens(query.name, schema))
-    out.update("#" + v for v in (query.imo, query.mmsi, *query.identifiers) if v)
-    return out
-
-
 def row_tokens(row: Mapping[str, Any]) -> set[str]:
-    return query_tokens(parse_row(row, 0, map_columns(list(row))))
+    """A row's monitoring keys (`queries.reach.row_keys`)."""
+    return row_keys(parse_row(row, 0, map_columns(list(row))))
 
 
-def entity_tokens(entity: IndexedEntity) -> set[str]:
-    """A listed entity's words as `query_tokens` makes a row's: from its names' match keys,
-    under its class."""
-    out: set[str] = set()
-    tag = schema_class(entity.schema)
-    for key in entity.keys:
-        _words(out, tag, key.split())
-    out.update("#" + v for v in (*entity.imos, *entity.mmsis, *entity.identifiers))
-    return out
+def ensure_row_keys(store: Store) -> None:
+    """Key every portfolio's rows again when the store's keys were made by a version of
+    `queries.reach` whose keys differ (`KEYS_VERSION`, kept in the store's meta table)."""
+    found = store.conn.execute("SELECT value FROM meta WHERE key = 'portfolio_keys'").fetchone()
+    if found is not None and found[0] == str(KEYS_VERSION):
+        return
+    with store.transaction() as conn:
+        conn.execute("DELETE FROM portfolio_tokens")
+        batch: list[tuple[str, str, str]] = []
+        for name, row_id, data in conn.execute(
+                "SELECT portfolio, row_id, data FROM portfolio_rows").fetchall():
+            batch.extend((name, t, row_id) for t in row_tokens(json.loads(data)))
+            if len(batch) >= BATCH_ROWS:
+                conn.executemany("INSERT OR IGNORE INTO portfolio_tokens (portfolio, token, "
+                                 "row_id) VALUES (?, ?, ?)", batch)
+                batch = []
+        conn.executemany("INSERT OR IGNORE INTO portfolio_tokens (portfolio, token, row_id) "
+                         "VALUES (?, ?, ?)", batch)
+        conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('portfolio_keys', ?)",
+                     (str(KEYS_VERSION),))
 
 
 def entity_facts(entity: IndexedEntity) -> dict[str, list[str]]:
@@ -682,13 +663,13 @@ def record_run(store: Store, name: str, head: RunHead, records: list[dict[str, A
         cursor = conn.execute(
             "INSERT INTO screen_runs (portfolio, started_at, finished_at, input_checksum, rows, "
             "list_versions, index_generation, index_fingerprint, algorithm, settings, "
-            "tool_version, counts, last_decision, kind, base_run) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "tool_version, counts, last_decision, kind, base_run, weights) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (name, head.started, _now(), head.input_checksum, len(records),
              json.dumps(head.versions, ensure_ascii=False), head.index.generation,
              head.index.fingerprint, head.settings["algorithm"], json.dumps(head.settings),
              tool_version(), json.dumps(head.counts, sort_keys=True), head.last_decision,
-             head.kind, head.base_run))
+             head.kind, head.base_run, head.index.weights.epoch))
         run_id = int(cursor.lastrowid or 0)
         if whole:
             conn.execute("DELETE FROM portfolio_state WHERE portfolio = ?", (name,))

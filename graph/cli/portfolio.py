@@ -171,7 +171,7 @@ def monitor_command(
 
 
 def _print_monitor(run: Any) -> None:
-    changed = "every row (the store's log does not reach back)" if run.changed_entities is None \
+    changed = f"every row: {run.whole}" if run.whole \
         else f"{run.changed_entities:,} listed entities changed"
     _say(f"run {run.run_id} (monitoring since run {run.base_run}): portfolio {run.portfolio}, "
          f"{changed}; {run.rows_screened:,} of {run.rows:,} rows screened again "

@@ -70,6 +70,22 @@ def abjad_features(tokens: tuple[str, ...]) -> tuple[str, ...]:
 
 
 
+def query_features(name: str, schema: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """What blocking looks a query's name up by: its words (each read as itself, or as its
+    trigrams and the known words one typo from it when the index does not know it, and as its
+    skeleton: `Blocker._token_features`), and its features of the `sounds` postings read as
+    they are (Arabic-script consonants, acronym forms)."""
+    words = match_tokens(name, schema)
+    features: tuple[str, ...] = ()
+    if is_abjad(name):
+        features = abjad_features(words)
+    if schema is None or schema in ORG_SCHEMATA:
+        # Initials of names of several words for a query of one, and the other way.
+        features = (*features, *(acronym_feature(f, len(words) != 1)
+                                 for f in query_acronyms(words)))
+    return words, features
+
+
 class Posting(NamedTuple):
     """A blocking feature a query reads: its postings' length (sorted on first: rarest
     first), its row of the blocking matrix, and its weight."""
@@ -81,7 +97,8 @@ class Posting(NamedTuple):
 
 class Family(NamedTuple):
     """A family of blocking features (tokens, trigrams or skeletons): each feature's postings
-    length and rarity (idf), and the family's first row in the blocking matrix."""
+    length and rarity (idf, of the index's pinned `Weights`), and the family's first row in the
+    blocking matrix."""
 
     sizes: list[int]
     idf: list[float]
@@ -157,10 +174,14 @@ class Blocker:
             index = self.index
             families = []
             bases = (0, self._gram_base, self._sound_base)
-            for part, base in zip((index.tokens, index.grams, index.sounds), bases, strict=True):
+            weights = index.weights
+            for part, counts, base in zip((index.tokens, index.grams, index.sounds),
+                                          (weights.tokens, weights.grams, weights.sounds),
+                                          bases, strict=True):
+                # Postings read as they are (what reading them costs), weighed as the
+                # weights were set (`index.Weights`).
                 sizes = np.diff(part.offsets)
-                idf = np.maximum(index.log_n - np.log(np.maximum(sizes, 1)), 0.05)
-                families.append(Family(sizes.tolist(), idf.tolist(), base))
+                families.append(Family(sizes.tolist(), weights.idf(counts).tolist(), base))
             self._stats = (families[0], families[1], families[2])
         return self._stats
 
@@ -225,10 +246,9 @@ class Blocker:
             out.append(sounds.posting(row, SOUND_WEIGHT))
         return out
 
-    def _query_features(self, tokens: Sequence[str]) -> tuple[list[int], list[float]]:
-        """The blocking matrix rows a query reads and their weights: rarest first (ties by
-        row, so the choice never depends on set order), common ones ("ltd", "^mo") only
-        within the postings budget."""
+    def _postings_of(self, tokens: Sequence[str]) -> list[Posting]:
+        """Every posting a query's tokens (words and features) may read, rarest first (ties by
+        row, so the order never depends on set order)."""
         cache = self._features_of
         features: list[Posting] = []
         for token in set(tokens):
@@ -239,6 +259,22 @@ class Blocker:
                     cache[token] = known
             features.extend(known)
         features.sort()
+        return features
+
+    def shortest_posting(self, query: Query) -> int | None:
+        """The length of the shortest posting a query's name may read (None: it reads none).
+        When it is at most POSTINGS_BUDGET, the query reads no posting longer than the budget:
+        `_query_features` reads those only first."""
+        words, looked_up = query_features(query.name, query.schema)
+        postings = self._postings_of((*words, *looked_up))
+        return postings[0].size if postings else None
+
+    def _query_features(self, tokens: Sequence[str]) -> tuple[list[int], list[float]]:
+        """The blocking matrix rows a query reads and their weights: rarest first (ties by
+        row, so the choice never depends on set order), common ones ("ltd", "^mo") only
+        within the postings budget: a posting longer than the budget only when it is the
+        rarest."""
+        features = self._postings_of(tokens)
         rows: list[int] = []
         weights: list[float] = []
         read = 0
@@ -262,14 +298,8 @@ class Blocker:
         values: list[float] = []
         features: list[tuple[str, ...]] = []
         for query in queries:
-            words = tokens = match_tokens(query.name, query.schema)
-            if is_abjad(query.name):
-                tokens = (*tokens, *abjad_features(words))
-            if query.schema is None or query.schema in ORG_SCHEMATA:
-                # Initials of names of several words for a query of one, and the other way.
-                tokens = (*tokens, *(acronym_feature(f, len(words) != 1)
-                                     for f in query_acronyms(words)))
-            features.append(tokens)
+            words, looked_up = query_features(query.name, query.schema)
+            features.append((*words, *looked_up))
         # The words of the batch the index does not know, looked up for typos at once.
         cache, known = self._features_of, self.index.tokens.ids
         self._typos = self._one_typo_from({t for tokens in features for t in tokens
@@ -299,16 +329,19 @@ class Blocker:
         if self._entry_allowed is not None:
             keep &= self._entry_allowed[indices]
         scores[~keep] = 0.0
-        # Each query's best MAX_ENTRIES names, best first.
+        # Each query's best MAX_ENTRIES names, best first, names of equal score in the order of
+        # the index (by node id): which of them are kept depends on them alone, not on where
+        # the product put them nor on the names that scored nothing, so a load that changes
+        # no name the query shares a feature with changes none of its candidates.
         ranked: list[Any] = []
         for start, end in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
             row = scores[start:end]
-            if end - start > MAX_ENTRIES:
-                top = np.argpartition(-row, MAX_ENTRIES)[:MAX_ENTRIES]
-                top = top[row[top] > 0.0]
-            else:
-                top = np.flatnonzero(row > 0.0)
-            ranked.append(start + top[np.argsort(-row[top], kind="stable")])
+            top = np.flatnonzero(row > 0.0)
+            if len(top) > MAX_ENTRIES:
+                floor = np.partition(row[top], len(top) - MAX_ENTRIES)[len(top) - MAX_ENTRIES]
+                top = top[row[top] >= floor]
+            top = top[np.lexsort((indices[start + top], -row[top]))][:MAX_ENTRIES]
+            ranked.append(start + top)
         counts = [len(r) for r in ranked]
         at = np.concatenate(ranked)
         entries = indices[at]

@@ -24,6 +24,7 @@ of nodes holds none of them in memory, and a screen decodes only the names it co
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import math
 import re
@@ -31,7 +32,7 @@ import time
 from array import array
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, NamedTuple, overload
 
@@ -62,7 +63,7 @@ from graph.view import Node
 from queries.container import Lazy, Lines, part_text, read_parts, text_part, write_parts
 
 #: Bump when the layout of `ScreenIndex` changes: older files are rebuilt, never misread.
-INDEX_VERSION: Final = 21
+INDEX_VERSION: Final = 22
 INDEX_SUFFIX: Final = ".screen-index"
 
 #: Properties that hold a strong identifier besides IMO and MMSI (tax, registration, passport...).
@@ -199,6 +200,81 @@ class Postings:
         return self.data[self.offsets[i] : self.offsets[i + 1]]
 
 
+#: A feature the weights do not know (one no name held when they were set) counts as held by
+#: this many names: the rarest.
+ABSENT_DF: Final = 1
+#: When more than this share of the entities changed since the weights were set, a patch sets
+#: them again (`Weights`).
+REWEIGH_SHARE: Final = 0.25
+
+
+@dataclass(frozen=True, slots=True)
+class Weights:
+    """What every rarity (inverse document frequency) the screen reads is computed from: the
+    number of names and each feature's number of names (token, trigram, skeleton rows of the
+    index, aligned with its postings), counted when the weights were *set* and kept as they
+    were by every patch since (a feature new since counts `ABSENT_DF`).
+
+    Pinned, so that a row's result depends on the row and the listed names it shares a feature
+    with, never on the rest of the lists: a load that adds LIMITED to a thousand names changes
+    no other row's score, and monitoring by difference (`queries.monitor`) screens again only
+    the rows the load can reach. They are set again (a new `epoch`, named by a hash of the
+    counts) when the index is built whole, or when a patch finds more than `REWEIGH_SHARE` of
+    the entities changed since; a portfolio whose last run had other weights is then screened
+    whole."""
+
+    epoch: str
+    #: Log of the number of names (entries) when set.
+    log_n: float
+    #: The index's entities when set, and how many changed since (summed over the patches).
+    entities: int
+    changed: int
+    tokens: npt.NDArray[np.int32]
+    grams: npt.NDArray[np.int32]
+    sounds: npt.NDArray[np.int32]
+
+    def idf(self, df: npt.NDArray[Any]) -> npt.NDArray[np.float64]:
+        """The rarities of these counts."""
+        return np.asarray(np.maximum(self.log_n - np.log(np.maximum(df, 1)), 0.05),
+                          dtype=np.float64)
+
+    def meta(self) -> dict[str, Any]:
+        return {"epoch": self.epoch, "log_n": self.log_n, "entities": self.entities,
+                "changed": self.changed}
+
+    @staticmethod
+    def counted(tokens: Postings, grams: Postings, sounds: Postings, entries: int,
+                entities: int) -> Weights:
+        """Weights set now, from the postings as they are."""
+        families = [np.diff(p.offsets).astype(np.int32) for p in (tokens, grams, sounds)]
+        log_n = math.log(max(entries, 1))
+        # Named by what they count, feature by feature, whatever the order of the rows: two
+        # builds of one store set the same weights under the same name.
+        digest = hashlib.blake2b(repr(log_n).encode(), digest_size=12)
+        for postings, df in zip((tokens, grams, sounds), families, strict=True):
+            counts = df.tolist()
+            digest.update("\n".join(f"{f}\t{counts[row]}"
+                                    for f, row in sorted(postings.ids.items())).encode())
+            digest.update(b"\f")
+        return Weights(digest.hexdigest(), log_n, entities, 0, *families)
+
+    def carried(self, row_maps: Sequence[npt.NDArray[np.int32]], sizes: Sequence[int],
+                changed: int) -> Weights:
+        """These weights over patched postings: `row_maps` give each feature row's new row (-1:
+        dropped) per family, the old features' first, `sizes` the new number of rows; new
+        features count `ABSENT_DF`."""
+        families = []
+        for old, row_map, size in zip((self.tokens, self.grams, self.sounds), row_maps, sizes,
+                                      strict=True):
+            df = np.full(size, ABSENT_DF, dtype=np.int32)
+            rows = row_map[:len(old)]  # the features the weights know come first
+            kept = rows >= 0
+            df[rows[kept]] = old[kept]
+            families.append(df)
+        return Weights(self.epoch, self.log_n, self.entities, self.changed + changed,
+                       *families)
+
+
 @dataclass(slots=True)
 class ScreenIndex:
     """Everything screening reads, in memory."""
@@ -252,15 +328,15 @@ class ScreenIndex:
     sounds: Postings
     by_identifier: dict[str, list[int]]
     sources: tuple[str, ...]
+    #: The counts every rarity is computed from (`Weights`).
+    weights: Weights
     version: int = INDEX_VERSION
-    #: Log of (number of entries): inverse document frequency is `log_n - log(df)`.
-    log_n: float = field(default=0.0)
     #: Made by patching an earlier index with what changed (`update_index`), not built whole;
     #: not saved: an index read from its file says False.
     patched: bool = False
 
     def idf(self, df: int) -> float:
-        return max(self.log_n - math.log(df), 0.05)
+        return max(self.weights.log_n - math.log(df), 0.05)
 
 
 def index_path(store: Store) -> Path:
@@ -316,6 +392,28 @@ class _Strings:
 
     def lines(self) -> Lines:
         return Lines(np.frombuffer(self.blob, dtype=np.uint8), self.offsets())
+
+
+def sound_features(tokens: Sequence[str], sounds: Sequence[str], abjad: str, in_abjad: bool,
+                   forms: Sequence[str]) -> list[str]:
+    """A listed name's features in the `sounds` postings, from its tokens and their skeletons,
+    its `abjad_key` and whether it is written in Arabic script, and its acronym forms: each
+    skeleton of two letters or more; each Arabic-script consonant word of a name not in Arabic
+    script (one in Arabic script is found by its own words); each acronym form."""
+    out = list(dict.fromkeys(s for s in sounds if len(s) >= 2))
+    if not in_abjad:
+        out.extend(ABJAD_FEATURE + w for w in dict.fromkeys(abjad.split()) if len(w) >= 2)
+    out.extend(acronym_feature(form, len(tokens) == 1) for form in forms)
+    return out
+
+
+def name_features(name: str, schema: str) -> tuple[tuple[str, ...], list[str]]:
+    """A listed name's blocking features as the index holds them: its tokens (the `tokens`
+    postings; their trigrams are the `grams`) and its `sound_features`."""
+    tokens = match_tokens(name, schema)
+    forms = acronyms(tokens) if schema in ORG_SCHEMATA else ()
+    return tokens, sound_features(tokens, [skeleton(t) for t in tokens], abjad_key(tokens),
+                                  is_abjad(name), forms)
 
 
 def _postings(lists: dict[str, array[int]]) -> Postings:
@@ -408,20 +506,13 @@ def _build_index(
             sounded = " ".join(sorted(sounds))
             skeletons.append(sounded)
             entry_skeletons.add(sounded)
-            for sound in set(sounds):
-                if len(sound) >= 2:
-                    sound_lists[sound].append(entry)
             abjad = abjad_key(tokens)
             entry_abjad.add(abjad)
             entry_abjad_script.append(in_abjad := is_abjad(name))
-            if not in_abjad:  # names in Arabic script are found by their own words
-                for word in set(abjad.split()):
-                    if len(word) >= 2:
-                        sound_lists[ABJAD_FEATURE + word].append(entry)
             forms = acronyms(tokens) if schema in ORG_SCHEMATA else ()
             entry_acronyms.add(" ".join(forms))
-            for form in forms:
-                sound_lists[acronym_feature(form, len(tokens) == 1)].append(entry)
+            for feature in sound_features(tokens, sounds, abjad, in_abjad, forms):
+                sound_lists[feature].append(entry)
             for token in set(tokens):
                 token_lists[token].append(entry)
                 for gram in trigrams(token):
@@ -498,6 +589,8 @@ def _build_index(
     order = np.argsort(hashes, kind="stable")
     grams = _postings(gram_lists)
     gram_lists.clear()
+    sounds = _postings(sound_lists)
+    sound_lists.clear()
     return ScreenIndex(
         generation=stamp[0],
         fingerprint=stamp[1],
@@ -523,10 +616,10 @@ def _build_index(
         spelling_hashes=hashes[order],
         spelling_tokens=owners[order],
         grams=grams,
-        sounds=_postings(sound_lists),
+        sounds=sounds,
         by_identifier={k: sorted(set(v)) for k, v in by_identifier.items()},
         sources=tuple(sorted(all_sources)),
-        log_n=math.log(max(len(entry_entity), 1)),
+        weights=Weights.counted(tokens, grams, sounds, len(entry_entity), len(first_entry)),
     )
 
 
@@ -546,7 +639,8 @@ def save_index(index: ScreenIndex, path: Path, key: bytes) -> None:
     it can run code when read, and a file not written with this store's key is never used."""
     parts: dict[str, npt.NDArray[np.generic]] = {
         "meta": text_part({"version": index.version, "generation": index.generation,
-                           "fingerprint": index.fingerprint, "log_n": index.log_n}),
+                           "fingerprint": index.fingerprint,
+                           "weights": index.weights.meta()}),
         **index.entities.parts("entities"),
     }
     for name in _JSON_FIELDS:
@@ -562,6 +656,7 @@ def save_index(index: ScreenIndex, path: Path, key: bytes) -> None:
         parts[f"{name}.ids"] = text_part(list(postings.ids))
         parts[f"{name}.offsets"] = postings.offsets
         parts[f"{name}.data"] = postings.data
+        parts[f"weights.{name}"] = getattr(index.weights, name)
     write_parts(path, parts, key)
 
 
@@ -587,9 +682,12 @@ def read_index(path: Path, key: bytes) -> ScreenIndex | None:
                                               parts["entity_sources.codes"])
         values["schemata"] = tuple(values["schemata"])
         values["sources"] = tuple(values["sources"])
+        weights = meta["weights"]
+        values["weights"] = Weights(
+            str(weights["epoch"]), float(weights["log_n"]), int(weights["entities"]),
+            int(weights["changed"]), *(parts[f"weights.{name}"] for name in _POSTINGS_FIELDS))
         return ScreenIndex(
             generation=int(meta["generation"]), fingerprint=str(meta["fingerprint"]),
-            log_n=float(meta["log_n"]),
             entities=LazyEntities.from_parts(parts, "entities"),
             **values,
         )

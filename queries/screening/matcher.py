@@ -104,11 +104,10 @@ class Matcher(Blocker):
         self._caps = [f for f in pairs if f.kind is Kind.CAP]
         #: The query fields the pair features read: a query with none is scored by name alone.
         self._reads = tuple(sorted(self.algorithm.reads()))
-        sizes = np.diff(index.tokens.offsets)
-        rarity = np.maximum(index.log_n - np.log(np.maximum(sizes, 1)), 0.05)
-        #: Every indexed word's weight. Words the index does not hold (a misspelling, a word
-        #: of no list) weigh like a word some dozens of names share: neither rare evidence nor
-        #: noise.
+        rarity = index.weights.idf(index.weights.tokens)
+        #: Every indexed word's weight, as the index's weights were set (`index.Weights`).
+        #: Words the index does not hold (a misspelling, a word of no list) weigh like a word
+        #: some dozens of names share: neither rare evidence nor noise.
         self._weights = _Rarity(zip(index.tokens.ids, rarity.tolist(), strict=True))
         self._weights.unknown = index.idf(UNKNOWN_WORD_DF)
         #: A word's weight (its inverse document frequency), as a plain dict lookup: called

@@ -3,7 +3,8 @@
 A load, resolve or judgement logs the canonical ids whose node may differ (`Store.changed_since`).
 The saved index is patched with them: the changed nodes' entities are dropped, the ones that
 still exist are built again from the store (`_build_index` restricted to them), and the two are
-merged in id order, so the result holds what a whole rebuild would (the tests compare them).
+merged in id order, so the result holds what a whole rebuild would (the tests compare them),
+but for the word weights, which it keeps as they were set (`index.Weights`).
 The costly part of a build (every name normalised, its tokens, skeletons, trigrams and spelling
 hashes made, once per name) is paid for the changed nodes only; the rest is copying runs of the
 old arrays and one renumbering pass over the postings, in numpy.
@@ -12,7 +13,6 @@ old arrays and one renumbering pass over the postings, in numpy.
 from __future__ import annotations
 
 import bisect
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final, TypeVar
@@ -22,7 +22,14 @@ import numpy.typing as npt
 
 from graph.matching.text import SPELLING_MIN, deletions, spelling_hash
 from queries.container import Lazy, Lines, join_spans
-from queries.screening.index import LazyEntities, Postings, ScreenIndex, SourceSets
+from queries.screening.index import (
+    REWEIGH_SHARE,
+    LazyEntities,
+    Postings,
+    ScreenIndex,
+    SourceSets,
+    Weights,
+)
 
 #: A change of more than this share of the index's nodes is rebuilt whole.
 PATCH_SHARE: Final = 0.25
@@ -212,6 +219,8 @@ def patch(old: ScreenIndex, part: ScreenIndex, changed: set[str],
     new_schema = codes[part.entry_schema] if len(part.entry_schema) else part.entry_schema
     tokens, token_rows = _merge_postings(old.tokens, old_entries, part.tokens, new_entries)
     hashes, owners = _spelling(old, token_rows, tokens)
+    grams, gram_rows = _merge_postings(old.grams, old_entries, part.grams, new_entries)
+    sounds, sound_rows = _merge_postings(old.sounds, old_entries, part.sounds, new_entries)
     by_identifier: dict[str, list[int]] = {}
     for key, numbers in old.by_identifier.items():
         kept = [n for n in old_entities[numbers].tolist() if n >= 0]
@@ -223,6 +232,11 @@ def patch(old: ScreenIndex, part: ScreenIndex, changed: set[str],
     entities_blob, entities_offsets = _join_lazy(pieces, old.entities, part.entities)
     entity_sources = _join_sources(pieces, old.entity_sources, part.entity_sources)
     entries = int(first[-1] + per_entity[-1]) if len(per_entity) else 0
+    weights = old.weights.carried((token_rows, gram_rows, sound_rows),
+                                  (len(tokens.ids), len(grams.ids), len(sounds.ids)),
+                                  len(changed))
+    if weights.changed > REWEIGH_SHARE * max(weights.entities, 1):
+        weights = Weights.counted(tokens, grams, sounds, entries, len(per_entity))
     return ScreenIndex(
         generation=stamp[0],
         fingerprint=stamp[1],
@@ -248,10 +262,10 @@ def patch(old: ScreenIndex, part: ScreenIndex, changed: set[str],
         tokens=tokens,
         spelling_hashes=hashes,
         spelling_tokens=owners,
-        grams=_merge_postings(old.grams, old_entries, part.grams, new_entries)[0],
-        sounds=_merge_postings(old.sounds, old_entries, part.sounds, new_entries)[0],
+        grams=grams,
+        sounds=sounds,
         by_identifier=by_identifier,
         sources=entity_sources.sources(),
-        log_n=math.log(max(entries, 1)),
+        weights=weights,
         patched=True,
     )

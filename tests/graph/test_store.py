@@ -317,7 +317,7 @@ def test_a_layout_5_store_gains_the_portfolio_tables(tmp_path: Path) -> None:
         s.conn.execute("UPDATE meta SET value = '5' WHERE key = 'layout'")
     with Store(path) as s:
         layout = s.conn.execute("SELECT value FROM meta WHERE key = 'layout'").fetchone()
-        assert layout == (str(LAYOUT_VERSION),) == ("6",)
+        assert layout == (str(LAYOUT_VERSION),) == ("7",)
         tables = {r[0] for r in s.conn.execute("SELECT name FROM sqlite_master")}
         assert set(new_tables) | {"decisions_never_updated", "decisions_never_deleted"} <= tables
         [info] = s.loads()
@@ -330,3 +330,21 @@ def test_a_layout_5_store_gains_the_portfolio_tables(tmp_path: Path) -> None:
         for statement in ("DELETE FROM decisions", "UPDATE decisions SET reason = 'other'"):
             with pytest.raises(sqlite3.IntegrityError, match="never"):
                 s.conn.execute(statement)
+
+
+def test_a_layout_6_store_gains_the_weights_of_its_runs(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    with Store(path) as s:
+        load_file(s, raw(GUR.name))
+        # What a store of layout 6 is: screening runs without the epoch of their weights.
+        s.conn.execute("ALTER TABLE screen_runs DROP COLUMN weights")
+        s.conn.execute("INSERT INTO screen_runs (portfolio, started_at, finished_at, "
+                       "input_checksum, rows, list_versions, index_generation, "
+                       "index_fingerprint, algorithm, settings, tool_version, counts, "
+                       "last_decision) VALUES ('p', 'then', 'then', 'x', 0, '[]', 1, 'f', "
+                       "'sg-screen', '{}', '0', '{}', 0)")
+        s.conn.execute("UPDATE meta SET value = '6' WHERE key = 'layout'")
+    with Store(path) as s:
+        assert s.conn.execute("SELECT value FROM meta WHERE key = 'layout'").fetchone() == ("7",)
+        # The old run says its weights were not recorded (monitoring screens it whole).
+        assert s.conn.execute("SELECT weights FROM screen_runs").fetchall() == [("",)]

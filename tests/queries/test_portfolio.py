@@ -43,7 +43,7 @@ from queries.portfolio import (
 from queries.screen import make_settings, screen_with
 from queries.screening.index import ensure_index, index_path
 from queries.screening.matcher import Matcher
-from tests.conftest import GUR, raw
+from tests.conftest import GUR, OFAC_SDN, earlier_sdn, ofac_version, raw
 
 HOSTILE = "ACME <script>alert('x')</script>\u202e TRADING"
 #: Real names of the motivating case, and their rows' ids.
@@ -360,3 +360,62 @@ def test_monitoring_equals_the_difference_of_two_full_screens(tmp_path: Path) ->
         vernon = next(a for a in monitored.alerts if a.kind == HIT_GONE and a.delisted)
         assert vernon.caption == "VERNON"
         assert [(d["kind"], d["record_id"]) for d in vernon.diff] == [("delisted", "9232876")]
+
+
+def misspelt(name: str, rng: random.Random) -> str:
+    """A name with two neighbouring letters of its longest word swapped (a typing slip)."""
+    words = name.split()
+    longest = max(range(len(words)), key=lambda i: len(words[i]))
+    word = words[longest]
+    if len(word) < 4:
+        return name
+    at = rng.randrange(1, len(word) - 2)
+    words[longest] = word[:at] + word[at + 1] + word[at] + word[at + 2:]
+    return " ".join(words)
+
+
+def test_monitoring_after_the_real_ofac_update_equals_two_full_screens(tmp_path: Path) -> None:
+    """The real OFAC SDN update of 2024-05-03 over the lists of three other authorities: the
+    load shifts the counts of words many unrelated names hold, which must move no other row's
+    result (the weights are pinned), and the rows it can reach are found whatever way blocking
+    reaches them (a word, a skeleton, a trigram or a typo of a word the index does not know)."""
+    from queries.monitor import NEW_HIT, alerts_between, monitor_portfolio
+
+    with Store(tmp_path / "lists.db") as store:
+        for name in ("un_consolidated_2026-02-27.xml", "uk_ofsi_conlist_2025-04-10.xlsx",
+                     "eu_oj_consolidated_32014R0269.csv"):
+            load_file(store, raw(name))
+        load_file(store, ofac_version(tmp_path / "before", earlier_sdn()),
+                  list_date="2024-05-02")
+        # The portfolio: real names of the lists drawn with a fixed seed (every list's, the
+        # OFAC batch's words among them), each also misspelt, and the batch's names.
+        names = sorted(set(store.conn.execute(
+            "SELECT n.name, n.schema FROM names n JOIN current c ON c.load_id = n.load_id")))
+        rng = random.Random(2024)
+        drawn = rng.sample(names, 1500)
+        rows = [{"id": f"n{i}", "name": name, "type": schema}
+                for i, (name, schema) in enumerate(drawn)]
+        rows += [{"id": f"t{i}", "name": misspelt(name, rng), "type": schema}
+                 for i, (name, schema) in enumerate(drawn)]
+        rows += [{"id": "b-ibex", "name": "IBEX SHIPPING", "type": "company"},
+                 {"id": "b-azia", "name": "AZIA SHIPPING HOLDING", "type": "company"},
+                 {"id": "b-captain", "name": "CAPTAIN YAKUBOVICH", "type": "vessel"}]
+        add_portfolio(store, "book", write_jsonl(tmp_path / "book.jsonl", rows))
+        first = screen_portfolio(store, "book", workers=1)
+        load_file(store, ofac_version(tmp_path / "after", raw(OFAC_SDN.name).read_bytes()),
+                  list_date="2024-05-03")
+        monitored = monitor_portfolio(store, "book", workers=1)
+        assert monitored.whole is None
+        second = screen_portfolio(store, "book", workers=1)
+        index, _ = ensure_index(store)
+        assert index.patched or index.weights.changed > 0
+        listed = set(index.entity_ids)
+        a = {r["id"]: r["matches"] for r in run_report(store, first.run_id)["rows"]}
+        b = {r["id"]: r["matches"] for r in run_report(store, second.run_id)["rows"]}
+        expected = sorted(alert.key() for row_id in b
+                          for alert in alerts_between(row_id, a.get(row_id, []), b[row_id],
+                                                      listed.__contains__))
+        assert sorted(alert.key() for alert in monitored.alerts) == expected
+        assert {a.row_id for a in monitored.alerts if a.kind == NEW_HIT} >= {
+            "b-ibex", "b-azia", "b-captain"}
+        assert monitored.rows_screened < len(rows) / 5

@@ -8,6 +8,7 @@ builds it); then the UN list as a new source, and a judgement.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,15 @@ from graph.resolution.engine import judge, resolve
 from graph.store import Store
 from pipeline.ingest import load_file
 from queries.screen import screen
-from queries.screening.index import ScreenIndex, build_index, ensure_index, update_index
+from queries.screening.index import (
+    ABSENT_DF,
+    REWEIGH_SHARE,
+    ScreenIndex,
+    Weights,
+    build_index,
+    ensure_index,
+    update_index,
+)
 from queries.screening.patch import PATCH_SHARE
 from tests.conftest import GUR, OFAC_BATCH, merged_ship_store, ofac_version, raw
 
@@ -64,12 +73,35 @@ def content(index: ScreenIndex) -> dict[str, Any]:
         "spelling": spelling,
         "by_identifier": {k: sorted(v) for k, v in index.by_identifier.items()},
         "all_sources": index.sources,
-        "log_n": index.log_n,
         "stamp": (index.generation, index.fingerprint),
     }
 
 
+def weighed_as(index: ScreenIndex, earlier: ScreenIndex) -> ScreenIndex:
+    """`index` with the weights of `earlier`, feature by feature (a feature `earlier` lacks
+    counts ABSENT_DF): what a patch of `earlier` keeps."""
+    def counts(name: str) -> Any:
+        now, then = getattr(index, name).ids, getattr(earlier, name).ids
+        kept = getattr(earlier.weights, name)
+        return np.array([kept[then[f]] if f in then else ABSENT_DF for f in now], dtype=np.int32)
+
+    old = earlier.weights
+    weights = Weights(old.epoch, old.log_n, old.entities, old.changed,
+                      counts("tokens"), counts("grams"), counts("sounds"))
+    return replace(index, weights=weights)
+
+
+def weights_of(index: ScreenIndex) -> dict[str, Any]:
+    """An index's weights by feature, whatever the numbering of its rows."""
+    weights = index.weights
+    return {"epoch": weights.epoch, "log_n": weights.log_n, **{
+        name: {f: int(getattr(weights, name)[row]) for f, row in getattr(index, name).ids.items()}
+        for name in ("tokens", "grams", "sounds")}}
+
+
 def assert_patched_equals_whole(store: Store, saved: ScreenIndex) -> ScreenIndex:
+    """The patched index holds what a whole build holds, with the weights of the saved index
+    kept (a feature new since counts ABSENT_DF)."""
     changed = store.changed_since(saved.generation)
     assert changed is not None, "the change log must reach back to the saved index"
     assert len(changed) <= PATCH_SHARE * len(saved.entity_ids), "patched, not rebuilt"
@@ -78,6 +110,15 @@ def assert_patched_equals_whole(store: Store, saved: ScreenIndex) -> ScreenIndex
     got, want = content(patched), content(whole)
     for key in want:
         assert got[key] == want[key], key
+    if saved.weights.changed + len(changed) > REWEIGH_SHARE * saved.weights.entities:
+        # Set again: as a whole build sets them.
+        assert patched.weights.epoch != saved.weights.epoch
+        assert weights_of(patched) == weights_of(whole)
+        assert patched.weights.changed == 0
+    else:
+        assert patched.weights.epoch == saved.weights.epoch != whole.weights.epoch
+        assert patched.weights.changed == saved.weights.changed + len(changed)
+        assert weights_of(patched) == weights_of(weighed_as(whole, saved))
     return patched
 
 
@@ -100,7 +141,7 @@ def test_a_new_version_patches_the_index(versioned: tuple[Store, Path]) -> None:
     assert changed is not None and len(changed) < len(saved.entity_ids) / 20
     patched = assert_patched_equals_whole(store, saved)
     after = list(screen(store, queries, index=patched))
-    whole = list(screen(store, queries, index=build_index(store)))
+    whole = list(screen(store, queries, index=weighed_as(build_index(store), saved)))
     assert [r.to_dict() for r in after] == [r.to_dict() for r in whole]
     assert after[0].decision == "match"
     assert len(patched.entity_ids) > len(saved.entity_ids)
