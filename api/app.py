@@ -371,10 +371,10 @@ def create_app(db: Path, api_key: str | None = None) -> FastAPI:
                                                       "source name")],
         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
         threshold: Annotated[float | None, Query(
-            gt=0, le=1, description=f"Score from which a result is a match "
+            ge=0, le=1, description=f"Score from which a result is a match "
                                     f"(default {MATCH_THRESHOLD})")] = None,
         cutoff: Annotated[float | None, Query(
-            gt=0, le=1, description=f"Lowest score returned at all (default "
+            ge=0, le=1, description=f"Lowest score returned at all (default "
                                     f"{REVIEW_THRESHOLD}, at most the threshold)")] = None,
         algorithm: Annotated[str, Query(
             description=f"One of {', '.join(ALGORITHMS)}; any other name (yente's `best`, "
