@@ -147,6 +147,10 @@ class StatusResponse(BaseModel):
 class ReadyResponse(StatusResponse):
     entities: int
     datasets: list[str]
+    generation: int = Field(description="The store generation of the screening index served "
+                                        "(it follows the store within about a second)")
+    worker: int = Field(description="The process id of the worker that answered (each "
+                                    "worker follows the store for itself)")
 
 
 class PortfolioSummary(BaseModel):
