@@ -65,6 +65,7 @@ from api.models import (
 from api.server import API_KEY_ENV
 from graph.errors import NotFoundError, QueryError, StoreError
 from graph.store import Store
+from graph.versions import seen
 from queries.monitor import monitor_portfolio, run_alerts
 from queries.owner import vessel_answer
 from queries.paths import store_index
@@ -316,6 +317,8 @@ class Service:
         held = self._entities.get(found.entity_id)
         if held is not None:
             return held
+        # A node gone from the store since the index was made (a load the index has not
+        # caught up with yet): its list versions are not read, so its dates stay unknown.
         held = self.entity_fields(found.entity_id) or {
             "id": found.entity_id, "caption": found.caption, "schema": found.schema,
             "properties": {"name": [found.caption]}, "datasets": list(found.sources),
@@ -336,7 +339,7 @@ class Service:
             "properties": grouped_values((f.prop, f.value) for f in facts),
             "datasets": list(dict.fromkeys(f.provenance.source for f in facts)),
             "referents": list(node.members), "target": bool(self.store.listings(entity_id)),
-            "first_seen": None, "last_seen": None, "last_change": None,
+            **asdict(seen(self.store, entity_id)),
         }
 
 

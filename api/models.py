@@ -65,9 +65,12 @@ class EntityResponse(BaseModel):
     datasets: list[str]
     referents: list[str]
     target: bool
-    first_seen: str | None = None
-    last_seen: str | None = None
-    last_change: str | None = None
+    first_seen: str | None = Field(None, description="List date (YYYY-MM-DD) of the oldest "
+                                   "loaded version of a list holding one of its records")
+    last_seen: str | None = Field(None, description="List date of the newest version in force "
+                                  "holding one of its records")
+    last_change: str | None = Field(None, description="List date of the newest version in "
+                                    "force in which one of its records appeared or changed")
 
 
 class ScoredEntityResponse(EntityResponse):

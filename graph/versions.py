@@ -177,6 +177,85 @@ def diff_loads(store: Store, source: str, old: LoadInfo, new: LoadInfo,
     return result
 
 
+@dataclass(frozen=True, slots=True)
+class Seen:
+    """When a node was in the lists, by the list dates (YYYY-MM-DD) of the versions loaded:
+    `first_seen`, of the oldest version holding any of its records; `last_seen`, of the
+    newest version in force holding one (its records are in force, or it would not be a
+    node); `last_change`, of the newest version in force in which one of its records appeared
+    or its facts differed from the version before (the facts `diff` compares: schema,
+    properties, sanctions by authority and programme, relations by kind, role and the other
+    party). None where a version has no list date (`load` always gives one; the Python API
+    may not). What resolution does (records merged into a node or split from it) is not a
+    change of the lists and is not dated here: the store keeps no history of it."""
+
+    first_seen: str | None
+    last_seen: str | None
+    last_change: str | None
+
+
+def seen(store: Store, canonical: str) -> Seen:
+    """`Seen` of a node, from every version of the sources of its records (read in one
+    snapshot; each version's facts of a record by the store's per-load indexes, so a node
+    costs a few small reads per version, not a whole list)."""
+    firsts: list[str] = []
+    lasts: list[str] = []
+    changes: list[str] = []
+    with store.reading():
+        conn = store.conn
+        members = conn.execute(
+            "SELECT n.load_id, n.local_id, l.source, l.list_date FROM nodes n"
+            " JOIN loads l ON l.id = n.load_id WHERE n.canonical = ? ORDER BY n.gid",
+            (canonical,)).fetchall()
+        history: dict[str, list[tuple[int, str | None]]] = {}
+        for load_id, local_id, source, list_date in members:
+            if source not in history:
+                history[source] = [(r[0], r[1]) for r in conn.execute(
+                    "SELECT id, list_date FROM loads WHERE source = ?"
+                    " ORDER BY coalesce(list_date, ''), id", (source,))]
+            dated = history[source]
+            # The versions up to the one in force (a later one by this order is history
+            # loaded after it with the same date, or undated: not what the node shows).
+            upto = dated[:next(i for i, (v, _) in enumerate(dated) if v == load_id) + 1]
+            before: frozenset[tuple[str, ...]] | None = None
+            first: str | None = None
+            change: str | None = None
+            for version, date in upto:
+                state = _entity_facts(conn, version, local_id)
+                if state is not None:
+                    first = first or date
+                    if state != before:
+                        change = date
+                before = state
+            firsts.extend([first] if first else [])
+            lasts.extend([list_date] if list_date else [])
+            changes.extend([change] if change else [])
+    return Seen(min(firsts, default=None), max(lasts, default=None),
+                max(changes, default=None))
+
+
+def _entity_facts(conn: sqlite3.Connection, load_id: int,
+                  entity_id: str) -> frozenset[tuple[str, ...]] | None:
+    """The facts one version states about one of its entities (None: it has no such
+    entity): as `_records` reads a record, by the per-load indexes."""
+    row = conn.execute("SELECT schema FROM entities WHERE load_id = ? AND id = ?",
+                       (load_id, entity_id)).fetchone()
+    if row is None:
+        return None
+    facts: set[tuple[str, ...]] = {(SCHEMA, row[0])}
+    facts.update(conn.execute(
+        "SELECT prop, value FROM props WHERE load_id = ? AND entity_id = ?",
+        (load_id, entity_id)))
+    facts.update((SANCTIONS, f"{authority} {program}") for authority, program in conn.execute(
+        "SELECT authority, program FROM sanctions INDEXED BY sanctions_entity"
+        " WHERE load_id = ? AND entity = ?", (load_id, entity_id)))
+    for near, far in (("subject", "object"), ("object", "subject")):
+        facts.update((RELATIONS, near, role or kind, other) for kind, role, other in conn.execute(
+            f"SELECT kind, role, {far} FROM relations INDEXED BY relations_{near}"
+            f" WHERE load_id = ? AND {near} = ?", (load_id, entity_id)))
+    return frozenset(facts)
+
+
 def _order(record_id: str) -> tuple[int, str]:
     """Numeric record ids in numeric order, then the rest."""
     return (int(record_id), "") if record_id.isdigit() else (1 << 62, record_id)
