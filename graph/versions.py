@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -185,9 +185,10 @@ class Seen:
     node); `last_change`, of the newest version in force in which one of its records appeared
     or its facts differed from the version before (the facts `diff` compares: schema,
     properties, sanctions by authority and programme, relations by kind, role and the other
-    party). None where a version has no list date (`load` always gives one; the Python API
-    may not). What resolution does (records merged into a node or split from it) is not a
-    change of the lists and is not dated here: the store keeps no history of it."""
+    party). None where a date it depends on is unknown: a version without a list date
+    (`load` always gives one; the Python API may not). What resolution does (records merged
+    into a node or split from it) is not a change of the lists and is not dated here: the
+    store keeps no history of it."""
 
     first_seen: str | None
     last_seen: str | None
@@ -198,9 +199,9 @@ def seen(store: Store, canonical: str) -> Seen:
     """`Seen` of a node, from every version of the sources of its records (read in one
     snapshot; each version's facts of a record by the store's per-load indexes, so a node
     costs a few small reads per version, not a whole list)."""
-    firsts: list[str] = []
-    lasts: list[str] = []
-    changes: list[str] = []
+    firsts: list[str | None] = []
+    lasts: list[str | None] = []
+    changes: list[str | None] = []
     with store.reading():
         conn = store.conn
         members = conn.execute(
@@ -218,27 +219,34 @@ def seen(store: Store, canonical: str) -> Seen:
             # loaded after it with the same date, or undated: not what the node shows).
             upto = dated[:next(i for i, (v, _) in enumerate(dated) if v == load_id) + 1]
             before: frozenset[tuple[str, ...]] | None = None
-            first: str | None = None
+            held: list[str | None] = []  # the dates of the versions holding the record
             change: str | None = None
             for version, date in upto:
                 state = _entity_facts(conn, version, local_id)
                 if state is not None:
-                    first = first or date
+                    held.append(date)
                     if state != before:
                         change = date
                 before = state
-            firsts.extend([first] if first else [])
-            lasts.extend([list_date] if list_date else [])
-            changes.extend([change] if change else [])
-    return Seen(min(firsts, default=None), max(lasts, default=None),
-                max(changes, default=None))
+            firsts.append(held[0] if held else None)
+            lasts.append(list_date)
+            changes.append(change)
+    return Seen(_known(min, firsts), _known(max, lasts), _known(max, changes))
+
+
+def _known(pick: Callable[[list[str]], str], dates: list[str | None]) -> str | None:
+    """The earliest or latest of dates, None when there are none or one is unknown (it could
+    be the earliest or the latest)."""
+    if not dates or None in dates:
+        return None
+    return pick([d for d in dates if d is not None])
 
 
 def _entity_facts(conn: sqlite3.Connection, load_id: int,
                   entity_id: str) -> frozenset[tuple[str, ...]] | None:
     """The facts one version states about one of its entities (None: it has no such
     entity): as `_records` reads a record, by the per-load indexes."""
-    row = conn.execute("SELECT schema FROM entities WHERE load_id = ? AND id = ?",
+    row = conn.execute("SELECT schema, record_id FROM entities WHERE load_id = ? AND id = ?",
                        (load_id, entity_id)).fetchone()
     if row is None:
         return None
@@ -249,10 +257,13 @@ def _entity_facts(conn: sqlite3.Connection, load_id: int,
     facts.update((SANCTIONS, f"{authority} {program}") for authority, program in conn.execute(
         "SELECT authority, program FROM sanctions INDEXED BY sanctions_entity"
         " WHERE load_id = ? AND entity = ?", (load_id, entity_id)))
+    # The relations its record states (as `_records` counts them: a relation another record
+    # states is that record's fact), by the other party's id.
     for near, far in (("subject", "object"), ("object", "subject")):
         facts.update((RELATIONS, near, role or kind, other) for kind, role, other in conn.execute(
             f"SELECT kind, role, {far} FROM relations INDEXED BY relations_{near}"
-            f" WHERE load_id = ? AND {near} = ?", (load_id, entity_id)))
+            f" WHERE load_id = ? AND {near} = ? AND record_id = ?",
+            (load_id, entity_id, row[1])))
     return frozenset(facts)
 
 
