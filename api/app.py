@@ -6,15 +6,25 @@ endpoints over them. `create_app(db)` makes it for a store file; `app_from_env()
 Screening is CPU work on an index in memory: each endpoint runs on the event loop itself, one
 request at a time per worker process (a thread pool would only add switching under the GIL, and
 a matcher holds per-batch state), and more cores are used by more workers (`--workers`).
-The index is the one current at start-up; a server answers from it until restarted.
+
+A server follows the store: about once a second (`RELOAD_SECONDS`) each worker reads the
+store's generation and the fingerprint of its current loads (a few indexed rows) and, when they
+moved (a `load`, `resolve` or `judge` committed), gets the fresh index in a thread beside the
+event loop (`ensure_index`: the file the command saved, else patched or built here) with its
+default matcher made, then swaps it in on the event loop in one step, dropping the matchers
+and entities kept for the old one. Until then requests are answered from the old index, never
+from one half made; `/readyz` says which generation is served.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import hmac
+import logging
 import os
+import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -55,6 +65,7 @@ from api.models import (
 from api.server import API_KEY_ENV
 from graph.errors import NotFoundError, QueryError, StoreError
 from graph.store import Store
+from graph.versions import seen
 from queries.monitor import monitor_portfolio, run_alerts
 from queries.owner import vessel_answer
 from queries.paths import store_index
@@ -68,8 +79,10 @@ from queries.screening.defaults import (
     MATCH_THRESHOLD,
     REVIEW_THRESHOLD,
 )
-from queries.screening.index import ensure_index
+from queries.screening.index import ScreenIndex, ensure_index, store_stamp
 from queries.screening.matcher import Matcher, Settings
+
+LOG: Final = logging.getLogger(__name__)
 
 
 def algorithm_for(requested: str) -> str:
@@ -89,6 +102,8 @@ MATCHERS_KEPT: Final = 16
 BATCH_QUERIES: Final = 400
 #: Entities kept as answered (properties, referents), so a result repeated costs no query.
 ENTITIES_KEPT: Final = 20_000
+#: Seconds between two looks at the store's generation (for a fresher index).
+RELOAD_SECONDS: Final = 1.0
 #: yente match parameters that filter results in ways not offered here: refused (400) when
 #: given, so a client never takes unfiltered results for filtered ones.
 UNSUPPORTED_PARAMS: Final = ("exclude_schema", "exclude_dataset", "topics", "changed_since",
@@ -191,21 +206,81 @@ class Batcher:
             start += len(mine)
 
 
+def _fresh_index(db: Path) -> tuple[ScreenIndex, Matcher]:
+    """The store's index as it is now, and its default matcher made ready, over a connection
+    of their own (this runs in a thread beside the event loop). The ownership chains' index
+    is brought up to date too, so the first `/entities` after a load does not build it."""
+    with Store(db, create=False) as store:
+        index, _ = ensure_index(store)
+        matcher = Matcher(index, make_settings(index))
+        matcher.prepare()
+        store_index(store)
+    return index, matcher
+
+
 class Service:
     """What the endpoints read: the store, its screening index, matchers by settings, and the
-    entities answered so far."""
+    entities answered so far. `refresh` swaps in a fresher index when the store moved."""
 
     def __init__(self, db: Path) -> None:
         self.db = db
         self.store = Store(db, create=False)
-        self.index, _ = ensure_index(self.store)
-        self.datasets: tuple[str, ...] = tuple(self.index.sources)
-        self._matchers: OrderedDict[Settings, Matcher] = OrderedDict()
-        self.default_settings = make_settings(self.index)
-        self.matcher(self.default_settings).prepare()
         self._entities: dict[str, dict[str, Any]] = {}
+        self._matchers: OrderedDict[Settings, Matcher] = OrderedDict()
+        self._install(*_fresh_index(db))
         self.batcher = Batcher(self.matcher)
-        store_index(self.store)  # the ownership chains' index, read or built once
+        self._looked_at = time.monotonic()
+        self._refreshing = False
+
+    def _install(self, index: ScreenIndex, matcher: Matcher) -> None:
+        """Serve `index` from now on (one step on the event loop: a request sees the old
+        index or the new one, never a mix), with its default matcher; matchers and entities
+        kept for the one before are dropped."""
+        self.index = index
+        self.datasets: tuple[str, ...] = tuple(index.sources)
+        self.default_settings = matcher.settings
+        self._matchers = OrderedDict({matcher.settings: matcher})
+        self._entities = {}
+
+    def stale(self) -> bool:
+        """Whether the store moved on from the served index (a few indexed rows read)."""
+        return store_stamp(self.store) != (self.index.generation, self.index.fingerprint)
+
+    async def refresh(self) -> bool:
+        """Swap in the store's current index if the served one is stale; the index is got in
+        a thread, so requests go on being answered from the old one meanwhile. Returns
+        whether it swapped. One refresh at a time."""
+        if self._refreshing:
+            return False
+        self._refreshing = True
+        try:
+            if not self.stale():
+                return False
+            index, matcher = await asyncio.to_thread(_fresh_index, self.db)
+            if (index.generation, index.fingerprint) == (self.index.generation,
+                                                          self.index.fingerprint):
+                return False
+            self._install(index, matcher)
+            # As at start-up: what lives on (the index) is left out of the collector's passes.
+            gc.freeze()
+            LOG.info("screening index of generation %d now served (%d entities)",
+                        index.generation, len(index.entity_ids))
+            return True
+        finally:
+            self._looked_at = time.monotonic()
+            self._refreshing = False
+
+    async def follow(self) -> None:
+        """Refresh about every `RELOAD_SECONDS` for as long as the server runs; a failed
+        refresh (the store busy, a file unreadable) is logged and tried again later, the
+        served index kept."""
+        while True:
+            await asyncio.sleep(max(0.0, self._looked_at + RELOAD_SECONDS - time.monotonic()))
+            try:
+                await self.refresh()
+            except Exception:
+                LOG.exception("could not refresh the screening index; the served one is kept")
+                self._looked_at = time.monotonic()
 
     def close(self) -> None:
         self.store.close()
@@ -242,6 +317,8 @@ class Service:
         held = self._entities.get(found.entity_id)
         if held is not None:
             return held
+        # A node gone from the store since the index was made (a load the index has not
+        # caught up with yet): its list versions are not read, so its dates stay unknown.
         held = self.entity_fields(found.entity_id) or {
             "id": found.entity_id, "caption": found.caption, "schema": found.schema,
             "properties": {"name": [found.caption]}, "datasets": list(found.sources),
@@ -262,7 +339,7 @@ class Service:
             "properties": grouped_values((f.prop, f.value) for f in facts),
             "datasets": list(dict.fromkeys(f.provenance.source for f in facts)),
             "referents": list(node.members), "target": bool(self.store.listings(entity_id)),
-            "first_seen": None, "last_seen": None, "last_change": None,
+            **asdict(seen(self.store, entity_id)),
         }
 
 
@@ -320,9 +397,13 @@ def create_app(db: Path, api_key: str | None = None) -> FastAPI:
         gc.freeze()
         thresholds = gc.get_threshold()
         gc.set_threshold(GC_THRESHOLD, *thresholds[1:])
+        following = asyncio.create_task(service.follow())
         try:
             yield
         finally:
+            following.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await following
             gc.set_threshold(*thresholds)
             gc.unfreeze()
             service.close()
@@ -371,10 +452,10 @@ def create_app(db: Path, api_key: str | None = None) -> FastAPI:
                                                       "source name")],
         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
         threshold: Annotated[float | None, Query(
-            gt=0, le=1, description=f"Score from which a result is a match "
+            ge=0, le=1, description=f"Score from which a result is a match "
                                     f"(default {MATCH_THRESHOLD})")] = None,
         cutoff: Annotated[float | None, Query(
-            gt=0, le=1, description=f"Lowest score returned at all (default "
+            ge=0, le=1, description=f"Lowest score returned at all (default "
                                     f"{REVIEW_THRESHOLD}, at most the threshold)")] = None,
         algorithm: Annotated[str, Query(
             description=f"One of {', '.join(ALGORITHMS)}; any other name (yente's `best`, "
@@ -510,7 +591,7 @@ def create_app(db: Path, api_key: str | None = None) -> FastAPI:
     async def monitor(request: Request, name: Portfolio) -> Response:
         """Screen again what the list updates and the portfolio's changes since its last run
         can have changed (`portfolio monitor`), against the lists in force now (not the
-        server's start-up index), record the pass as a run and answer its alerts. Runs one
+        server's index), record the pass as a run and answer its alerts. Runs one
         at a time per worker process, beside the screening endpoints."""
         service = _service(request)
         require_portfolio(service.store, name)
@@ -526,11 +607,13 @@ def create_app(db: Path, api_key: str | None = None) -> FastAPI:
         return _json({"status": "ok"})
 
     @app.get("/readyz", response_model=ReadyResponse, tags=["System information"],
-             summary="Ready: the index is open")
+             summary="Ready: the index is open; the store generation it was made from")
     async def readyz(request: Request) -> Response:
         service = _service(request)
-        return _json({"status": "ok", "entities": len(service.index.entity_ids),
-                      "datasets": list(service.datasets)})
+        index = service.index
+        return _json({"status": "ok", "entities": len(index.entity_ids),
+                      "datasets": list(service.datasets), "generation": index.generation,
+                      "worker": os.getpid()})
 
     return app
 

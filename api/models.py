@@ -65,9 +65,12 @@ class EntityResponse(BaseModel):
     datasets: list[str]
     referents: list[str]
     target: bool
-    first_seen: str | None = None
-    last_seen: str | None = None
-    last_change: str | None = None
+    first_seen: str | None = Field(None, description="List date (YYYY-MM-DD) of the oldest "
+                                   "loaded version of a list holding one of its records")
+    last_seen: str | None = Field(None, description="List date of the newest version in force "
+                                  "holding one of its records")
+    last_change: str | None = Field(None, description="List date of the newest version in "
+                                    "force in which one of its records appeared or changed")
 
 
 class ScoredEntityResponse(EntityResponse):
@@ -147,6 +150,10 @@ class StatusResponse(BaseModel):
 class ReadyResponse(StatusResponse):
     entities: int
     datasets: list[str]
+    generation: int = Field(description="The store generation of the screening index served "
+                                        "(it follows the store within about a second)")
+    worker: int = Field(description="The process id of the worker that answered (each "
+                                    "worker follows the store for itself)")
 
 
 class PortfolioSummary(BaseModel):

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -175,6 +175,96 @@ def diff_loads(store: Store, source: str, old: LoadInfo, new: LoadInfo,
             result.changed.append(RecordChange(record_id, "/".join(sorted(rec.schema)),
                                                rec.name(), tuple(changes)))
     return result
+
+
+@dataclass(frozen=True, slots=True)
+class Seen:
+    """When a node was in the lists, by the list dates (YYYY-MM-DD) of the versions loaded:
+    `first_seen`, of the oldest version holding any of its records; `last_seen`, of the
+    newest version in force holding one (its records are in force, or it would not be a
+    node); `last_change`, of the newest version in force in which one of its records appeared
+    or its facts differed from the version before (the facts `diff` compares: schema,
+    properties, sanctions by authority and programme, relations by kind, role and the other
+    party). None where a date it depends on is unknown: a version without a list date
+    (`load` always gives one; the Python API may not). What resolution does (records merged
+    into a node or split from it) is not a change of the lists and is not dated here: the
+    store keeps no history of it."""
+
+    first_seen: str | None
+    last_seen: str | None
+    last_change: str | None
+
+
+def seen(store: Store, canonical: str) -> Seen:
+    """`Seen` of a node, from every version of the sources of its records (read in one
+    snapshot; each version's facts of a record by the store's per-load indexes, so a node
+    costs a few small reads per version, not a whole list)."""
+    firsts: list[str | None] = []
+    lasts: list[str | None] = []
+    changes: list[str | None] = []
+    with store.reading():
+        conn = store.conn
+        members = conn.execute(
+            "SELECT n.load_id, n.local_id, l.source, l.list_date FROM nodes n"
+            " JOIN loads l ON l.id = n.load_id WHERE n.canonical = ? ORDER BY n.gid",
+            (canonical,)).fetchall()
+        history: dict[str, list[tuple[int, str | None]]] = {}
+        for load_id, local_id, source, list_date in members:
+            if source not in history:
+                history[source] = [(r[0], r[1]) for r in conn.execute(
+                    "SELECT id, list_date FROM loads WHERE source = ?"
+                    " ORDER BY coalesce(list_date, ''), id", (source,))]
+            dated = history[source]
+            # The versions up to the one in force (a later one by this order is history
+            # loaded after it with the same date, or undated: not what the node shows).
+            upto = dated[:next(i for i, (v, _) in enumerate(dated) if v == load_id) + 1]
+            before: frozenset[tuple[str, ...]] | None = None
+            held: list[str | None] = []  # the dates of the versions holding the record
+            change: str | None = None
+            for version, date in upto:
+                state = _entity_facts(conn, version, local_id)
+                if state is not None:
+                    held.append(date)
+                    if state != before:
+                        change = date
+                before = state
+            firsts.append(held[0] if held else None)
+            lasts.append(list_date)
+            changes.append(change)
+    return Seen(_known(min, firsts), _known(max, lasts), _known(max, changes))
+
+
+def _known(pick: Callable[[list[str]], str], dates: list[str | None]) -> str | None:
+    """The earliest or latest of dates, None when there are none or one is unknown (it could
+    be the earliest or the latest)."""
+    if not dates or None in dates:
+        return None
+    return pick([d for d in dates if d is not None])
+
+
+def _entity_facts(conn: sqlite3.Connection, load_id: int,
+                  entity_id: str) -> frozenset[tuple[str, ...]] | None:
+    """The facts one version states about one of its entities (None: it has no such
+    entity): as `_records` reads a record, by the per-load indexes."""
+    row = conn.execute("SELECT schema, record_id FROM entities WHERE load_id = ? AND id = ?",
+                       (load_id, entity_id)).fetchone()
+    if row is None:
+        return None
+    facts: set[tuple[str, ...]] = {(SCHEMA, row[0])}
+    facts.update(conn.execute(
+        "SELECT prop, value FROM props WHERE load_id = ? AND entity_id = ?",
+        (load_id, entity_id)))
+    facts.update((SANCTIONS, f"{authority} {program}") for authority, program in conn.execute(
+        "SELECT authority, program FROM sanctions INDEXED BY sanctions_entity"
+        " WHERE load_id = ? AND entity = ?", (load_id, entity_id)))
+    # The relations its record states (as `_records` counts them: a relation another record
+    # states is that record's fact), by the other party's id.
+    for near, far in (("subject", "object"), ("object", "subject")):
+        facts.update((RELATIONS, near, role or kind, other) for kind, role, other in conn.execute(
+            f"SELECT kind, role, {far} FROM relations INDEXED BY relations_{near}"
+            f" WHERE load_id = ? AND {near} = ? AND record_id = ?",
+            (load_id, entity_id, row[1])))
+    return frozenset(facts)
 
 
 def _order(record_id: str) -> tuple[int, str]:

@@ -100,8 +100,8 @@ def make_settings(
     algorithm: str = DEFAULT_ALGORITHM,
 ) -> Settings:
     """Checked settings: thresholds in order, known sources, schema and algorithm."""
-    if not 0.0 < threshold <= 1.0 or not 0.0 < review_threshold <= threshold:
-        raise QueryError(f"thresholds must satisfy 0 < review ({review_threshold}) <= "
+    if not 0.0 <= review_threshold <= threshold <= 1.0:
+        raise QueryError(f"thresholds must satisfy 0 <= review ({review_threshold}) <= "
                          f"match ({threshold}) <= 1")
     if limit < 1:
         raise QueryError(f"limit must be at least 1 (got {limit})")

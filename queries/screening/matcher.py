@@ -363,9 +363,10 @@ def decide(matches: Sequence[Match], settings: Settings, *, read_in_part: bool) 
     if read_in_part:
         decided = top is not None and top.features.get("identifier") == 1.0
         return "match" if decided and score >= settings.threshold else "review"
+    if top is None:  # no match at all at or above the review floor (which may be 0)
+        return "clear"
     if score >= settings.threshold:
-        held = top is not None and any(f.name in top.features
-                                       for f in algorithm(settings.algorithm).rows)
+        held = any(f.name in top.features for f in algorithm(settings.algorithm).rows)
         return "review" if held else "match"
     return "review" if score >= settings.review_threshold else "clear"
 

@@ -72,6 +72,32 @@ def test_thresholds_follow_the_request(client: httpx.Client) -> None:
     assert all(r["score"] >= 0.5 for r in data["responses"]["q"]["results"])
 
 
+def test_threshold_zero_and_one_are_accepted(client: httpx.Client) -> None:
+    """yente takes `threshold` from 0 to 1 inclusive. At 0 every result returned is a match
+    (and the cutoff follows it down to 0); at 1 only a perfect score is."""
+    example = {"q": {"schema": "Vessel", "properties": {"name": ["ANGARA"]}}}
+    response = match(client, example, threshold=0, limit=10)
+    assert response.status_code == 200, response.text
+    data = response.json()
+    assert data["matcher"]["threshold"] == 0 and data["matcher"]["cutoff"] == 0
+    answer = data["responses"]["q"]
+    assert answer["decision"] == "match"
+    assert any(r["caption"] == "ANGARA" for r in answer["results"])
+    assert answer["results"] and all(r["match"] for r in answer["results"])
+    # With the floor at 0, results below the default cutoff are returned too.
+    default = match(client, example, limit=10).json()["responses"]["q"]["results"]
+    assert len(answer["results"]) >= len(default)
+    assert min(r["score"] for r in answer["results"]) <= min(r["score"] for r in default)
+    # No result at all is clear, never a match on an empty list.
+    for name in ("Quentin Zarbelwocky", "Xqzvv Wpfjk"):
+        other = match(client, {"x": {"schema": "Person", "properties": {"name": [name]}}},
+                      threshold=0).json()["responses"]["x"]
+        assert other["decision"] == ("match" if other["results"] else "clear"), other
+    strict = match(client, example, threshold=1).json()
+    assert strict["matcher"]["threshold"] == 1
+    assert all(r["match"] == (r["score"] == 1.0) for r in strict["responses"]["q"]["results"])
+
+
 def test_algorithm_names_ours_or_gets_the_default(client: httpx.Client) -> None:
     """`algorithm` selects one of ours by name (`name-based`: a wrong build year lowers
     nothing); yente's names get the default, where the wrong year costs its feature."""
@@ -104,6 +130,11 @@ def test_an_unreadable_value_is_said_not_guessed(client: httpx.Client) -> None:
     ({"json": {"queries": {"a": {"schema": "Address", "properties": {}}}},
       "url": "/match/default"}, 400, "cannot be screened"),
     ({"json": {"queries": {}}, "url": "/match/default?threshold=2"}, 422, "threshold"),
+    ({"json": {"queries": {}}, "url": "/match/default?threshold=-0.01"}, 422,
+     "threshold: Input should be greater than or equal to 0"),
+    ({"json": {"queries": {}}, "url": "/match/default?threshold=1.01"}, 422,
+     "threshold: Input should be less than or equal to 1"),
+    ({"json": {"queries": {}}, "url": "/match/default?cutoff=-1"}, 422, "cutoff"),
     ({"json": {"queries": {}}, "url": "/match/default?exclude_schema=Person"}, 400,
      "not supported"),
     ({"json": {"queries": {}, "weights": {"name_literal": 0.8}}, "url": "/match/default"}, 400,

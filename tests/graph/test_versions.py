@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from graph.cli import app
 from graph.errors import NotFoundError, QueryError
 from graph.store import Store
-from graph.versions import RELATIONS, diff
+from graph.versions import RELATIONS, Seen, diff, seen
 from pipeline.ingest import load_file
 from tests.conftest import OFAC_BATCH, earlier_sdn, ofac_version, raw
 
@@ -92,3 +92,25 @@ def test_one_version_is_not_enough(store: Store) -> None:
     load_file(store, raw("ofac_consolidated_nonsdn_2025-03-28.xml"))
     with pytest.raises(QueryError, match="only one version is loaded"):
         diff(store, "us_ofac_cons")
+
+
+def test_dates_seen_agree_with_the_diff(versioned: Store) -> None:
+    """`seen` (yente's first_seen, last_seen, last_change of the API) by the list dates: a
+    record the diff lists was first seen and changed in the later version, one it changed
+    was first seen in the earlier one and changed in the later, any other was seen in both
+    and changed in the earlier; all were last seen in the later (the version in force)."""
+    result = diff(versioned, "us_ofac_sdn")
+    listed = {r.record_id for r in result.listed}
+    changed = {c.record_id for c in result.changed}
+    nodes = {gid: canonical for gid, canonical in versioned.conn.execute(
+        "SELECT n.local_id, n.canonical FROM nodes n JOIN current c ON c.load_id = n.load_id"
+        " WHERE c.source = ?", ("us_ofac_sdn",))}
+    assert listed | changed <= set(nodes)
+    unchanged = set(nodes) - listed - changed
+    checked = [*sorted(listed), *sorted(changed), *sorted(unchanged)[::25]]
+    for record_id in checked:
+        dates = seen(versioned, nodes[record_id])
+        expected = ("2024-05-03" if record_id in listed else "2024-05-02", "2024-05-03",
+                    "2024-05-02" if record_id in unchanged else "2024-05-03")
+        assert (dates.first_seen, dates.last_seen, dates.last_change) == expected, record_id
+    assert seen(versioned, "no-such-node") == Seen(None, None, None)
