@@ -202,7 +202,8 @@ CREATE TABLE IF NOT EXISTS judgements (
 CREATE INDEX IF NOT EXISTS judgements_pair ON judgements (a, b, id);
 CREATE TABLE IF NOT EXISTS view_changes (
     generation INTEGER NOT NULL,
-    canonical TEXT NOT NULL
+    canonical TEXT NOT NULL,
+    regrouped INTEGER NOT NULL DEFAULT 1
 );
 CREATE INDEX IF NOT EXISTS view_changes_generation ON view_changes (generation);
 CREATE TABLE IF NOT EXISTS portfolios (
@@ -466,7 +467,13 @@ class Store:
                     if column not in columns:
                         self.conn.execute(f"ALTER TABLE match_prints ADD COLUMN {column} TEXT"
                                           " NOT NULL DEFAULT ''")
-                # Layout 7: a screening run records the word weights it read (their epoch).
+                # Layout 7: the log of view changes tells regrouped nodes from changed facts
+                # (older rows count as regrouped), and a screening run records the word
+                # weights it read (their epoch).
+                if "regrouped" not in {c[1] for c in self.conn.execute(
+                        "PRAGMA table_info(view_changes)")}:
+                    self.conn.execute("ALTER TABLE view_changes ADD COLUMN regrouped INTEGER "
+                                      "NOT NULL DEFAULT 1")
                 if "weights" not in {c[1] for c in self.conn.execute(
                         "PRAGMA table_info(screen_runs)")}:
                     self.conn.execute("ALTER TABLE screen_runs ADD COLUMN weights TEXT NOT NULL"
@@ -756,6 +763,7 @@ class Store:
         before = derive.present_view(conn, scope)
         after = derive.derive(conn, scope)
         diff = derive.touched(before, after)
+        regrouped = set(diff)
         for gid in facts:
             for view in (before, after):
                 if gid in view.nodes:
@@ -783,8 +791,9 @@ class Store:
             # derived from the store with: the log starts again here.
             self._restart_log(conn, generation)
         else:
-            conn.executemany("INSERT INTO view_changes (generation, canonical) VALUES (?, ?)",
-                             [(generation, cid) for cid in sorted(diff)])
+            conn.executemany(
+                "INSERT INTO view_changes (generation, canonical, regrouped) VALUES (?, ?, ?)",
+                [(generation, cid, int(cid in regrouped)) for cid in sorted(diff)])
             conn.execute("DELETE FROM view_changes WHERE generation <= ?",
                          (generation - CHANGE_LOG_GENERATIONS,))
             if self.changes_from() < generation - CHANGE_LOG_GENERATIONS:
@@ -832,6 +841,15 @@ class Store:
             "SELECT DISTINCT canonical FROM view_changes WHERE generation > ?", (generation,))}
 
     # -- reading -------------------------------------------------------------------------------
+
+    def regrouped_since(self, generation: int) -> set[str] | None:
+        """Of `changed_since(generation)`, the canonical ids whose records, schema or caption
+        may differ (not only their facts); None as there."""
+        if generation < self.changes_from() or generation > self.generation():
+            return None
+        return {r[0] for r in self.conn.execute(
+            "SELECT DISTINCT canonical FROM view_changes WHERE generation > ? AND regrouped",
+            (generation,))}
 
     def index_key(self) -> bytes | None:
         """The store's own secret for signing the files derived from it (the screening index):

@@ -25,6 +25,7 @@ longer reaches back to the last run, or when the word weights were set again sin
 
 from __future__ import annotations
 
+import bisect
 import json
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
@@ -51,12 +52,12 @@ from queries.portfolio import (
     screen_rows,
     settings_dict,
 )
-from queries.reach import SOUND, WORD, entity_keys, former_keys, unknown_reach, words_of
+from queries.reach import WORD, Change, Moved, Reach, moved
 from queries.screen import make_settings
-from queries.screening.blocking import POSTINGS_BUDGET, Blocker
-from queries.screening.index import Postings, ScreenIndex
+from queries.screening.blocking import Blocker
+from queries.screening.index import ScreenIndex
 from queries.screening.io import map_columns, parse_row
-from queries.screening.types import CLASS_SCHEMA, Settings
+from queries.screening.types import CLASS_SCHEMA, Query, Settings
 
 NEW_HIT: Final = "new hit"
 HIT_CHANGED: Final = "hit changed"
@@ -156,66 +157,67 @@ def _rows_where(store: Store, sql: str, name: str, values: Collection[str]) -> s
 
 
 def _reached(store: Store, name: str, index: ScreenIndex, settings: Settings,
-             changed: Collection[str], entities: EntityLookup, former: set[str]) -> set[str]:
-    """The rows of portfolio `name` that share a blocking feature with a changed entity (its
-    keys now, and the `former` ones it had), see the module and `queries.reach`.
-
-    A feature more names hold than the postings budget, before and after the change, is read
-    by a row only when the row has no rarer feature (`Blocker._query_features`); a row found
-    only by such features is kept only when its shortest posting is longer than the budget."""
-    keys = set(former)
-    entries = 0
-    for entity_id in changed:
-        entity = entities.get(entity_id)
-        if entity is not None:
-            keys |= entity_keys(entity)
-            entries += len(entity.names)
-    # A posting longer than this now was longer than the budget before too: the changed
-    # entities' names are all it can have gained.
-    floor = POSTINGS_BUDGET + entries
-
-    def common(postings: Postings, feature: str) -> bool:
-        row = postings.ids.get(feature)
-        return row is not None and int(postings.offsets[row + 1] - postings.offsets[row]) > floor
-
-    def common_key(key: str) -> bool:
-        kind, feature = key[1:2], key[2:]
-        return common(index.tokens if kind == WORD else index.sounds, feature) \
-            if kind in (WORD, SOUND) else False
-
-    near_words, far_words = unknown_reach(_portfolio_words(store, name), index.tokens.ids,
-                                          words_of(keys),
-                                          lambda gram: common(index.grams, gram))
-    near = {k for k in keys if not common_key(k)} | near_words
-    far = {k for k in keys if common_key(k)} | far_words
+             changed: Collection[str], entities: EntityLookup, lists: Moved,
+             since: int) -> set[str]:
+    """The rows of portfolio `name` a change can reach (`queries.reach`): those sharing an
+    identifier with it; and those keyed by a feature of a changed entity's names or of a name
+    the lists put on or took off (or with a word the index does not know that meets one by a
+    trigram or a typo), when blocking can read a posting the change touched or finds a
+    changed entity's name (`Reach`)."""
+    present = [e for entity_id in changed if (e := entities.get(entity_id)) is not None]
+    # A node's postings count its distinct names: when records join or leave a node, a name
+    # two of them share counts once or twice, with no name of a list changed. So the names of
+    # the nodes regrouped since (records, schema or caption changed, not only facts) count in
+    # the bound too.
+    regrouped = store.regrouped_since(since)
+    names = list(lists.names)
+    for entity in present:
+        if regrouped is None or entity.id in regrouped:
+            names.extend((n, entity.schema) for n in entity.names)
+    change = Change(names, lists.identifiers, present, lists.removed)
     sql = ("SELECT DISTINCT row_id FROM portfolio_tokens WHERE portfolio = ? AND token IN "
            "({marks})")
-    found = _rows_where(store, sql, name, near)
-    maybe = _rows_where(store, sql, name, far) - found
-    if maybe:
-        blocker = Blocker(index, settings)
-        for batch in _in_batches(maybe):
-            marks = ", ".join("?" * len(batch))
-            for row_id, data in store.conn.execute(
-                    f"SELECT row_id, data FROM portfolio_rows WHERE portfolio = ? AND row_id "
-                    f"IN ({marks})", (name, *batch)):
-                row = json.loads(data)
-                query = parse_row(row, 0, map_columns(list(row)))
-                shortest = blocker.shortest_posting(query)
-                if shortest is not None and shortest > POSTINGS_BUDGET:
-                    found.add(row_id)
+    found = _rows_where(store, sql, name, change.identifiers)
+    ids = index.entity_ids
+    numbers = [n for e in present
+               if (n := bisect.bisect_left(ids, e.id)) < len(ids) and ids[n] == e.id]
+    reach = Reach(change, Blocker(index, settings), numbers)
+    keys = change.feature_keys()
+    keys.update(f"{tag}{WORD}{word}" for word in _portfolio_words(store, name)
+                if reach.word_reaches(word) for tag in range(len(CLASS_SCHEMA)))
+    maybe = _rows_where(store, sql, name, keys) - found
+    mapped: dict[tuple[str, ...], Mapping[str, str]] = {}
+    for batch in _in_batches(maybe):
+        marks = ", ".join("?" * len(batch))
+        others: list[tuple[str, Query]] = []
+        for row_id, data in store.conn.execute(
+                f"SELECT row_id, data FROM portfolio_rows WHERE portfolio = ? AND row_id "
+                f"IN ({marks})", (name, *batch)):
+            row = json.loads(data)
+            fields = tuple(row)
+            columns = mapped.get(fields)
+            if columns is None:
+                columns = mapped[fields] = map_columns(list(fields))
+            query = parse_row(row, 0, columns)
+            reached = reach.reaches(query)
+            if reached:
+                found.add(row_id)
+            elif reached is None:
+                others.append((row_id, query))
+        hits = reach.find_changed([query for _, query in others])
+        found.update(row_id for (row_id, _), hit in zip(others, hits, strict=True) if hit)
     return found
 
 
-def _portfolio_words(store: Store, name: str) -> dict[str, set[str]]:
-    """The portfolio's words by class tag (`reach.WORD` keys), read as ranges of the keys'
+def _portfolio_words(store: Store, name: str) -> set[str]:
+    """The portfolio's words (`reach.WORD` keys, of every class), read as ranges of the keys'
     index."""
-    out: dict[str, set[str]] = {}
+    out: set[str] = set()
     for tag in range(len(CLASS_SCHEMA)):
         low, high = f"{tag}{WORD}", f"{tag}{chr(ord(WORD) + 1)}"
-        out[str(tag)] = {t[2:] for (t,) in store.conn.execute(
+        out.update(t[2:] for (t,) in store.conn.execute(
             "SELECT DISTINCT token FROM portfolio_tokens WHERE portfolio = ? AND token >= ? "
-            "AND token < ?", (name, low, high))}
+            "AND token < ?", (name, low, high)))
     return out
 
 
@@ -271,7 +273,8 @@ def monitor_portfolio(
             store, "SELECT row_id FROM portfolio_hits WHERE portfolio = ? AND entity_id IN "
                    "({marks})", name, changed)
         candidates |= _reached(store, name, index, settings, changed, entities,
-                               former_keys(store, base.list_versions, versions))
+                               moved(store, base.list_versions, versions),
+                               base.index_generation)
         candidates -= removed
     seconds["rows found"] = time.perf_counter() - clock
     rows: list[tuple[int, str, dict[str, Any]]] = []

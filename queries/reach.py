@@ -24,19 +24,30 @@ for the ship MARIA, whose name a person's never meets in blocking.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from typing import Any, Final
+import bisect
+from collections import Counter
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from typing import Any, Final, NamedTuple
 
 from graph.identifiers import clean_imo_company, clean_imo_ship, clean_mmsi
-from graph.matching.text import deletions, skeleton, trigrams
+from graph.matching.text import (
+    ABJAD_FEATURE,
+    INITIALS_FEATURE,
+    SHORT_NAME_FEATURE,
+    deletions,
+    skeleton,
+    trigrams,
+)
 from graph.store import Store
-from queries.screening.blocking import query_features
+from queries.screening.blocking import POSTINGS_BUDGET, Blocker, query_features
 from queries.screening.index import IDENTIFIER_PROPS, IndexedEntity, identifier_key, name_features
 from queries.screening.types import CLASS_SCHEMA, COMPATIBLE, Query, schema_class
 
 #: Bump when the keys change: a store's portfolios are keyed again (`queries.portfolio`).
-KEYS_VERSION: Final = 2
+KEYS_VERSION: Final = 3
 WORD: Final = "w"
+#: The marks of features looked up as they are, not made of one word (`blocking.query_features`).
+LOOKED_UP: Final = (ABJAD_FEATURE, INITIALS_FEATURE, SHORT_NAME_FEATURE)
 SOUND: Final = "s"
 IDENTIFIER: Final = "#"
 
@@ -49,14 +60,14 @@ def row_classes(schema: str | None) -> list[int]:
 
 
 def row_keys(query: Query) -> set[str]:
-    """A row's keys: the features blocking looks its name up by, under each class it can match,
-    and its identifiers."""
+    """A row's keys: its words and the features blocking looks its name up by as they are,
+    under each class it can match, and its identifiers (a word's skeleton, trigrams and typo
+    neighbours are found from the word: `Reach.word_reaches`)."""
     words, features = query_features(query.name, query.schema)
-    sounds = [*features, *(s for w in words if len(s := skeleton(w)) >= 2)]
     out: set[str] = set()
     for tag in row_classes(query.schema):
         out.update(f"{tag}{WORD}{w}" for w in words)
-        out.update(f"{tag}{SOUND}{s}" for s in sounds)
+        out.update(f"{tag}{SOUND}{f}" for f in features)
     out.update(IDENTIFIER + v for v in (query.imo, query.mmsi, *query.identifiers) if v)
     return out
 
@@ -95,18 +106,31 @@ _IDENTIFIERS: Final = ("SELECT e.record_id, p.prop, p.value FROM props p JOIN en
                        "AND p.prop IN ({marks})")
 
 
-def former_keys(store: Store, before: Sequence[Mapping[str, Any]],
-                now: Sequence[Mapping[str, Any]]) -> set[str]:
-    """The keys of what the lists in force `before` (list versions: `source`, `load_id`) held
-    and those in force `now` do not, record by record: the names (under every class: the node
-    a record was part of may have had another schema) and identifiers of records delisted, or
-    taken off a record that stays. What stays is in the index, keyed by `entity_keys`."""
-    current = {v["source"]: v["load_id"] for v in now}
+class Moved(NamedTuple):
+    """What changed between the lists in force at the last run and those in force now, record
+    by record (`moved`): the names taken off or put on (each with the schema of every class:
+    the node a record is part of may have another schema), and the identifier keys."""
+
+    names: list[tuple[str, str]]
+    identifiers: set[str]
+    #: Of `names`, those taken off (delisted, or no longer a record's name).
+    removed: list[tuple[str, str]]
+
+
+def moved(store: Store, before: Sequence[Mapping[str, Any]],
+          now: Sequence[Mapping[str, Any]]) -> Moved:
+    """The names and identifiers that the lists in force `before` (list versions: `source`,
+    `load_id`) and those in force `now` do not both hold, record by record: those of records
+    listed or delisted, and those put on or taken off a record that stays."""
+    old = {v["source"]: v["load_id"] for v in before}
+    new = {v["source"]: v["load_id"] for v in now}
     props = ("imoNumber", "mmsi", *IDENTIFIER_PROPS)
     identifiers_sql = _IDENTIFIERS.format(marks=", ".join("?" * len(props)))
-    out: set[str] = set()
-    for version in before:
-        old_load, new_load = version["load_id"], current.get(version["source"])
+    names: set[tuple[str, str]] = set()
+    removed: set[tuple[str, str]] = set()
+    identifiers: set[str] = set()
+    for source in sorted(old.keys() | new.keys()):
+        old_load, new_load = old.get(source), new.get(source)
         if old_load == new_load:
             continue
 
@@ -115,51 +139,223 @@ def former_keys(store: Store, before: Sequence[Mapping[str, Any]],
                 return set()
             return {(r, a, b) for r, a, b in store.conn.execute(sql, (load, *args))}
 
-        for _, name, schema in read(_NAMES, old_load) - read(_NAMES, new_load):
-            for tag, class_schema in enumerate(CLASS_SCHEMA):
-                name_keys(out, name, schema if schema_class(schema) == tag else class_schema,
-                          tag)
+        held_then, held_now = read(_NAMES, old_load), read(_NAMES, new_load)
+        for record, name, schema in held_then ^ held_now:
+            forms = {(name, schema if schema_class(schema) == tag else class_schema)
+                     for tag, class_schema in enumerate(CLASS_SCHEMA)}
+            names.update(forms)
+            if (record, name, schema) in held_then:
+                removed.update(forms)
         for _, prop, raw in (read(identifiers_sql, old_load, *props)
-                             - read(identifiers_sql, new_load, *props)):
-            out.update(IDENTIFIER + v for v in _identifier_values(prop, raw))
+                             ^ read(identifiers_sql, new_load, *props)):
+            identifiers.update(IDENTIFIER + v for v in _identifier_values(prop, raw))
+    return Moved(sorted(names), identifiers, sorted(removed))
+
+
+def _features(name: str, schema: str) -> set[tuple[str, str]]:
+    """A listed name's features by family (`tokens`, `grams`, `sounds`)."""
+    tokens, sounds = name_features(name, schema)
+    out = {("tokens", t) for t in tokens}
+    out.update(("grams", g) for t in tokens for g in trigrams(t))
+    out.update(("sounds", f) for f in sounds)
     return out
 
 
-def words_of(keys: Iterable[str]) -> dict[str, set[str]]:
-    """The words among keys, by class tag."""
-    out: dict[str, set[str]] = {}
-    for key in keys:
-        if key[1:2] == WORD:
-            out.setdefault(key[:1], set()).add(key[2:])
-    return out
+class Change:
+    """What a change did, as blocking reads it: for each feature (`tokens`, `grams`, `sounds`:
+    the index's families) a bound on how much its posting's length changed (the names put on
+    or taken off holding it: `moved`), each feature of the changed entities' names (whose
+    postings hold other entries now: their entities' changed), and the identifiers. Every class
+    of entity counts: a ship added to the skeleton MR lengthens a posting a person named MARY
+    reads too."""
+
+    def __init__(self, names: Iterable[tuple[str, str]], identifiers: Iterable[str],
+                 entities: Iterable[IndexedEntity],
+                 removed: Iterable[tuple[str, str]] = ()) -> None:
+        self.delta: Counter[tuple[str, str]] = Counter()
+        for name, schema in names:
+            self.delta.update(_features(name, schema))
+        #: The features of the names taken off: a posting that held one held a name blocking
+        #: may have found before and cannot find now.
+        self.removed = {f for name, schema in removed for f in _features(name, schema)}
+        self.identifiers = set(identifiers)
+        #: The changed entities' features (each with a bound of 0 unless a name moved).
+        self.held: set[tuple[str, str]] = set()
+        self.held_keys: set[str] = set()
+        for entity in entities:
+            for name in entity.names:
+                self.held |= _features(name, entity.schema)
+                name_keys(self.held_keys, name, entity.schema)
+            self.identifiers.update(IDENTIFIER + v for v in
+                                    (*entity.imos, *entity.mmsis, *entity.identifiers))
+
+    def feature_keys(self) -> set[str]:
+        """The portfolio keys of the changed features not made of one word (Arabic-script
+        consonants, acronym forms: `row_keys` keys them as `SOUND`): the changed postings'
+        under every class (a posting's length counts every class), the changed entities'
+        under theirs (blocking finds a name for a row of a class it may match). Words are
+        looked up word by word (`Reach.word_reaches`)."""
+        out = {f"{tag}{SOUND}{feature}" for family, feature in self.delta
+               if family == "sounds" and feature.startswith(LOOKED_UP)
+               for tag in range(len(CLASS_SCHEMA))}
+        out.update(k for k in self.held_keys if k[1:2] == SOUND and k[2:].startswith(LOOKED_UP))
+        return out
 
 
-def unknown_reach(portfolio_words: Mapping[str, Collection[str]], known: Collection[str],
-                  changed_words: Mapping[str, Collection[str]],
-                  common: Callable[[str], bool]) -> tuple[set[str], set[str]]:
-    """The keys of the portfolio's words (by class tag) that the index does not know and that
-    blocking reads in a way a changed name's word (of the same class) can meet: one typo apart
-    (a spelling with one letter left out in common, as the index finds typos) or a trigram in
-    common. Two sets: the words met so, and those met only through `common` trigrams (more
-    names hold them than a query reads after a rarer feature: `monitor` keeps a row found so
-    only when it has no rarer feature)."""
-    near: set[str] = set()
-    far: set[str] = set()
-    for tag, changed in changed_words.items():
-        words = [w for w in portfolio_words.get(tag, ()) if w not in known]
-        if not words or not changed:
-            continue
-        grams = {g for w in changed for g in trigrams(w)}
-        rare = {g for g in grams if not common(g)}
-        spelled = {d for w in changed for d in deletions(w)}
+def _sure_walk(postings: Sequence[tuple[int, int, int]]) -> set[int] | None:
+    """The blocking rows a query reads of its postings, as `Blocker._query_features` reads
+    them (shortest first, ties by row; a posting only within the budget, unless it is the
+    first), when each posting's length is only known to lie between two bounds (shortest,
+    longest, row): the rows read whatever the lengths, or None when that depends on them."""
+    ranked = sorted(postings)
+    keys = [(lo, row) for lo, _, row in ranked]
+    taken: set[int] = set()
+    high_before = 0  # the longest the postings before, that may be read, can be together
+    sure_before = 0  # the shortest the postings surely read can be (their lengths known)
+    maybe_read = False  # whether a posting before may be read
+    sure_unsure: list[tuple[int, int, int]] = []  # postings of unsure length surely read
+    for i, (lo, hi, row) in enumerate(ranked):
+        # Postings ranked after this one but maybe before it (their length unsure).
+        later = ranked[i + 1:bisect.bisect_left(keys, (hi, row))]
+        high = high_before + sum(h for _, h, _ in later)
+        low = sure_before + sum(lo_j for lo_j, hi_j, row_j in sure_unsure
+                                if (hi_j, row_j) < (lo, row))
+        surely_after = sure_before > 0 or low > 0
+        if not (maybe_read or later) or high + hi <= POSTINGS_BUDGET:
+            taken.add(row)
+            maybe_read = True
+            high_before += hi
+            if lo == hi:
+                sure_before += lo
+            else:
+                sure_unsure.append((lo, hi, row))
+        elif not (surely_after and low + lo > POSTINGS_BUDGET):
+            return None
+    return taken
+
+
+class Reach:
+    """Whether a change can reach a row: whether blocking, in the index before the change or
+    in the one now, can read a posting the change lengthened, shortened or made (see the
+    module).
+
+    The postings a row's name reads come from the index now (`Blocker`), each changed one at
+    the shortest length it can have had (its length now less its bound): a row that reads
+    none of them so reads none in either index (blocking reads postings by length, a longer
+    one only within a budget, so a changed posting read at some length is read at any shorter
+    one, unless another changed posting is read before it). A row whose name is looked up by
+    other features in the two indexes (a word of it the index learnt or forgot, a trigram or a
+    typo neighbour it lost) is reached, and so is a row for which blocking finds a changed
+    entity's name."""
+
+    def __init__(self, change: Change, blocker: Blocker, entities: Collection[int]) -> None:
+        self.change = change
+        self.blocker = blocker
+        #: The changed entities' numbers in the index.
+        self.entities = frozenset(entities)
+        index = blocker.index
+        families = {"tokens": (index.tokens, 0), "grams": (index.grams, blocker.gram_base),
+                    "sounds": (index.sounds, blocker.sound_base)}
+        #: Changed postings by blocking row, with their bounds; changed features the index
+        #: holds no more (or at most by the changed names: maybe not before), by family.
+        self.rows: dict[int, int] = {}
+        #: Blocking rows of postings that held a name taken off.
+        self.lost: set[int] = set()
+        self.unsure: dict[str, set[str]] = {"tokens": set(), "grams": set(), "sounds": set()}
+        for (family, feature), bound in change.delta.items():
+            postings, base = families[family]
+            row = postings.ids.get(feature)
+            size = 0 if row is None else int(postings.offsets[row + 1] - postings.offsets[row])
+            if row is not None:
+                self.rows[base + row] = bound
+                if (family, feature) in change.removed:
+                    self.lost.add(base + row)
+            if size <= bound:
+                self.unsure[family].add(feature)
+        self.gone_spellings = {d for w in self.unsure["tokens"] for d in deletions(w)}
+        #: The changed words, skeletons and trigrams, and the changed words' spellings with a
+        #: letter left out (a word one typo from one of them reads its posting).
+        changed_features = {*change.delta, *change.held}
+        self.words = {f for family, f in changed_features if family == "tokens"}
+        self.sounds = {f for family, f in changed_features if family == "sounds"}
+        self.grams = {f for family, f in changed_features if family == "grams"}
+        self.spellings = {d for w in self.words for d in deletions(w)}
+        #: Blocking rows of postings holding a changed entity's name.
+        self.held = {base + row for family, feature in change.held
+                     if (row := families[family][0].ids.get(feature)) is not None
+                     for base in (families[family][1],)}
+
+    def word_reaches(self, word: str) -> bool:
+        """Whether a word of a row can make it read a posting the change touched (as `reaches`
+        tells for a whole row), by itself, its skeleton, or, when the index does not know it,
+        its trigrams and the known words one typo from it. A posting is read only after every
+        shorter one of the row fits in the budget, so of the word's own postings (shortest
+        first, each changed one at its shortest) only those within the budget together can be
+        read, whatever the row's other words. A word the index may have learnt or forgot, or
+        looked up by a feature the index may have lost, reaches."""
+        unsure = self.unsure
+        sound = skeleton(word)
+        if word in unsure["tokens"] or sound in unsure["sounds"]:
+            return True
+        touched = word in self.words or sound in self.sounds
+        if word not in self.blocker.index.tokens.ids:
+            spelled = deletions(word)
+            if not self.gone_spellings.isdisjoint(spelled):
+                return True
+            grams = trigrams(word)
+            if not unsure["grams"].isdisjoint(grams):
+                return True
+            touched = touched or not self.grams.isdisjoint(grams) \
+                or not self.spellings.isdisjoint(spelled)
+        if not touched:
+            return False
+        rows, held, lost = self.rows, self.held, self.lost
+        read = 0
+        for size, row in sorted((max(p.size - rows[p.row], 1) if p.row in rows else p.size, p.row)
+                                for p in self.blocker.postings_of((word,))):
+            if read and read + size > POSTINGS_BUDGET:
+                return False
+            if row in rows or row in held or row in lost:
+                return True
+            read += size
+        return False
+
+    def find_changed(self, queries: Sequence[Query]) -> list[bool]:
+        """For each query, whether blocking finds a changed entity's name for it in the index
+        now (in the index before, with postings of the same lengths, it found the same names:
+        a node's place in the index is its id's)."""
+        if not self.entities or not queries:
+            return [False] * len(queries)
+        entry_entity = self.blocker.index.entry_entity
+        return [any(int(entry_entity[e]) in self.entities for e in entries)
+                for entries in self.blocker.block_many(queries)]
+
+    def reaches(self, query: Query) -> bool | None:
+        """Whether the change reaches a row: True when blocking may read other postings for
+        it in the two indexes (its name looked up by other features, a posting's length
+        changed across the budget) or reads a posting that held a name taken off; False when
+        it reads the same postings, none of them holding a changed entity's name; None when
+        it reads one that does (`find_changed` tells)."""
+        words, looked_up = query_features(query.name, query.schema)
+        unsure = self.unsure
+        if not unsure["tokens"].isdisjoint(words):
+            return True
+        sounds = {*looked_up, *(s for w in words if len(s := skeleton(w)) >= 2)}
+        if not unsure["sounds"].isdisjoint(sounds):
+            return True
+        known = self.blocker.index.tokens.ids
         for word in words:
-            held = set(trigrams(word))
-            if not spelled.isdisjoint(deletions(word)) or not rare.isdisjoint(held):
-                near.add(f"{tag}{WORD}{word}")
-            elif not grams.isdisjoint(held):
-                far.add(f"{tag}{WORD}{word}")
-    return near, far
+            if word not in known and (not unsure["grams"].isdisjoint(trigrams(word))
+                                      or not self.gone_spellings.isdisjoint(deletions(word))):
+                return True
+        rows = self.rows
+        taken = _sure_walk([(max(p.size - rows[p.row], 1), p.size + rows[p.row], p.row)
+                            if p.row in rows else (p.size, p.size, p.row)
+                            for p in self.blocker.postings_of((*words, *looked_up))])
+        if taken is None or not self.lost.isdisjoint(taken):
+            return True
+        return None if not self.held.isdisjoint(taken) else False
 
 
-__all__ = ["KEYS_VERSION", "entity_keys", "former_keys", "name_keys", "row_classes",
-           "row_keys", "unknown_reach", "words_of"]
+__all__ = ["KEYS_VERSION", "Change", "Moved", "Reach", "entity_keys", "moved", "name_keys",
+           "row_classes", "row_keys"]

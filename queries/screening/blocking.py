@@ -138,8 +138,8 @@ class Blocker:
             for code, name in enumerate(index.schemata):
                 self._compatible[row, code] = name in allowed
         #: Feature rows of the blocking matrix: token postings, then trigram, then skeleton.
-        self._gram_base = len(index.tokens.ids)
-        self._sound_base = self._gram_base + len(index.grams.ids)
+        self.gram_base = len(index.tokens.ids)
+        self.sound_base = self.gram_base + len(index.grams.ids)
         self._postings: Any = None
         self._stats: tuple[Family, Family, Family] | None = None
         self._words_of: list[str] | None = None
@@ -173,7 +173,7 @@ class Blocker:
         if self._stats is None:
             index = self.index
             families = []
-            bases = (0, self._gram_base, self._sound_base)
+            bases = (0, self.gram_base, self.sound_base)
             weights = index.weights
             for part, counts, base in zip((index.tokens, index.grams, index.sounds),
                                           (weights.tokens, weights.grams, weights.sounds),
@@ -246,7 +246,7 @@ class Blocker:
             out.append(sounds.posting(row, SOUND_WEIGHT))
         return out
 
-    def _postings_of(self, tokens: Sequence[str]) -> list[Posting]:
+    def postings_of(self, tokens: Sequence[str]) -> list[Posting]:
         """Every posting a query's tokens (words and features) may read, rarest first (ties by
         row, so the order never depends on set order)."""
         cache = self._features_of
@@ -261,20 +261,12 @@ class Blocker:
         features.sort()
         return features
 
-    def shortest_posting(self, query: Query) -> int | None:
-        """The length of the shortest posting a query's name may read (None: it reads none).
-        When it is at most POSTINGS_BUDGET, the query reads no posting longer than the budget:
-        `_query_features` reads those only first."""
-        words, looked_up = query_features(query.name, query.schema)
-        postings = self._postings_of((*words, *looked_up))
-        return postings[0].size if postings else None
-
     def _query_features(self, tokens: Sequence[str]) -> tuple[list[int], list[float]]:
         """The blocking matrix rows a query reads and their weights: rarest first (ties by
         row, so the choice never depends on set order), common ones ("ltd", "^mo") only
         within the postings budget: a posting longer than the budget only when it is the
         rarest."""
-        features = self._postings_of(tokens)
+        features = self.postings_of(tokens)
         rows: list[int] = []
         weights: list[float] = []
         read = 0

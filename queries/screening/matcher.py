@@ -140,7 +140,7 @@ class Matcher(Blocker):
         summed rarity and number, built on first use."""
         if self._words is None:
             matrix = self._matrix()
-            tokens = matrix[: self._gram_base].T.tocsr()
+            tokens = matrix[: self.gram_base].T.tocsr()
             rarity = np.asarray([self._weights[t] for t in self.index.tokens.ids])
             self._words = (tokens, tokens @ rarity, np.diff(tokens.indptr))
         return self._words
