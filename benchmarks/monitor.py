@@ -4,9 +4,10 @@ after a new version of the OFAC SDN list, with a full re-screen as the anchor in
     .venv/bin/pip install -e '.[bench]'     # Faker, for names of no listed entity
     .venv/bin/python benchmarks/monitor.py [--rows 1000000] [--listed-share 0.05] [--raw DIR]
 
-1. Loads every shared list (../shared/data/raw) into a fresh store, the OFAC SDN CSV as the
+1. Loads every shared list (../shared/data/raw) into a fresh store, the OFAC SDN CSV as a
    version before its real 2024-05-03 file (without the designation batch of ent_num 46768 to
-   46773 and with ANGARA's remark as it stood, as tests/conftest.py's `earlier_sdn` makes it).
+   46773 and with entry 39693 as it stood on 2023-12-11, as tests/conftest.py's `earlier_sdn`
+   makes it).
 2. A portfolio of `--rows` rows: a share of real names of the loaded lists (every name and
    alias, drawn with replacement, with their type) and the rest names of no listed entity made
    by Faker (people and firms, several locales). `portfolio add` is timed.
@@ -62,15 +63,27 @@ def ofac_version(folder: Path, sdn: bytes) -> Path:
     return folder / "sdn.csv"
 
 
+#: Entry 39693 as the real sdn.csv stated it on 2023-12-11 (jackdwyer/specially-designated-
+#: nationals-list, commit fdd547c): then YOUNG YONG, flagged in Djibouti; by 2024-05-03 the same
+#: entry (IMO 9194127) is SAINT LIGHT, flagged in Guyana (as tests/conftest.py states it).
+SDN_39693_2023_12_11 = (
+    b'39693,"YOUNG YONG","vessel","SDGT",-0- ,-0- ,"Oil Products Tanker",-0- ,-0- ,"Djibouti",'
+    b'-0- ,"Secondary sanctions risk: section 1(b) of Executive Order 13224, as amended by '
+    b'Executive Order 13886; Vessel Registration Identification IMO 9194127; MMSI 621819067; '
+    b'Linked To: TECHNOLOGY BRIGHT INTERNATIONAL LIMITED."')
+
+
 def earlier_sdn() -> bytes:
+    """The real sdn.csv of 2024-05-03 less the designation batch, with entry 39693 as it stood
+    on 2023-12-11: every row a real row (not the list of any one day)."""
     lines = []
     for line in (RAW / SDN).read_bytes().split(b"\r\n"):
         ent = line.split(b",", 1)[0]
         if ent.isdigit() and int(ent) in BATCH:
             continue
-        if ent == b"37059":
-            line = line.replace(b"Linked To: M LEASING LLC.",
-                                b"Linked To: M LEASING LLC; Vessel Year of Build 1998.")
+        if ent == b"39693":
+            assert b'"SAINT LIGHT"' in line
+            line = SDN_39693_2023_12_11
         lines.append(line)
     return b"\r\n".join(lines)
 

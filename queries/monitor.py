@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import bisect
 import json
+import multiprocessing
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
@@ -53,7 +54,7 @@ from queries.portfolio import (
     settings_dict,
 )
 from queries.reach import WORD, Change, Moved, Reach, moved
-from queries.screen import make_settings
+from queries.screen import PARALLEL_MIN_ROWS, default_workers, make_settings
 from queries.screening.blocking import Blocker
 from queries.screening.index import ScreenIndex
 from queries.screening.io import map_columns, parse_row
@@ -158,7 +159,7 @@ def _rows_where(store: Store, sql: str, name: str, values: Collection[str]) -> s
 
 def _reached(store: Store, name: str, index: ScreenIndex, settings: Settings,
              changed: Collection[str], entities: EntityLookup, lists: Moved,
-             since: int) -> set[str]:
+             since: int, workers: int | None) -> set[str]:
     """The rows of portfolio `name` a change can reach (`queries.reach`): those sharing an
     identifier with it; and those keyed by a feature of a changed entity's names or of a name
     the lists put on or took off (or with a word the index does not know that meets one by a
@@ -186,27 +187,58 @@ def _reached(store: Store, name: str, index: ScreenIndex, settings: Settings,
     keys.update(f"{tag}{WORD}{word}" for word in _portfolio_words(store, name)
                 if reach.word_reaches(word) for tag in range(len(CLASS_SCHEMA)))
     maybe = _rows_where(store, sql, name, keys) - found
-    mapped: dict[tuple[str, ...], Mapping[str, str]] = {}
-    for batch in _in_batches(maybe):
-        marks = ", ".join("?" * len(batch))
-        others: list[tuple[str, Query]] = []
-        for row_id, data in store.conn.execute(
+
+    def chunks() -> Iterator[list[tuple[str, str]]]:
+        for batch in _in_batches(maybe):
+            marks = ", ".join("?" * len(batch))
+            yield store.conn.execute(
                 f"SELECT row_id, data FROM portfolio_rows WHERE portfolio = ? AND row_id "
-                f"IN ({marks})", (name, *batch)):
-            row = json.loads(data)
-            fields = tuple(row)
-            columns = mapped.get(fields)
-            if columns is None:
-                columns = mapped[fields] = map_columns(list(fields))
-            query = parse_row(row, 0, columns)
-            reached = reach.reaches(query)
-            if reached:
-                found.add(row_id)
-            elif reached is None:
-                others.append((row_id, query))
-        hits = reach.find_changed([query for _, query in others])
-        found.update(row_id for (row_id, _), hit in zip(others, hits, strict=True) if hit)
+                f"IN ({marks})", (name, *batch)).fetchall()
+
+    workers = default_workers() if workers is None else max(workers, 1)
+    if workers == 1 or len(maybe) < PARALLEL_MIN_ROWS:
+        for chunk in chunks():
+            found.update(_reached_rows(chunk, reach))
+        return found
+    context = multiprocessing.get_context("fork")
+    with context.Pool(workers, initializer=_init_reach, initargs=(reach,)) as pool:
+        # Read here (the store's connection is this thread's), checked there.
+        pending = [pool.apply_async(_reached_rows, (chunk,)) for chunk in chunks()]
+        for result in pending:
+            found.update(result.get())
     return found
+
+
+_REACH: Reach | None = None
+
+
+def _init_reach(reach: Reach) -> None:
+    global _REACH
+    _REACH = reach
+
+
+def _reached_rows(rows: list[tuple[str, str]], reach: Reach | None = None) -> list[str]:
+    """The ids of the rows (id, data) the change reaches (in a worker: its `Reach`)."""
+    reach = reach or _REACH
+    assert reach is not None, "worker started without a change"
+    out: list[str] = []
+    mapped: dict[tuple[str, ...], Mapping[str, str]] = {}
+    others: list[tuple[str, Query]] = []
+    for row_id, data in rows:
+        row = json.loads(data)
+        fields = tuple(row)
+        columns = mapped.get(fields)
+        if columns is None:
+            columns = mapped[fields] = map_columns(list(fields))
+        query = parse_row(row, 0, columns)
+        reached = reach.reaches(query)
+        if reached:
+            out.append(row_id)
+        elif reached is None:
+            others.append((row_id, query))
+    hits = reach.find_changed([query for _, query in others])
+    out.extend(row_id for (row_id, _), hit in zip(others, hits, strict=True) if hit)
+    return out
 
 
 def _portfolio_words(store: Store, name: str) -> set[str]:
@@ -274,7 +306,7 @@ def monitor_portfolio(
                    "({marks})", name, changed)
         candidates |= _reached(store, name, index, settings, changed, entities,
                                moved(store, base.list_versions, versions),
-                               base.index_generation)
+                               base.index_generation, workers)
         candidates -= removed
     seconds["rows found"] = time.perf_counter() - clock
     rows: list[tuple[int, str, dict[str, Any]]] = []

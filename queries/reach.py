@@ -254,6 +254,7 @@ class Reach:
         #: The changed entities' numbers in the index.
         self.entities = frozenset(entities)
         index = blocker.index
+
         families = {"tokens": (index.tokens, 0), "grams": (index.grams, blocker.gram_base),
                     "sounds": (index.sounds, blocker.sound_base)}
         #: Changed postings by blocking row, with their bounds; changed features the index
@@ -349,9 +350,9 @@ class Reach:
                                       or not self.gone_spellings.isdisjoint(deletions(word))):
                 return True
         rows = self.rows
+        postings = self.blocker.postings_of((*words, *looked_up))
         taken = _sure_walk([(max(p.size - rows[p.row], 1), p.size + rows[p.row], p.row)
-                            if p.row in rows else (p.size, p.size, p.row)
-                            for p in self.blocker.postings_of((*words, *looked_up))])
+                            if p.row in rows else (p.size, p.size, p.row) for p in postings])
         if taken is None or not self.lost.isdisjoint(taken):
             return True
         return None if not self.held.isdisjoint(taken) else False
