@@ -94,12 +94,14 @@ def test_legacy_vessels_imo_numbers_and_links() -> None:
     assert maria.properties["buildDate"] == ("1986",)
     assert maria.properties["callSign"] == ("UBRH7",)
     links = [r for r in records if isinstance(r, Relation)]
-    assert [(r.kind, r.subject, r.object) for r in links] == [
-        (RelationKind.LINK, "37065", "37059")
+    # ANGARA's Linked To (real), and the vessel owner of the made-up EXAMPLE VESSEL ONE.
+    assert [(r.kind, r.subject, r.object, r.role) for r in links] == [
+        (RelationKind.LINK, "37065", "37059", "linked"),
+        (RelationKind.OWNERSHIP, "99997", "99998", "registered owner"),
     ]
     problems = {(p.kind, p.record_id) for p in records if isinstance(p, Problem)}
     assert ("invalid IMO ship number", "99999") in problems
-    assert ("unresolved link", "46773") in problems  # its owner IBEX is not in the fixture
+    assert ("unresolved link", "46773") in problems  # its Linked To IBEX is not in the fixture
     assert "imoNumber" not in entities["99999"].properties
 
 
