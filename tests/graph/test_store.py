@@ -40,8 +40,9 @@ def test_a_load_records_source_checksum_date_and_counts(store: Store) -> None:
     assert info.current
 
 
-#: A hand-made GUR row about a made-up ship (gur_id 90001 and IMO 9990002 are in no file of
-#: ../shared/data/raw): what a newer version of the real table adds, in these tests only.
+#: A hand-made GUR row about a made-up ship (IMO 9990002 is in no file of
+#: ../shared/data/raw; gur_id 90001 is above the real table's highest, 1654): what a newer
+#: version of the real table adds, in these tests only.
 EXAMPLE_GUR_ROW = "90001,EXAMPLE SHIP ONE,9990002,,,unknown,Crude Oil Tanker,,,2000,listed\n"
 
 
