@@ -4,7 +4,7 @@ facts changed.
 
 The real-list tests use two versions of the OFAC SDN list built from the real file as
 tests/graph/test_versions.py does (the earlier one without a real designation batch and with one
-remark different). The property test draws small stores of invented records (ids `r0`..,
+entry as it stood on 2023-12-11; every row a real one). The property test draws small stores of invented records (ids `r0`..,
 identifiers from a small pool of made-up numbers with valid check digits); they describe no
 real ship or firm.
 """
@@ -51,11 +51,11 @@ def test_a_new_version_re_derives_only_what_changed(merged: Store,
     changed = merged.changed_since(generation)
     assert changed is not None
     after = {gid: cid for gid, (_, _, cid) in derive.present_view(merged.conn).nodes.items()}
-    # The new designations are new nodes; ANGARA lost its build year: its node is logged.
+    # The new designations are new nodes; YOUNG YONG became SAINT LIGHT: its node is logged.
     for ent in BATCH:
         assert after[f"us_ofac_sdn:{ent}"] in changed
-    angara = after["us_ofac_sdn:37059"]
-    assert angara in changed and angara.startswith("vessel:IMO")
+    renamed = after["us_ofac_sdn:39693"]
+    assert renamed in changed and renamed.startswith("vessel:IMO")
     # Every node whose members changed is logged; nodes nothing touched are not.
     moved = {cid for gid, cid in after.items() if before.get(gid) != cid}
     assert moved <= changed
