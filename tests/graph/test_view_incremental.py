@@ -4,9 +4,9 @@ facts changed.
 
 The real-list tests use two versions of the OFAC SDN list built from the real file as
 tests/graph/test_versions.py does (the earlier one without a real designation batch and with one
-entry as it stood on 2023-12-11; every row a real one). The property test draws small stores of invented records (ids `r0`..,
-identifiers from a small pool of made-up numbers with valid check digits); they describe no
-real ship or firm.
+entry as it stood on 2023-12-11; every row a real one). The property test draws small stores of
+invented records (ids `r0`.., identifiers from a small pool of made-up numbers with valid check
+digits); they describe no real ship or firm.
 """
 
 from __future__ import annotations
