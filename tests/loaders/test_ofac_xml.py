@@ -272,10 +272,10 @@ def test_empty_file(module: object, tmp_path: Path, loaded_store: Store) -> None
 @pytest.mark.parametrize("module", XML_LOADERS, ids=lambda m: m.FORMAT)
 def test_wrong_encoding(module: object, tmp_path: Path, loaded_store: Store) -> None:
     data = raw(SAMPLES[module]).read_bytes()  # type: ignore[index]
-    # A name re-encoded as cp1252 in a file that declares (or defaults to) UTF-8.
+    # A made-up name re-encoded as cp1252 in a file that declares (or defaults to) UTF-8.
     marker = data.index(b"<", data.index(b"<", 2000) + 1)
     path = tmp_path / "cp1252.xml"
-    path.write_bytes(data[:marker] + "Société Générale".encode("cp1252") + data[marker:])
+    path.write_bytes(data[:marker] + "Société Exemple".encode("cp1252") + data[marker:])
     message = _assert_fails_unchanged(loaded_store, path, module.FORMAT)  # type: ignore[attr-defined]
     assert "not valid UTF-8" in message
     assert ":line " in message
