@@ -2,18 +2,21 @@
 whole rebuild holds, and screens the same.
 
 The store: the real ship lists and two versions of the real OFAC SDN list (the earlier one
-without a real designation batch and with one remark different, as tests/graph/test_versions.py
-builds it); then the UN list as a new source, and a judgement.
+without a real designation batch and with one entry as it stood on 2023-12-11, as
+tests/graph/test_versions.py builds it); then the UN list as a new source, and a judgement; then
+GUR versions that add and drop made-up EXAMPLE ships only.
 """
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
+from graph.identifiers import imo_ship_check_digit
 from graph.resolution.engine import judge, resolve
 from graph.store import Store
 from pipeline.ingest import load_file
@@ -125,11 +128,23 @@ def test_a_new_source_and_judgements_patch_the_index(versioned: tuple[Store, Pat
 def test_a_shrunk_version_drops_nodes_from_the_index(versioned: tuple[Store, Path],
                                                      tmp_path: Path) -> None:
     store, _ = versioned
+    # A version of the real GUR table with 40 hand-made rows about made-up ships appended
+    # (gur_ids above the table's highest; IMO numbers 9991006.. with valid check digits, in no
+    # file of ../shared/data/raw), then one with only the first of them: 39 made-up ships drop
+    # out. (The real table alone again would be "already loaded", its bytes an older version's.)
+    examples = [
+        f"{90001 + n},EXAMPLE VESSEL {n:02d},{six}{imo_ship_check_digit(str(six))},,,unknown,"
+        "Crude Oil Tanker,,,2000,listed\n" for n, six in enumerate(range(999100, 999140))]
+    grown = tmp_path / "grown"
+    grown.mkdir()
+    (grown / GUR.name).write_bytes(GUR.read_bytes() + "".join(examples).encode())
+    load_file(store, grown / GUR.name, source="ua_gur_shadowfleet",
+              list_date=(date.today() + timedelta(days=1)).isoformat())
     saved, _ = ensure_index(store)
-    lines = GUR.read_bytes().splitlines(keepends=True)
     shrunk = tmp_path / GUR.name
-    shrunk.write_bytes(b"".join(lines[:-40]))
-    load_file(store, shrunk, source="ua_gur_shadowfleet", allow_shrink=True)
+    shrunk.write_bytes(GUR.read_bytes() + examples[0].encode())
+    load_file(store, shrunk, source="ua_gur_shadowfleet", allow_shrink=True,
+              list_date=(date.today() + timedelta(days=2)).isoformat())
     patched = assert_patched_equals_whole(store, saved)
     assert len(patched.entry_entity) < len(saved.entry_entity)
 
