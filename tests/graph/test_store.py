@@ -299,18 +299,18 @@ def test_a_layout_2_store_gains_the_shrink_column(tmp_path: Path) -> None:
 def test_a_layout_3_store_gains_the_change_log(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
     with Store(path) as s:
-        load_file(s, raw(GUR.name))
+        # The real table with the made-up example row appended.
+        load_file(s, _gur_copy(tmp_path, "gur_2026-06-01.csv", add_example=True),
+                  source="ua_gur_shadowfleet")
         # What a store of layout 3 is: the same tables without the log of view changes.
         s.conn.execute("DROP TABLE view_changes")
         s.conn.execute("DELETE FROM meta WHERE key = 'changes_from'")
         s.conn.execute("UPDATE meta SET value = '3' WHERE key = 'layout'")
-    # A new version of the list: the same file less its last row.
-    lines = raw(GUR.name).read_bytes().splitlines(keepends=True)
-    (tmp_path / GUR.name).write_bytes(b"".join(lines[:-1]))
+    # A new version of the list: the real table alone, one row (the made-up ship) less.
     with Store(path) as s:
         generation = s.generation()
         assert s.changed_since(generation) == set()
-        load_file(s, tmp_path / GUR.name, source="ua_gur_shadowfleet")
+        load_file(s, _gur_copy(tmp_path, "gur_2026-06-02.csv"), source="ua_gur_shadowfleet")
         changed = s.changed_since(generation)
         assert changed is not None and len(changed) == 1
         assert not changed & {r[0] for r in s.conn.execute("SELECT id FROM canon")}
