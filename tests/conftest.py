@@ -181,6 +181,25 @@ def earlier_sdn() -> bytes:
     return b"\r\n".join(lines)
 
 
+#: The two records `load_example_pair` loads: one made-up ship (EXAMPLE SHIP ONE, IMO 9990002,
+#: a valid check digit, in no file of ../shared/data/raw) in two hand-made registries.
+EXAMPLE_PAIR = ("example_a:vessel:9990002", "example_b:vessel:9990002")
+
+
+def load_example_pair(store: Store, folder: Path) -> tuple[str, str]:
+    """Loads two hand-made registries that name one made-up ship (merged by its IMO number)
+    with two made-up operators, for tests that judge a merged pair "different": no test says
+    that two records of a real ship are two ships. Returns the two records' ids."""
+    for source, operator in (("example_a", "EXAMPLE ALPHA SHIPPING LLC"),
+                             ("example_b", "EXAMPLE OMEGA HOLDINGS INC")):
+        path = folder / f"{source}.csv"
+        path.write_text("vessel_imo,vessel_name,role,company_name,source\n"
+                        f"9990002,EXAMPLE SHIP ONE,operator,{operator},EXAMPLE\n",
+                        encoding="utf-8")
+        load_file(store, path, source=source)
+    return EXAMPLE_PAIR
+
+
 def merged_ship_store(folder: Path) -> Store:
     """The ship lists (which share IMO numbers with the OFAC list, so clusters span sources),
     the earlier OFAC version (`earlier_sdn`), and resolve's merges."""

@@ -22,7 +22,7 @@ from graph.model import Entity, Schema
 from graph.resolution.engine import judge, resolve
 from graph.store import Store
 from pipeline.ingest import load_file
-from tests.conftest import OFAC_BATCH, merged_ship_store, ofac_version, raw
+from tests.conftest import OFAC_BATCH, load_example_pair, merged_ship_store, ofac_version, raw
 
 BATCH = OFAC_BATCH
 
@@ -66,13 +66,14 @@ def test_a_new_version_re_derives_only_what_changed(merged: Store,
     assert untouched not in changed
 
 
-def test_resolve_and_judge_re_derive_what_they_change(merged: Store) -> None:
+def test_resolve_and_judge_re_derive_what_they_change(merged: Store, tmp_path: Path) -> None:
+    a, b = load_example_pair(merged, tmp_path)  # the judged pair: a made-up ship's two records
     resolve(merged)
     assert_whole(merged)
     pair = merged.conn.execute(
-        "SELECT a, b FROM match_pairs WHERE decision = 'merge' ORDER BY score DESC").fetchone()
+        "SELECT a, b FROM match_pairs WHERE decision = 'merge' AND a = ? AND b = ?",
+        (a, b)).fetchone()
     assert pair is not None
-    a, b = pair
     generation = merged.generation()
     judge(merged, a, b, "different", who="test")
     assert_whole(merged)

@@ -23,7 +23,7 @@ from pipeline.ingest import load_file
 from queries.screen import screen
 from queries.screening.index import ScreenIndex, build_index, ensure_index, update_index
 from queries.screening.patch import PATCH_SHARE
-from tests.conftest import GUR, OFAC_BATCH, merged_ship_store, ofac_version, raw
+from tests.conftest import GUR, OFAC_BATCH, load_example_pair, merged_ship_store, ofac_version, raw
 
 
 def content(index: ScreenIndex) -> dict[str, Any]:
@@ -110,15 +110,16 @@ def test_a_new_version_patches_the_index(versioned: tuple[Store, Path]) -> None:
     assert {f"us_ofac_sdn:{n}" for n in OFAC_BATCH} & set(patched.entity_ids)
 
 
-def test_a_new_source_and_judgements_patch_the_index(versioned: tuple[Store, Path]) -> None:
+def test_a_new_source_and_judgements_patch_the_index(versioned: tuple[Store, Path],
+                                                      tmp_path: Path) -> None:
     store, _ = versioned
     saved, _ = ensure_index(store)
     load_file(store, raw("un_consolidated_2026-02-27.xml"))
     saved = assert_patched_equals_whole(store, saved)
+    a, b = load_example_pair(store, tmp_path)  # the judged pair: a made-up ship's two records
     resolve(store)
     saved = assert_patched_equals_whole(store, saved)
-    a, b = store.conn.execute(
-        "SELECT a, b FROM match_pairs WHERE decision = 'merge' ORDER BY score DESC").fetchone()
+    assert store.canonical_of(a) == store.canonical_of(b)
     judge(store, a, b, "different", who="test")
     saved = assert_patched_equals_whole(store, saved)
     judge(store, a, b, "same", who="test")
