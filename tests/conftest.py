@@ -154,20 +154,50 @@ def ofac_version(folder: Path, sdn: bytes) -> Path:
     return folder / "sdn.csv"
 
 
+#: Entry 39693 as the real sdn.csv stated it on 2023-12-11 (jackdwyer/specially-designated-
+#: nationals-list, commit fdd547c): then YOUNG YONG, flagged in Djibouti; by 2024-05-03 the same
+#: entry (IMO 9194127) is SAINT LIGHT, flagged in Guyana, with a call sign and another MMSI.
+SDN_39693_2023_12_11 = (
+    b'39693,"YOUNG YONG","vessel","SDGT",-0- ,-0- ,"Oil Products Tanker",-0- ,-0- ,"Djibouti",'
+    b'-0- ,"Secondary sanctions risk: section 1(b) of Executive Order 13224, as amended by '
+    b'Executive Order 13886; Vessel Registration Identification IMO 9194127; MMSI 621819067; '
+    b'Linked To: TECHNOLOGY BRIGHT INTERNATIONAL LIMITED."')
+
+
 def earlier_sdn() -> bytes:
-    """The real sdn.csv of 2024-05-03 as it was before the `OFAC_BATCH` designations: without
-    them, and with ANGARA's remark as it stood then (stating a build year it no longer does)."""
+    """An earlier version made from the real sdn.csv of 2024-05-03, every row of it a real row:
+    without the `OFAC_BATCH` entries (first listed on 2023-12-12; the scrape of 2023-12-11 lacks
+    them), and with entry 39693 as it stood on 2023-12-11 (`SDN_39693_2023_12_11`). Every other
+    row is as on 2024-05-03, so this is not the list of any one day."""
     lines = []
     for line in raw("ofac_sdn_2024-05-03.csv").read_bytes().split(b"\r\n"):
         ent = line.split(b",", 1)[0]
         if ent.isdigit() and int(ent) in OFAC_BATCH:
             continue
-        if ent == b"37059":
-            assert b"Linked To: M LEASING LLC." in line
-            line = line.replace(b"Linked To: M LEASING LLC.",
-                                b"Linked To: M LEASING LLC; Vessel Year of Build 1998.")
+        if ent == b"39693":
+            assert b'"SAINT LIGHT"' in line
+            line = SDN_39693_2023_12_11
         lines.append(line)
     return b"\r\n".join(lines)
+
+
+#: The two records `load_example_pair` loads: one made-up ship (EXAMPLE SHIP ONE, IMO 9990002,
+#: a valid check digit, in no file of ../shared/data/raw) in two hand-made registries.
+EXAMPLE_PAIR = ("example_a:vessel:9990002", "example_b:vessel:9990002")
+
+
+def load_example_pair(store: Store, folder: Path) -> tuple[str, str]:
+    """Loads two hand-made registries that name one made-up ship (merged by its IMO number)
+    with two made-up operators, for tests that judge a merged pair "different": no test says
+    that two records of a real ship are two ships. Returns the two records' ids."""
+    for source, operator in (("example_a", "EXAMPLE ALPHA SHIPPING LLC"),
+                             ("example_b", "EXAMPLE OMEGA HOLDINGS INC")):
+        path = folder / f"{source}.csv"
+        path.write_text("vessel_imo,vessel_name,role,company_name,source\n"
+                        f"9990002,EXAMPLE SHIP ONE,operator,{operator},EXAMPLE\n",
+                        encoding="utf-8")
+        load_file(store, path, source=source)
+    return EXAMPLE_PAIR
 
 
 def merged_ship_store(folder: Path) -> Store:

@@ -56,11 +56,14 @@ def _bad_files(tmp_path: Path) -> dict[str, tuple[Path, list[str], str]]:
     truncated = tmp_path / "sdn_cut.csv"
     truncated.write_bytes(sdn[: len(sdn) // 2])
     latin = tmp_path / "gur_latin1.csv"
-    latin.write_bytes(raw(GUR.name).read_bytes().replace(b"ANGARA", "ÅNGARA".encode("latin-1")))
+    # The real table and one hand-made row about a made-up ship, written in Latin-1.
+    latin.write_bytes(raw(GUR.name).read_bytes() + "90001,ÉXAMPLE SHIP ONE,9990002,,,unknown,,,"
+                      ",2000,listed\n".encode("latin-1"))
     empty = tmp_path / "empty.csv"
     empty.write_bytes(b"")
     columns = tmp_path / "registry_cols.csv"
-    columns.write_text("vessel_imo,vessel_name,role,company_name\n9179842,A,operator,B\n")
+    columns.write_text("vessel_imo,vessel_name,role,company_name\n"
+                       "9990002,EXAMPLE SHIP ONE,operator,EXAMPLE OPERATOR LLC\n")
     unknown = tmp_path / "notes.txt"
     unknown.write_text("nothing a loader knows\n")
     bad_imo = tmp_path / "registry_imo.csv"

@@ -88,6 +88,17 @@ def test_resolve_and_judge_rebuild_it_only_after_a_change(tmp_path: Path) -> Non
     loaded = runner.invoke(app, ["load", "--db", str(db), str(raw(GUR.name)),
                                  str(raw(EU_VESSELS))])
     assert loaded.exit_code == 0, loaded.output
+    # Two hand-made registries naming one made-up ship (IMO 9990002 has a valid check digit
+    # and is in no file of ../shared/data/raw): the pair the judgement below parts, so that no
+    # test says two records of a real ship are two ships.
+    for source, operator in (("example_a", "EXAMPLE ALPHA SHIPPING LLC"),
+                             ("example_b", "EXAMPLE OMEGA HOLDINGS INC")):
+        example = tmp_path / f"{source}.csv"
+        example.write_text("vessel_imo,vessel_name,role,company_name,source\n"
+                           f"9990002,EXAMPLE SHIP ONE,operator,{operator},EXAMPLE\n",
+                           encoding="utf-8")
+        loaded = runner.invoke(app, ["load", "--db", str(db), "--source", source, str(example)])
+        assert loaded.exit_code == 0, loaded.output
     with Store(db) as store:
         before = store.generation()
     assert _read(db) is not None
@@ -103,8 +114,10 @@ def test_resolve_and_judge_rebuild_it_only_after_a_change(tmp_path: Path) -> Non
     # A judgement that parts two merged records changes the merged view: fresh again after it.
     with Store(db) as store:
         a, b = store.conn.execute(
-            "SELECT a, b FROM match_pairs WHERE decision = 'merge' ORDER BY a, b LIMIT 1"
+            "SELECT a, b FROM match_pairs WHERE decision = 'merge' AND a LIKE 'example_%' "
+            "AND b LIKE 'example_%' ORDER BY a, b LIMIT 1"
         ).fetchone()
+        assert {a, b} == {"example_a:vessel:9990002", "example_b:vessel:9990002"}
         assert store.canonical_of(a) == store.canonical_of(b)
         nodes = sum(1 for _ in store.iter_nodes())
     judged = runner.invoke(app, ["judge", "--db", str(db), a, b, "different", "--by", "test"])

@@ -99,13 +99,13 @@ def test_the_fixtures_pack_exports_back(case: str, tmp_path: Path) -> None:
 
 
 def test_bands_from_a_registry_csv_keep_their_open_ends(tmp_path: Path) -> None:
-    # An example written here: every name says EXAMPLE, and IMO 1000007 (a valid check digit)
-    # is an example number, not a ship this project knows of; only the bands matter.
+    # An example written here: every name says EXAMPLE, and IMO 9990040 (a valid check digit)
+    # is an example number that occurs in no file of ../shared/data/raw; only the bands matter.
     csv = tmp_path / "registry.csv"
     csv.write_text(
         "vessel_imo,vessel_name,role,company_name,percentage,source\n"
-        "1000007,EXAMPLE SHIP,beneficial owner,EXAMPLE HOLDER ONE,\">25,<=50\",EXAMPLE file\n"
-        "1000007,EXAMPLE SHIP,beneficial owner,EXAMPLE HOLDER TWO,25-50,EXAMPLE file\n",
+        "9990040,EXAMPLE SHIP,beneficial owner,EXAMPLE HOLDER ONE,\">25,<=50\",EXAMPLE file\n"
+        "9990040,EXAMPLE SHIP,beneficial owner,EXAMPLE HOLDER TWO,25-50,EXAMPLE file\n",
         encoding="utf-8")
     with Store(tmp_path / "store.db") as store:
         load_file(store, csv, source="example_registry")

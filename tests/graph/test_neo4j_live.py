@@ -2,10 +2,11 @@
 shared data, resolved, into an empty database; a second push that changes nothing; then a newer
 version of the OFAC SDN list and a push that sends exactly what it changed.
 
-The newer version is made for this test from the real `ofac_sdn_2024-05-03.csv`, the way the
-`diff` tests make theirs: one record left out (12625, KOLBAYEV, whose canonical node no other
-list states) and one record changed (ANGARA's: its gross tonnage, which no other source states,
-left out). It is a test input, not a claim about any real later list.
+The newer versions are made for this test from the real `ofac_sdn_2024-05-03.csv` and two
+hand-made rows about made-up parties (`EXAMPLE_ROWS`: entry numbers and IMO 9990002 occur in no
+file of ../shared/data/raw): the first version adds both, the second drops the made-up person and
+the made-up vessel's gross tonnage. Every real row is as published; no version says anything of a
+real party that the real list does not.
 """
 
 from __future__ import annotations
@@ -41,28 +42,24 @@ from tests.neo4j.database import (
 
 pytestmark = pytest.mark.neo4j
 
-ANGARA = "vessel:IMO9179842"
-DELISTED = "12625"
-DELISTED_NODE = f"us_ofac_sdn:{DELISTED}"
+#: Hand-made sdn.csv rows about made-up parties: a vessel (with its gross tonnage) and a person.
+EXAMPLE_VESSEL_ROW = (b'99990001,"EXAMPLE VESSEL ONE","vessel","EXAMPLE-PROGRAM",-0- ,-0- ,'
+                      b'"Roll-on Roll-off",-0- ,"1234",-0- ,-0- ,'
+                      b'"Vessel Registration Identification IMO 9990002."')
+EXAMPLE_PERSON_ROW = (b'99990002,"EXAMPLE, Person","individual","EXAMPLE-PROGRAM",-0- ,-0- ,-0- ,'
+                      b'-0- ,-0- ,-0- ,-0- ,-0- ')
 COMPANIONS = {"add.csv": "ofac_add_2025-01.csv", "alt.csv": "ofac_alt_2025-01.csv",
               "sdn_comments.csv": "ofac_sdn_comments_2025-01.csv"}
 
 
-def newer_sdn(folder: Path) -> Path:
-    later = raw("ofac_sdn_2024-05-03.csv").read_bytes()
-    lines = []
-    for line in later.split(b"\r\n"):
-        ent = line.split(b",", 1)[0]
-        if ent == DELISTED.encode():
-            continue
-        if ent == b"37059":
-            assert b'"8811"' in line
-            line = line.replace(b'"8811"', b"-0- ")
-        lines.append(line)
+def newer_sdn(folder: Path, rows: list[bytes]) -> Path:
+    """The real sdn.csv set with `rows` appended before OFAC's end-of-file byte."""
+    lines = raw("ofac_sdn_2024-05-03.csv").read_bytes().split(b"\r\n")
+    assert lines[-1] == b"\x1a"
     folder.mkdir()
     for name, shared in COMPANIONS.items():
         shutil.copy(raw(shared), folder / name)
-    (folder / "sdn.csv").write_bytes(b"\r\n".join(lines))
+    (folder / "sdn.csv").write_bytes(b"\r\n".join([*lines[:-1], *rows, lines[-1]]))
     return folder / "sdn.csv"
 
 
@@ -136,27 +133,36 @@ def test_a_newer_list_version_sends_exactly_its_difference(
     tmp_path: Path,
 ) -> None:
     with copy_store(live_store, str(tmp_path / "newer.db")) as store:
-        load_file(store, newer_sdn(tmp_path / "newer"), list_date="2024-05-10")
+        load_file(store, newer_sdn(tmp_path / "first", [EXAMPLE_VESSEL_ROW, EXAMPLE_PERSON_ROW]),
+                  list_date="2024-05-10")
+        first = build_graph(store)
+        vessel_id = store.canonical_of("us_ofac_sdn:99990001")
+        person_id = store.canonical_of("us_ofac_sdn:99990002")
+        assert vessel_id is not None and person_id is not None
+        without_tonnage = EXAMPLE_VESSEL_ROW.replace(b'"1234"', b"-0- ")
+        load_file(store, newer_sdn(tmp_path / "second", [without_tonnage]),
+                  list_date="2024-05-11")
         after = build_graph(store)
-    expected = plan_sync(after, held_state(live_graph))
-    result = push(after, neo4j)
     try:
+        push(first, neo4j)
+        assert remote_state(neo4j) == held_state(first)
+        expected = plan_sync(after, held_state(first))
+        result = push(after, neo4j)
         assert result.plan.nodes == expected.nodes and result.plan.rels == expected.rels
         assert [(b.action, b.target, len(b.rows)) for b in result.plan.batches] == [
             (b.action, b.target, len(b.rows)) for b in expected.batches]
         assert remote_state(neo4j) == held_state(after)
-        # the delisted person is gone, with every relationship of theirs
+        # the delisted (made-up) person is gone, with every relationship of theirs
         assert result.plan.nodes[ENTITY].deleted == 1
-        assert run(neo4j, "MATCH (n:Entity {id: $id}) RETURN n", id=DELISTED_NODE) == []
-        assert run(neo4j, "MATCH (n)-[r]-() WHERE n.id = $id RETURN r",
-                   id=DELISTED_NODE) == []
+        assert run(neo4j, "MATCH (n:Entity {id: $id}) RETURN n", id=person_id) == []
+        assert run(neo4j, "MATCH (n)-[r]-() WHERE n.id = $id RETURN r", id=person_id) == []
         # the changed record's node has its new value
-        (angara,) = run(neo4j, "MATCH (v:Vessel {id: $id}) RETURN properties(v) AS props",
-                        id=ANGARA)
-        before = next(n.props for n in live_graph.nodes if n.id == ANGARA)
-        assert before["grossRegisteredTonnage"] == ["8811"]
-        assert "grossRegisteredTonnage" not in angara["props"]
-        assert angara["props"]["content_hash"] != before["content_hash"]
+        (vessel,) = run(neo4j, "MATCH (v:Vessel {id: $id}) RETURN properties(v) AS props",
+                        id=vessel_id)
+        before = next(n.props for n in first.nodes if n.id == vessel_id)
+        assert before["grossRegisteredTonnage"] == ["1234"]
+        assert "grossRegisteredTonnage" not in vessel["props"]
+        assert vessel["props"]["content_hash"] != before["content_hash"]
         # and nothing else was touched: entity nodes sent are the changed one alone
         assert result.plan.nodes[ENTITY].created == 0
         assert result.plan.nodes[ENTITY].updated == 1

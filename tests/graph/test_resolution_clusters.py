@@ -2,6 +2,11 @@
 
 Without constraints the clusters must be exactly networkx's connected components (the oracle);
 with them, no cluster may hold two records judged different or two IMO ship numbers.
+
+Wrong inputs that must be refused (a "same" judgement across two IMO numbers, a score joining a
+ship and a firm, scores across two tax numbers) are made of made-up records: example IMO numbers
+9990002, 9990014 (ships) and 9990003 (a company) and INNs 7700000000 and 7700000001, which occur
+in no file of ../shared/data/raw. Real records appear only with what the lists state.
 """
 
 from __future__ import annotations
@@ -71,9 +76,9 @@ def test_a_different_judgement_wins_over_a_chain_of_merges() -> None:
 
 
 def test_two_imo_ship_numbers_never_merge() -> None:
-    one = ClusterInput("us_ofac_sdn:46773", Schema.VESSEL, ("imo-ship:8517839",), None)
-    two = ClusterInput("tak:9198783", Schema.VESSEL, ("imo-ship:9198783",), None)
-    bare = ClusterInput("eu:1", Schema.VESSEL, (), None)
+    one = ClusterInput("example_a:1", Schema.VESSEL, ("imo-ship:9990002",), None)
+    two = ClusterInput("example_b:1", Schema.VESSEL, ("imo-ship:9990014",), None)
+    bare = ClusterInput("example_c:1", Schema.VESSEL, (), None)
     refusals: list[Refusal] = []
     canonical = build_clusters([one, two, bare],
                                [(one.gid, bare.gid, 0.95), (bare.gid, two.gid, 0.9)],
@@ -84,8 +89,8 @@ def test_two_imo_ship_numbers_never_merge() -> None:
 
 
 def test_ship_and_company_never_merge_on_a_score() -> None:
-    ship = ClusterInput("a:1", Schema.VESSEL, ("imo-ship:9179842",), None)
-    firm = ClusterInput("b:1", Schema.COMPANY, ("imo-company:6246853",), None)
+    ship = ClusterInput("a:1", Schema.VESSEL, ("imo-ship:9990002",), None)
+    firm = ClusterInput("b:1", Schema.COMPANY, ("imo-company:9990003",), None)
     canonical = build_clusters([ship, firm], [("a:1", "b:1", 1.0)])
     assert canonical["a:1"] != canonical["b:1"]
 
@@ -93,7 +98,7 @@ def test_ship_and_company_never_merge_on_a_score() -> None:
 def test_exclusive_identifiers_keep_scored_merges_apart() -> None:
     records = _records(3)
     a, b, c = (r.gid for r in records)
-    exclusive = {a: ["inn:5008006211"], c: ["inn:5008000788"]}
+    exclusive = {a: ["inn:7700000000"], c: ["inn:7700000001"]}
     canonical = build_clusters(records, [(a, b, 0.9), (b, c, 0.85)], exclusive=exclusive)
     assert canonical[a] == canonical[b] != canonical[c]
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from graph.errors import ShrinkError, SourceError, StoreError
+from graph.identifiers import is_imo_company_number, is_imo_ship_number
 from graph.model import Entity, Schema
 from graph.store import LAYOUT_VERSION, MAX_SHRINK, Store
 from pipeline.ingest import load_file
@@ -39,33 +40,40 @@ def test_a_load_records_source_checksum_date_and_counts(store: Store) -> None:
     assert info.current
 
 
-def _gur_copy(tmp_path: Path, name: str, drop_imo: str | None = None) -> Path:
-    lines = raw(GUR.name).read_text(encoding="utf-8").splitlines(keepends=True)
+#: A hand-made GUR row about a made-up ship (IMO 9990002 is in no file of
+#: ../shared/data/raw; gur_id 90001 is above the real table's highest, 1654): what a newer
+#: version of the real table adds, in these tests only.
+EXAMPLE_GUR_ROW = "90001,EXAMPLE SHIP ONE,9990002,,,unknown,Crude Oil Tanker,,,2000,listed\n"
+
+
+def _gur_copy(tmp_path: Path, name: str, add_example: bool = False) -> Path:
+    """The real GUR table under another file name (which dates the version), with the made-up
+    example row appended when asked."""
+    text = raw(GUR.name).read_text(encoding="utf-8")
     path = tmp_path / name
-    path.write_text("".join(x for x in lines if not drop_imo or f",{drop_imo}," not in x),
-                    encoding="utf-8")
+    path.write_text(text + (EXAMPLE_GUR_ROW if add_example else ""), encoding="utf-8")
     return path
 
 
 def test_a_newer_version_replaces_the_source_and_history_is_kept(store: Store,
                                                                  tmp_path: Path) -> None:
-    old = _gur_copy(tmp_path, "gur_2026-05-01.csv", drop_imo="9179842")
-    new = _gur_copy(tmp_path, "gur_2026-06-01.csv")
+    old = _gur_copy(tmp_path, "gur_2026-06-01.csv")
+    new = _gur_copy(tmp_path, "gur_2026-06-02.csv", add_example=True)
     load_file(store, old)
-    assert store.by_key("imo-ship:9179842") == []
+    assert store.by_key("imo-ship:9990002") == []
     result = load_file(store, new)
-    assert "replaces version 2026-05-01" in (result.note or "")
-    assert store.by_key("imo-ship:9179842") == ["ua_gur_shadowfleet:9179842"]
+    assert "replaces version 2026-06-01" in (result.note or "")
+    assert store.by_key("imo-ship:9990002") == ["ua_gur_shadowfleet:9990002"]
     assert [(i.list_date, i.current) for i in store.loads()] == [
-        ("2026-05-01", False), ("2026-06-01", True)]
-    assert store.counts()["records"] == 1414
+        ("2026-06-01", False), ("2026-06-02", True)]
+    assert store.counts()["records"] == 1414 + 1
 
 
 def test_an_older_version_is_kept_as_history(store: Store, tmp_path: Path) -> None:
-    load_file(store, _gur_copy(tmp_path, "gur_2026-06-01.csv"))
-    result = load_file(store, _gur_copy(tmp_path, "gur_2026-05-01.csv", drop_imo="9179842"))
+    load_file(store, _gur_copy(tmp_path, "gur_2026-06-02.csv", add_example=True))
+    result = load_file(store, _gur_copy(tmp_path, "gur_2026-06-01.csv"))
     assert "older than the current version" in (result.note or "")
-    assert store.by_key("imo-ship:9179842") == ["ua_gur_shadowfleet:9179842"]
+    assert store.by_key("imo-ship:9990002") == ["ua_gur_shadowfleet:9990002"]
 
 
 def test_same_imo_ship_number_is_one_vessel(ship_store: Store) -> None:
@@ -86,14 +94,17 @@ def test_same_imo_company_number_is_one_company(ship_store: Store) -> None:
 
 
 def test_ship_and_company_imo_numbers_never_merge(store: Store) -> None:
-    # 9179842 is a valid ship number; a company claiming it as its IMO company number fails the
-    # company check digit, so it is no merge key at all; a valid company number lives in its own
-    # key space.
+    # Made-up records A-D with example numbers that are in no file of ../shared/data/raw:
+    # 9990002 is a valid ship number; a company claiming it as its IMO company number fails the
+    # company check digit, so it is no merge key at all; a valid company number (9990003) lives
+    # in its own key space.
+    assert is_imo_ship_number("9990002") and not is_imo_company_number("9990002")
+    assert is_imo_company_number("9990003") and not is_imo_ship_number("9990003")
     records = [
-        Entity("ship", Schema.VESSEL, {"imoNumber": ("9179842",), "name": ("A",)}, "1"),
-        Entity("firm", Schema.COMPANY, {"imoNumber": ("9179842",), "name": ("B",)}, "2"),
-        Entity("firm2", Schema.COMPANY, {"imoNumber": ("6246853",), "name": ("C",)}, "3"),
-        Entity("ship2", Schema.VESSEL, {"imoNumber": ("6246853",), "name": ("D",)}, "4"),
+        Entity("ship", Schema.VESSEL, {"imoNumber": ("9990002",), "name": ("A",)}, "1"),
+        Entity("firm", Schema.COMPANY, {"imoNumber": ("9990002",), "name": ("B",)}, "2"),
+        Entity("firm2", Schema.COMPANY, {"imoNumber": ("9990003",), "name": ("C",)}, "3"),
+        Entity("ship2", Schema.VESSEL, {"imoNumber": ("9990003",), "name": ("D",)}, "4"),
     ]
     store.write_load(source="handmade", format="test", path="-", checksum="x",
                      records=iter(records))
@@ -288,18 +299,18 @@ def test_a_layout_2_store_gains_the_shrink_column(tmp_path: Path) -> None:
 def test_a_layout_3_store_gains_the_change_log(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
     with Store(path) as s:
-        load_file(s, raw(GUR.name))
+        # The real table with the made-up example row appended.
+        load_file(s, _gur_copy(tmp_path, "gur_2026-06-01.csv", add_example=True),
+                  source="ua_gur_shadowfleet")
         # What a store of layout 3 is: the same tables without the log of view changes.
         s.conn.execute("DROP TABLE view_changes")
         s.conn.execute("DELETE FROM meta WHERE key = 'changes_from'")
         s.conn.execute("UPDATE meta SET value = '3' WHERE key = 'layout'")
-    # A new version of the list: the same file less its last row.
-    lines = raw(GUR.name).read_bytes().splitlines(keepends=True)
-    (tmp_path / GUR.name).write_bytes(b"".join(lines[:-1]))
+    # A new version of the list: the real table alone, one row (the made-up ship) less.
     with Store(path) as s:
         generation = s.generation()
         assert s.changed_since(generation) == set()
-        load_file(s, tmp_path / GUR.name, source="ua_gur_shadowfleet")
+        load_file(s, _gur_copy(tmp_path, "gur_2026-06-02.csv"), source="ua_gur_shadowfleet")
         changed = s.changed_since(generation)
         assert changed is not None and len(changed) == 1
         assert not changed & {r[0] for r in s.conn.execute("SELECT id FROM canon")}

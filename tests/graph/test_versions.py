@@ -1,9 +1,10 @@
 """List versions: what changed between two real versions of the OFAC SDN list.
 
-The later version is the real sdn.csv of 2024-05-03. The earlier one is built from it the way the
-list looked before a real designation batch: without entries 46768..46773 (IBEX SHIPPING INC, the
-AZIA SHIPPING companies, CAPTAIN YAKUBOVICH, VA DEGTYAREV PLANT and MARIA), and with one remark
-different (ANGARA's, which then stated a build year it no longer states).
+The later version is the real sdn.csv of 2024-05-03. The earlier one is built from it with real
+rows only (tests/conftest.py, `earlier_sdn`): without entries 46768..46773 (IBEX SHIPPING INC, the
+AZIA SHIPPING companies, CAPTAIN YAKUBOVICH, VA DEGTYAREV PLANT and MARIA; first listed on
+2023-12-12), and with entry 39693 as the list stated it on 2023-12-11 (YOUNG YONG, flagged in
+Djibouti, since renamed SAINT LIGHT and flagged in Guyana).
 """
 
 from __future__ import annotations
@@ -48,14 +49,16 @@ def test_diff_between_the_last_two_versions(versioned: Store) -> None:
     ]
     assert result.delisted == []
     changed = {c.record_id: c for c in result.changed}
-    angara = changed["37059"]
-    assert [(p.prop, p.old, p.new) for p in angara.changes] == [("buildDate", ("1998",), ())]
+    renamed = changed["39693"]
+    assert [(p.prop, p.old, p.new) for p in renamed.changes] == [
+        ("callSign", (), ("8RAR1",)), ("flag", ("dj",), ("gy",)),
+        ("mmsi", ("621819067",), ("750514000",)), ("name", ("YOUNG YONG",), ("SAINT LIGHT",))]
     # Entries already on the list whose "Linked To:" now resolves to a newly listed party.
     assert changed["46775"].name == "ARKADIY CHERNYSHEV"
     (relations,) = changed["46775"].changes
     assert relations.prop == RELATIONS
     assert relations.added == ("linked: IBEX SHIPPING INC (#46768)",)
-    assert set(changed) == {"37059", "46748", "46775"}
+    assert set(changed) == {"39693", "46748", "46775"}
 
 
 def test_diff_by_dates_and_backwards(versioned: Store) -> None:
@@ -75,14 +78,14 @@ def test_diff_cli_table_and_json(versioned: Store) -> None:
     table = runner.invoke(app, ["diff", "us_ofac_sdn", "--db", str(versioned.path)])
     assert table.exit_code == 0, table.output
     assert "6 listed, 0 delisted, 3 changed" in table.stdout
-    assert "IBEX SHIPPING INC" in table.stdout and "buildDate" in table.stdout
+    assert "IBEX SHIPPING INC" in table.stdout and "YOUNG YONG" in table.stdout
     as_json = runner.invoke(app, ["diff", "us_ofac_sdn", "--db", str(versioned.path),
                                   "--json"])
     assert as_json.exit_code == 0
     data = json.loads(as_json.stdout)
     assert data["counts"] == {"listed": 6, "delisted": 0, "changed": 3}
-    assert data["changed"][0]["changes"][0] == {
-        "property": "buildDate", "old": ["1998"], "new": [], "added": [], "removed": ["1998"]}
+    assert data["changed"][0]["changes"][1] == {
+        "property": "flag", "old": ["dj"], "new": ["gy"], "added": ["gy"], "removed": ["dj"]}
     one = runner.invoke(app, ["diff", "gb_ofsi", "--db", str(versioned.path)])
     assert one.exit_code == 3
     assert one.stderr.count("\n") == 1 and "no source 'gb_ofsi'" in one.stderr

@@ -4,9 +4,9 @@ facts changed.
 
 The real-list tests use two versions of the OFAC SDN list built from the real file as
 tests/graph/test_versions.py does (the earlier one without a real designation batch and with one
-remark different). The property test draws small stores of invented records (ids `r0`..,
-identifiers from a small pool of made-up numbers with valid check digits); they describe no
-real ship or firm.
+entry as it stood on 2023-12-11; every row a real one). The property test draws small stores of
+invented records (ids `r0`.., identifiers from a small pool of made-up numbers with valid check
+digits); they describe no real ship or firm.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from graph.model import Entity, Schema
 from graph.resolution.engine import judge, resolve
 from graph.store import Store
 from pipeline.ingest import load_file
-from tests.conftest import OFAC_BATCH, merged_ship_store, ofac_version, raw
+from tests.conftest import OFAC_BATCH, load_example_pair, merged_ship_store, ofac_version, raw
 
 BATCH = OFAC_BATCH
 
@@ -51,11 +51,11 @@ def test_a_new_version_re_derives_only_what_changed(merged: Store,
     changed = merged.changed_since(generation)
     assert changed is not None
     after = {gid: cid for gid, (_, _, cid) in derive.present_view(merged.conn).nodes.items()}
-    # The new designations are new nodes; ANGARA lost its build year: its node is logged.
+    # The new designations are new nodes; YOUNG YONG became SAINT LIGHT: its node is logged.
     for ent in BATCH:
         assert after[f"us_ofac_sdn:{ent}"] in changed
-    angara = after["us_ofac_sdn:37059"]
-    assert angara in changed and angara.startswith("vessel:IMO")
+    renamed = after["us_ofac_sdn:39693"]
+    assert renamed in changed and renamed.startswith("vessel:IMO")
     # Every node whose members changed is logged; nodes nothing touched are not.
     moved = {cid for gid, cid in after.items() if before.get(gid) != cid}
     assert moved <= changed
@@ -66,13 +66,14 @@ def test_a_new_version_re_derives_only_what_changed(merged: Store,
     assert untouched not in changed
 
 
-def test_resolve_and_judge_re_derive_what_they_change(merged: Store) -> None:
+def test_resolve_and_judge_re_derive_what_they_change(merged: Store, tmp_path: Path) -> None:
+    a, b = load_example_pair(merged, tmp_path)  # the judged pair: a made-up ship's two records
     resolve(merged)
     assert_whole(merged)
     pair = merged.conn.execute(
-        "SELECT a, b FROM match_pairs WHERE decision = 'merge' ORDER BY score DESC").fetchone()
+        "SELECT a, b FROM match_pairs WHERE decision = 'merge' AND a = ? AND b = ?",
+        (a, b)).fetchone()
     assert pair is not None
-    a, b = pair
     generation = merged.generation()
     judge(merged, a, b, "different", who="test")
     assert_whole(merged)

@@ -15,27 +15,39 @@ from pipeline.ingest import load_file
 from queries.state import state_actor
 from tests.conftest import DEMO
 
+# Hand-made fixtures (edge cases of the evidence loader): every claim below is about made-up
+# entities named EXAMPLE (or NO SUCH COMPANY), cites no real report, and uses IMO numbers that
+# are valid (ship check digit 9990002, 9990014, 9990026; IMO company number 9990003) but were
+# checked to occur in no file of ../shared/data/raw nor of graph/demo. Real ships and firms
+# appear only through the demo files (graph/demo), with the facts those files state and cite.
+SHIP_ONE = "9990002"  # EXAMPLE SHIP ONE
+TWIN_A = "9990014"  # the first EXAMPLE TWIN
+TWIN_B = "9990026"  # the second EXAMPLE TWIN
+OPERATOR = "9990003"  # EXAMPLE OPERATOR LLC (an IMO company number)
+
 CITATION = """citation:
-  title: A report
-  publisher: A think tank
+  title: EXAMPLE for tests, no real report
+  publisher: tests
   url: https://example.org/report
   date: 2023-10-16
 """
 
-REGISTRY = """vessel_imo,vessel_name,role,company_name,company_imo,country,from,to,source,record_id
-9123453,TWIN,operator,ALPHA SHIPPING LLC,,Russia,,,a registry,r-1
-9234563,TWIN,operator,BETA SHIPPING LLC,,Russia,,,a registry,r-2
+REGISTRY = f"""vessel_imo,vessel_name,role,company_name,company_imo,country,from,to,source,record_id
+{SHIP_ONE},EXAMPLE SHIP ONE,operator,EXAMPLE OPERATOR LLC,{OPERATOR},,,,EXAMPLE for tests,x-1
+{TWIN_A},EXAMPLE TWIN,operator,EXAMPLE ALPHA SHIPPING LLC,,,,,EXAMPLE for tests,x-2
+{TWIN_B},EXAMPLE TWIN,operator,EXAMPLE BETA SHIPPING LLC,,,,,EXAMPLE for tests,x-3
 """
 
 
 @pytest.fixture
 def base(store: Store, tmp_path: Path) -> Store:
-    """The demo registry (ANGARA, MARIA 9198783, MARINE TRANS SHIPPING) and two ships called
-    TWIN."""
+    """The demo registry (real: ANGARA, MARIA 9198783, MARINE TRANS SHIPPING, as its rows cite)
+    and the hand-made example registry above: EXAMPLE SHIP ONE run by EXAMPLE OPERATOR LLC, and
+    two ships called EXAMPLE TWIN."""
     load_file(store, DEMO / "registry.csv", source="demo_registry")
-    twins = tmp_path / "twins.csv"
-    twins.write_text(REGISTRY)
-    load_file(store, twins, source="twins")
+    examples = tmp_path / "examples.csv"
+    examples.write_text(REGISTRY)
+    load_file(store, examples, source="examples")
     return store
 
 
@@ -47,83 +59,83 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
 
 def test_yaml_claims_resolve_by_imo_name_source_id_and_local_id(base: Store,
                                                                   tmp_path: Path) -> None:
-    # Shares are stated only between the example parties this file describes: the claim between
-    # the real MARINE TRANS SHIPPING LLC and the real MARIA is a link, with no share.
-    path = write(tmp_path, "claims.yaml", """# EXAMPLE for tests: made-up entities; no real report.
-citation:
-  title: EXAMPLE for tests, no real report
-  publisher: tests
-  url: https://example.org/report
-  date: 2023-10-16
-entities:
-  - {id: state, schema: PublicBody, name: Government of Somewhere, country: ru, topics: [gov]}
-  - {id: holder, schema: Company, name: EXAMPLE HOLDER LLC, country: ru}
-  - {id: ship, schema: Vessel, name: EXAMPLE SHIP}
+    # Every party is a made-up EXAMPLE: the registry's (by IMO, by name, by source id) and the
+    # file's own (by local id).
+    path = write(tmp_path, "claims.yaml", f"""# EXAMPLE for tests: made-up entities; no real report.
+{CITATION}entities:
+  - {{id: state, schema: PublicBody, name: EXAMPLE STATE AGENCY, topics: [gov]}}
+  - {{id: holder, schema: Company, name: EXAMPLE HOLDER LLC, country: ru}}
+  - {{id: ship, schema: Vessel, name: EXAMPLE SHIP}}
 claims:
-  - {id: c1, subject: "#state", relation: shipment, object: IMO 9179842, role: carried cargo for,
-     start: 2023-08, end: 2023-10, confidence: medium}
-  - {id: c2, subject: MARINE TRANS SHIPPING LLC, relation: linked to,
-     object: "demo_registry:vessel:9198783", confidence: high, description: a link}
-  - {id: c3, subject: "#holder", relation: owns, object: "#ship", percentage: 60,
-     confidence: high, description: a 60% stake}
+  - {{id: c1, subject: "#state", relation: shipment, object: IMO {SHIP_ONE},
+     role: carried cargo for, start: 2023-08, end: 2023-10, confidence: medium}}
+  - {{id: c2, subject: EXAMPLE OPERATOR LLC, relation: linked to,
+     object: "examples:vessel:{TWIN_B}", confidence: high, description: a link}}
+  - {{id: c3, subject: "#holder", relation: owns, object: "#ship", percentage: 60,
+     confidence: high, description: a 60% stake}}
 """)
     assert detect_loader(path).format == "evidence"
     result = load_file(base, path)
     assert result.info.source == "evidence_claims"
     assert result.info.list_date == "2023-10-16"  # the report's date dates the version
     assert result.info.relations == 3 and not result.info.problems
-    angara = base.by_key("imo-ship:9179842")[0]
-    up = base.edges(angara, direction="up")
+    one = base.by_key(f"imo-ship:{SHIP_ONE}")[0]
+    up = base.edges(one, direction="up")
     claim = next(e for e in up if e.provenance.record_id == "c1")
     assert claim.kind == "shipment" and claim.start_date == "2023-08"
     assert claim.properties[EVIDENCE_PROPERTY] == [
         'tests, "EXAMPLE for tests, no real report", 2023-10-16, https://example.org/report']
     assert claim.properties["confidence"] == ["medium"]
     assert state_actor(base, claim.subject) is not None
-    # The stub for ANGARA merged into the existing node: no new vessel appeared.
-    assert len(base.by_norm_name("angara")) == 1
-    # By name (subject) and by source id (object): the claim joins the two registry nodes.
-    maria = base.canonical_of("demo_registry:vessel:9198783")
-    assert maria is not None
-    claimed = [e for e in base.edges(maria, direction="up") if EVIDENCE_PROPERTY in e.properties]
+    # The stub for EXAMPLE SHIP ONE merged into the existing node: no new vessel appeared.
+    assert len(base.by_norm_name("example ship one")) == 1
+    # By name (subject) and by source id (object): the claim joins the two registry nodes, and
+    # only the second EXAMPLE TWIN, the one the source id names.
+    twin = base.canonical_of(f"examples:vessel:{TWIN_B}")
+    other_twin = base.canonical_of(f"examples:vessel:{TWIN_A}")
+    assert twin is not None and other_twin is not None and twin != other_twin
+    claimed = [e for e in base.edges(twin, direction="up") if EVIDENCE_PROPERTY in e.properties]
     assert [(e.kind, e.percentage, e.provenance.record_id) for e in claimed] == [
         ("link", None, "c2")]
-    assert claimed[0].subject == base.by_key("imo-company:6183435")[0]
+    assert claimed[0].subject == base.by_key(f"imo-company:{OPERATOR}")[0]
     assert claimed[0].properties["description"] == ["a link"]
+    assert not [e for e in base.edges(other_twin, direction="up")
+                if EVIDENCE_PROPERTY in e.properties]
     # By local id, both ends: the example's share, on the example's ship.
     ship = base.canonical_of("evidence_claims:entity:ship")
     holder = base.canonical_of("evidence_claims:entity:holder")
-    assert ship is not None and holder is not None and ship != maria
+    assert ship is not None and holder is not None and ship not in (one, twin, other_twin)
     owned = [e for e in base.edges(ship, direction="up") if e.kind == "ownership"]
     assert [(e.percentage, e.role, e.subject) for e in owned] == [(60.0, None, holder)]
     assert owned[0].properties["description"] == ["a 60% stake"]
 
 
 def test_csv_claims_and_new_entities(base: Store, tmp_path: Path) -> None:
-    # Every row cites an EXAMPLE; the only share is between the two example entities of row 3.
+    # Every row cites an EXAMPLE and is about made-up EXAMPLE entities: a new port authority, the
+    # registry's EXAMPLE OPERATOR LLC and EXAMPLE SHIP ONE, and the two new entities of row 3.
     cite = "EXAMPLE for tests,tests,https://example.org/r,2023-10-16"
     path = write(tmp_path, "claims.csv", (
         "subject,subject_schema,subject_country,subject_topics,relation,object,object_schema,role,"
         "percentage,start,end,confidence,citation_title,citation_publisher,citation_url,"
         "citation_date\n"
-        "Port of Nowhere,Organization,ru,,transport,IMO 9179842,,visited by,,2023-08-15,,low,"
-        f"{cite}\n"
-        "IMO 6183435,,,,link,9179842,,,,,,high,EXAMPLE for tests,tests,,2023\n"
+        f"EXAMPLE PORT AUTHORITY,Organization,ru,,transport,IMO {SHIP_ONE},,visited by,,"
+        f"2023-08-15,,low,{cite}\n"
+        f"IMO {OPERATOR},,,,link,{SHIP_ONE},,,,,,high,EXAMPLE for tests,tests,,2023\n"
         f"EXAMPLE HOLDER LLC,Company,ru,,ownership,EXAMPLE SHIP,Vessel,,50,,,high,{cite}\n"
     ))
     assert detect_loader(path).format == "evidence"
     result = load_file(base, path)
-    # Port of Nowhere, one stub per reference as written (three of them), the two examples.
+    # The port authority, one stub per reference as written (three of them), the two examples.
     assert result.info.entities == 6 and result.info.relations == 3
-    angara = base.by_key("imo-ship:9179842")[0]
-    kinds = sorted((e.kind, e.percentage) for e in base.edges(angara, direction="up")
+    one = base.by_key(f"imo-ship:{SHIP_ONE}")[0]
+    kinds = sorted((e.kind, e.percentage) for e in base.edges(one, direction="up")
                    if EVIDENCE_PROPERTY in e.properties)
     assert kinds == [("link", None), ("transport", None)]
-    assert base.by_norm_name("port of nowhere")
+    assert base.by_norm_name("example port authority")
     [ship] = base.by_norm_name("example ship")
     [holder] = base.by_norm_name("example holder llc")
     node = base.node(ship)
-    assert node is not None and node.schema == "Vessel"
+    assert node is not None and node.schema == "Vessel" and ship != one
     assert [(e.kind, e.percentage, e.subject) for e in base.edges(ship, direction="up")] == [
         ("ownership", 50.0, holder)]
 
@@ -131,27 +143,28 @@ def test_csv_claims_and_new_entities(base: Store, tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("claim", "where", "message"),
     [
-        ("{subject: NO SUCH COMPANY, relation: owns, object: IMO 9179842}", "claims[1]",
+        (f"{{subject: NO SUCH COMPANY, relation: owns, object: IMO {SHIP_ONE}}}", "claims[1]",
          "matches no entity"),
-        ("{subject: TWIN, relation: link, object: IMO 9179842}", "claims[1]",
-         "ambiguous.*TWIN.*TWIN"),
-        ("{subject: IMO 9179842, relation: befriends, object: IMO 9179842}", "claims[1]",
-         "unknown relation"),
-        ("{subject: IMO 9179842, relation: owns, object: IMO 9179842, percentage: 120}",
+        (f"{{subject: EXAMPLE TWIN, relation: link, object: IMO {SHIP_ONE}}}", "claims[1]",
+         "ambiguous.*EXAMPLE TWIN.*EXAMPLE TWIN"),
+        (f"{{subject: IMO {SHIP_ONE}, relation: befriends, object: IMO {SHIP_ONE}}}",
+         "claims[1]", "unknown relation"),
+        (f"{{subject: IMO {SHIP_ONE}, relation: owns, object: IMO {SHIP_ONE}, percentage: 120}}",
          "claims[1]", "between 0 and 100"),
-        ("{subject: IMO 9179842, relation: owns, object: IMO 9179842, confidence: sure}",
+        (f"{{subject: IMO {SHIP_ONE}, relation: owns, object: IMO {SHIP_ONE}, confidence: sure}}",
          "claims[1]", "confidence"),
-        ("{subject: IMO 9179842, relation: owns, object: IMO 9179842, start: soon}",
+        (f"{{subject: IMO {SHIP_ONE}, relation: owns, object: IMO {SHIP_ONE}, start: soon}}",
          "claims[1]", "not a date"),
-        ("{subject: '#nobody', relation: owns, object: IMO 9179842}", "claims[1]",
+        (f"{{subject: '#nobody', relation: owns, object: IMO {SHIP_ONE}}}", "claims[1]",
          "no entity of this file"),
-        ("{subject: IMO 9179842, relation: owns}", "claims[1]", "no object"),
+        (f"{{subject: IMO {SHIP_ONE}, relation: owns}}", "claims[1]", "no object"),
     ],
 )
 def test_a_bad_claim_stops_the_load_naming_the_row(base: Store, tmp_path: Path, claim: str,
                                                    where: str, message: str) -> None:
+    # claims[0] is good; claims[1] is the bad one, and nothing of the file may be written.
     path = write(tmp_path, "bad.yaml", CITATION + f"""claims:
-  - {{subject: IMO 9179842, relation: link, object: MARINE TRANS SHIPPING LLC}}
+  - {{subject: IMO {SHIP_ONE}, relation: link, object: EXAMPLE OPERATOR LLC}}
   - {claim}
 """)
     before = base.snapshot()
@@ -162,8 +175,8 @@ def test_a_bad_claim_stops_the_load_naming_the_row(base: Store, tmp_path: Path, 
 
 
 def test_a_claim_needs_a_citation(base: Store, tmp_path: Path) -> None:
-    path = write(tmp_path, "bare.yaml", "claims:\n  - {subject: ANGARA, relation: link, "
-                 "object: MARINE TRANS SHIPPING LLC}\n")
+    path = write(tmp_path, "bare.yaml", "claims:\n  - {subject: EXAMPLE SHIP ONE, relation: link, "
+                 "object: EXAMPLE OPERATOR LLC}\n")
     with pytest.raises(SourceError, match="no citation"):
         load_file(base, path)
 
@@ -176,10 +189,10 @@ def test_broken_yaml_names_the_line(base: Store, tmp_path: Path) -> None:
 
 
 def test_loading_the_same_file_twice_changes_nothing(base: Store, tmp_path: Path) -> None:
-    path = write(tmp_path, "once.yaml", CITATION + """claims:
-  - {subject: IMO 9179842, relation: link, object: MARINE TRANS SHIPPING LLC}
+    path = write(tmp_path, "once.yaml", CITATION + f"""claims:
+  - {{subject: IMO {SHIP_ONE}, relation: link, object: EXAMPLE OPERATOR LLC}}
 """)
-    load_file(base, path)
+    assert load_file(base, path).info.relations == 1
     before = base.snapshot()
     assert load_file(base, path).unchanged
     assert base.snapshot() == before
@@ -187,16 +200,16 @@ def test_loading_the_same_file_twice_changes_nothing(base: Store, tmp_path: Path
 
 def test_evidence_can_state_that_an_existing_entity_is_a_state_actor(base: Store,
                                                                       tmp_path: Path) -> None:
-    company = base.by_key("imo-company:6183435")[0]
+    company = base.by_key(f"imo-company:{OPERATOR}")[0]
     assert state_actor(base, company) is None
-    path = write(tmp_path, "soe.yaml", CITATION + """entities:
-  - {id: mts, same_as: IMO 6183435, topics: [gov.soe]}
+    path = write(tmp_path, "soe.yaml", CITATION + f"""entities:
+  - {{id: op, same_as: IMO {OPERATOR}, topics: [gov.soe]}}
 claims:
-  - {subject: "#mts", relation: operation, object: IMO 9179842}
+  - {{subject: "#op", relation: operation, object: IMO {SHIP_ONE}}}
 """)
     load_file(base, path)
     # The evidence record joins the company's node (whose id now names its IMO number).
-    merged = base.by_key("imo-company:6183435")
+    merged = base.by_key(f"imo-company:{OPERATOR}")
     assert len(merged) == 1
     actor = state_actor(base, merged[0])
     assert actor is not None and actor.kind == "state-owned enterprise"

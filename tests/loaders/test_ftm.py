@@ -1,7 +1,10 @@
 """FtM JSON lines in: schemata by the followthemoney model, folds, edges, sanctions, problems.
 
 The edge cases are a small hand-made file (there is no real FtM vessel data in the shared folder,
-SOURCES.md says so); the real-data case is the round trip in tests/graph/test_export_ftm.py.
+SOURCES.md says so) about made-up EXAMPLE parties: its identifiers (IMO ship number 9990002, IMO
+company number 9990003, INN 7700000000) occur in no file of ../shared/data/raw, so nothing it
+states can merge into a real ship or firm. The real-data case is the round trip in
+tests/graph/test_export_ftm.py.
 """
 
 from __future__ import annotations
@@ -34,13 +37,13 @@ def test_node_schemata_become_entities_with_clean_values(records: list[object]) 
     vessel = entities["vessel-1"]
     assert vessel.schema is Schema.VESSEL
     assert vessel.record_id == "vessel-1"
-    assert vessel.properties["imoNumber"] == ("9179842",)  # FtM's IMO9179842, as the graph keys it
+    assert vessel.properties["imoNumber"] == ("9990002",)  # FtM's IMO9990002, as the graph keys it
     assert vessel.properties["datasets"] == ("example_list",)
-    assert vessel.properties["referents"] == ("example-37059",)
+    assert vessel.properties["referents"] == ("example-1",)
     company = entities["company-1"]
-    assert company.properties["imoNumber"] == ("6246853",)  # an IMO company number
+    assert company.properties["imoNumber"] == ("9990003",)  # an IMO company number
     # Folded: the Address entity's text and the Passport's number join their entity.
-    assert company.properties["address"] == ("1 Example Street, Moscow 105005, Russia",)
+    assert company.properties["address"] == ("1 Example Street, Example City, Russia",)
     assert entities["person-1"].properties["passportNumber"] == ("AB1234567",)
 
 
@@ -85,7 +88,7 @@ def test_cli_load_with_format_and_source(tmp_path: Path) -> None:
         assert info.problems["dangling relation"] == 1
         assert store.counts()["relations"] == 6
         assert info.problems["unknown schema"] == 1
-        assert store.by_key("imo-ship:9179842") == ["example:vessel-1"]
+        assert store.by_key("imo-ship:9990002") == ["example:vessel-1"]
 
 
 def test_detected_by_content() -> None:

@@ -94,12 +94,14 @@ def test_legacy_vessels_imo_numbers_and_links() -> None:
     assert maria.properties["buildDate"] == ("1986",)
     assert maria.properties["callSign"] == ("UBRH7",)
     links = [r for r in records if isinstance(r, Relation)]
-    assert [(r.kind, r.subject, r.object) for r in links] == [
-        (RelationKind.LINK, "37065", "37059")
+    # ANGARA's Linked To (real), and the vessel owner of the made-up EXAMPLE VESSEL ONE.
+    assert [(r.kind, r.subject, r.object, r.role) for r in links] == [
+        (RelationKind.LINK, "37065", "37059", "linked"),
+        (RelationKind.OWNERSHIP, "99997", "99998", "registered owner"),
     ]
     problems = {(p.kind, p.record_id) for p in records if isinstance(p, Problem)}
     assert ("invalid IMO ship number", "99999") in problems
-    assert ("unresolved link", "46773") in problems  # its owner IBEX is not in the fixture
+    assert ("unresolved link", "46773") in problems  # its Linked To IBEX is not in the fixture
     assert "imoNumber" not in entities["99999"].properties
 
 
@@ -270,10 +272,10 @@ def test_empty_file(module: object, tmp_path: Path, loaded_store: Store) -> None
 @pytest.mark.parametrize("module", XML_LOADERS, ids=lambda m: m.FORMAT)
 def test_wrong_encoding(module: object, tmp_path: Path, loaded_store: Store) -> None:
     data = raw(SAMPLES[module]).read_bytes()  # type: ignore[index]
-    # A name re-encoded as cp1252 in a file that declares (or defaults to) UTF-8.
+    # A made-up name re-encoded as cp1252 in a file that declares (or defaults to) UTF-8.
     marker = data.index(b"<", data.index(b"<", 2000) + 1)
     path = tmp_path / "cp1252.xml"
-    path.write_bytes(data[:marker] + "Société Générale".encode("cp1252") + data[marker:])
+    path.write_bytes(data[:marker] + "Société Exemple".encode("cp1252") + data[marker:])
     message = _assert_fails_unchanged(loaded_store, path, module.FORMAT)  # type: ignore[attr-defined]
     assert "not valid UTF-8" in message
     assert ":line " in message

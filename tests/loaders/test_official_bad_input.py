@@ -125,8 +125,9 @@ def _vessels_wrong_encoding(tmp: Path) -> Path:
 
 def _vessels_huge_field(tmp: Path) -> Path:
     path = tmp / "vessels.csv"
+    # A made-up row: IMO 9990002 (a valid check digit) is in no file of ../shared/data/raw.
     path.write_bytes(b"Vessel name;IMO number ;Date of application\r\n\"" + b"A" * BIG
-                     + b"\";9179842;25.06.2024\r\n")
+                     + b"\";9990002;25.06.2024\r\n")
     return path
 
 

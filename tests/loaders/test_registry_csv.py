@@ -11,6 +11,12 @@ from graph.model import Entity, Relation, RelationKind
 from loaders import registry_csv
 from tests.conftest import DEMO
 
+# Apart from the demo registry (real, each row citing its source), the rows below are hand-made
+# edge cases about made-up EXAMPLE ships and firms: IMO ship numbers 9990040 and 9990052 (valid
+# check digits; 9990041 fails it) and IMO company numbers 9990003 and 9990017 were checked to
+# occur in no file of ../shared/data/raw nor of graph/demo.
+SHIP_ONE, SHIP_TWO = "9990040", "9990052"
+OWNER_ONE, OWNER_TWO = "9990003", "9990017"
 
 def _write(tmp_path: Path, text: str, name: str = "reg.csv") -> Path:
     path = tmp_path / name
@@ -35,8 +41,9 @@ def test_demo_registry_rows() -> None:
 def test_wide_table_with_mapping(tmp_path: Path) -> None:
     path = _write(tmp_path, (
         "LR/IMO Ship No.,Ship Name,Registered Owner,Registered Owner Code,Operator,DOC Company\n"
-        "9179842,ANGARA,M LEASING LLC,6246853,MARINE TRANS SHIPPING LLC,\n"
-        "IMO 8517839,MARIA,IBEX SHIPPING INC,5344160,,IBEX SHIPPING INC\n"))
+        f"{SHIP_ONE},EXAMPLE SHIP ONE,EXAMPLE OWNER LLC,{OWNER_ONE},EXAMPLE OPERATOR LLC,\n"
+        f"IMO {SHIP_TWO},EXAMPLE SHIP TWO,EXAMPLE HOLDINGS INC,{OWNER_TWO},,"
+        "EXAMPLE HOLDINGS INC\n"))
     mapping = {"vessel_imo": "LR/IMO Ship No.", "vessel_name": "Ship Name",
                "registered_owner": "Registered Owner",
                "registered_owner_imo": "Registered Owner Code",
@@ -44,16 +51,16 @@ def test_wide_table_with_mapping(tmp_path: Path) -> None:
     records = list(registry_csv.load(path, columns=mapping))
     roles = sorted((r.object, r.role, r.subject) for r in records if isinstance(r, Relation))
     assert roles == [
-        ("vessel:8517839", "ISM manager", "company:ibex shipping inc"),
-        ("vessel:8517839", "registered owner", "company:5344160"),
-        ("vessel:9179842", "operator", "company:marine trans shipping llc"),
-        ("vessel:9179842", "registered owner", "company:6246853"),
+        (f"vessel:{SHIP_ONE}", "operator", "company:example operator llc"),
+        (f"vessel:{SHIP_ONE}", "registered owner", f"company:{OWNER_ONE}"),
+        (f"vessel:{SHIP_TWO}", "ISM manager", "company:example holdings inc"),
+        (f"vessel:{SHIP_TWO}", "registered owner", f"company:{OWNER_TWO}"),
     ]
 
 
 def test_long_table_with_renamed_columns(tmp_path: Path) -> None:
     path = _write(tmp_path, "IMO,Role,Company,Citation,Share\n"
-                            "9179842,registered owner,M LEASING LLC,my notes,100%\n")
+                            f"{SHIP_ONE},registered owner,EXAMPLE OWNER LLC,EXAMPLE,100%\n")
     records = list(registry_csv.load(path, columns={
         "vessel_imo": "IMO", "role": "Role", "company_name": "Company", "source": "Citation",
         "percentage": "Share"}))
@@ -66,15 +73,15 @@ def test_long_table_with_renamed_columns(tmp_path: Path) -> None:
     ("text", "message"),
     [
         ("vessel_imo,role,company_name\n1,operator,X\n", "missing column(s) source"),
-        ("vessel_imo,role,company_name,source\n9179843,operator,X,s\n",
-         "line 2: vessel_imo '9179843' is not a valid IMO ship number"),
-        ("vessel_imo,role,company_name,source\n9179842,captain,X,s\n",
+        ("vessel_imo,role,company_name,source\n9990041,operator,X,s\n",
+         "line 2: vessel_imo '9990041' is not a valid IMO ship number"),
+        (f"vessel_imo,role,company_name,source\n{SHIP_ONE},captain,X,s\n",
          "line 2: unknown role 'captain'"),
-        ("vessel_imo,role,company_name,company_imo,source\n9179842,operator,X,9179842,s\n",
+        (f"vessel_imo,role,company_name,company_imo,source\n{SHIP_ONE},operator,X,{SHIP_TWO},s\n",
          "is not a valid IMO company number"),
-        ("vessel_imo,role,company_name,from,source\n9179842,operator,X,yesterday,s\n",
+        (f"vessel_imo,role,company_name,from,source\n{SHIP_ONE},operator,X,yesterday,s\n",
          "from 'yesterday' is not a date"),
-        ("vessel_imo,role,company_name,source\n9179842,operator,X\n",
+        (f"vessel_imo,role,company_name,source\n{SHIP_ONE},operator,X\n",
          "line 2: expected 4 fields, found 3"),
     ],
 )
@@ -102,9 +109,9 @@ def test_mapping_to_a_missing_column_is_an_error(tmp_path: Path) -> None:
 ])
 def test_percentage_takes_a_figure_or_a_band(tmp_path: Path, raw: str, percentage: float | None,
                                              share: str | None) -> None:
-    # An example row (EXAMPLE names, IMO 1000007 an example number): only the share matters.
+    # An example row (made-up EXAMPLE ship and holder): only the share matters.
     path = _write(tmp_path, "vessel_imo,role,company_name,percentage,source\n"
-                            f"1000007,beneficial owner,EXAMPLE HOLDER,{raw},EXAMPLE\n")
+                            f"{SHIP_ONE},beneficial owner,EXAMPLE HOLDER,{raw},EXAMPLE\n")
     relation = next(r for r in registry_csv.load(path) if isinstance(r, Relation))
     assert relation.percentage == percentage
     assert relation.properties.get("share") == ((share,) if share else None)
@@ -113,6 +120,6 @@ def test_percentage_takes_a_figure_or_a_band(tmp_path: Path, raw: str, percentag
 @pytest.mark.parametrize("raw", ["120", "50-25", "a half", '">50,<50"'])
 def test_a_percentage_that_is_no_share_is_an_error(tmp_path: Path, raw: str) -> None:
     path = _write(tmp_path, "vessel_imo,role,company_name,percentage,source\n"
-                            f"1000007,beneficial owner,EXAMPLE HOLDER,{raw},EXAMPLE\n")
+                            f"{SHIP_ONE},beneficial owner,EXAMPLE HOLDER,{raw},EXAMPLE\n")
     with pytest.raises(SourceError, match="between 0 and 100"):
         list(registry_csv.load(path))

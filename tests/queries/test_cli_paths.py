@@ -83,14 +83,15 @@ def test_exposure_json(demo_store: Store) -> None:
 
 
 # EXAMPLE parties only: every company and ship below is made up, listed by the test-only example
-# listing, and IMO 1000007 is an example number (a valid check digit), not a real ship's.
+# listing, and IMO 9990052 is an example number (a valid check digit) that occurs in no file
+# of ../shared/data/raw.
 BLOCKING = """# EXAMPLE for tests: made-up companies and ship; no real party, no real share.
 citation: {title: EXAMPLE for tests, no real register, publisher: tests, date: 2024-01-01}
 entities:
   - {id: one, schema: Company, name: EXAMPLE HOLDER ONE LLC, country: ru}
   - {id: two, schema: Company, name: EXAMPLE HOLDER TWO LLC, country: ru}
   - {id: holding, schema: Company, name: EXAMPLE HOLDING LLC, country: ru}
-  - {id: ship, schema: Vessel, name: EXAMPLE STAR, imoNumber: "1000007"}
+  - {id: ship, schema: Vessel, name: EXAMPLE STAR, imoNumber: "9990052"}
   - {id: other, schema: Company, name: EXAMPLE PARTNER LLC, country: ru}
 claims:
   - {subject: "#one", relation: owns, object: "#holding", percentage: 30}
@@ -130,7 +131,7 @@ def test_blocked_lists_the_holdings_and_owner_shows_it(demo_store: Store, tmp_pa
     certain = json.loads(run(db, "blocked", "--certain", "--json"))
     assert "EXAMPLE PARTNER LLC" not in {b["caption"] for b in certain}
     assert {"EXAMPLE HOLDING LLC", "EXAMPLE STAR"} <= {b["caption"] for b in certain}
-    out = run(db, "owner", "1000007")
+    out = run(db, "owner", "9990052")
     assert "BLOCKED BY OWNERSHIP" in out and "50% held by blocked persons" in out
     text = run(db, "blocked")
     assert "share unknown by EXAMPLE HOLDER ONE LLC" in text

@@ -206,12 +206,18 @@ def test_index_is_kept_in_a_file_and_rebuilt_when_the_store_changes(tmp_path: Pa
             store.canonical_of("demo_registry:company:6183435") or ""]
         fresh = path_answer_dict(first, a, b)
         assert path_answer_dict(again, a, b) == fresh and fresh["hops"] == 1
+        # The change: the demo rows as they are, and a hand-made row about a made-up ship and
+        # operator (IMO 9990002 is in no file of ../shared/data/raw).
         changed = tmp_path / "registry.csv"
-        changed.write_text((DEMO / "registry.csv").read_text().replace("SUNOR", "SUNNY"))
+        changed.write_text((DEMO / "registry.csv").read_text()
+                           + "9990002,EXAMPLE SHIP ONE,operator,EXAMPLE OPERATOR LLC,,,,,"
+                             "EXAMPLE for tests,x-1\n")
         load_file(store, changed, source="demo_registry")
         second = paths.store_index(store)
         assert second.key != first.key
-        assert "SUNNY ILLC" in {second.details.caption(i) for i in range(second.n)}
+        captions = {second.details.caption(i) for i in range(second.n)}
+        assert "EXAMPLE OPERATOR LLC" in captions and "EXAMPLE OPERATOR LLC" not in {
+            first.details.caption(i) for i in range(first.n)}
 
 
 def test_an_altered_index_file_is_never_read(full_store: Store, tmp_path: Path) -> None:

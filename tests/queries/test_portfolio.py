@@ -3,10 +3,12 @@
 On real lists: a copy of the session's ship store (the OFAC CSV set, both ship tables and the
 demo registry) and portfolios of real names taken from it (node captions drawn with a fixed
 seed, and the names of the motivating case). List updates are versions of the real GUR
-shadow-fleet table made from the file as tests/graph/test_store.py makes them (a row less, one
-vessel's flag changed, one vessel given one more former name). Hand-made rows: one name
-holding markup and control characters (hostile text for the HTML report) and one invented firm
-name no list holds; they stand for themselves.
+shadow-fleet table with hand-made rows about made-up EXAMPLE ships appended (`EXAMPLE_GUR`):
+only those rows change between versions (a row less, a vessel's flag changed, a vessel given
+one more former name, a vessel listed or delisted), so no version states anything of a real ship
+that the real table does not. Hand-made rows: one name holding markup and control characters
+(hostile text for the HTML report) and one invented firm name no list holds; they stand for
+themselves.
 """
 
 from __future__ import annotations
@@ -236,9 +238,24 @@ def test_the_cli_adds_screens_clears_and_reports(fleet: Store, tmp_path: Path,
 
 # -- list updates ------------------------------------------------------------------------------
 
-def gur_version(folder: Path, edit: Any) -> Path:
-    """A version of the real GUR table: its lines passed through `edit`."""
+#: Hand-made GUR rows about made-up ships, for list versions: their IMO numbers (valid check
+#: digits) and names are in no file of ../shared/data/raw, and their gur_ids are above the real
+#: table's highest (1654). ZEPHYRINE is the one given a former name, QUORVANT the one whose flag
+#: changes, HALDRIC the one delisted, BRILLOCK the one listed later.
+EXAMPLE_GUR = {
+    "ZEPHYRINE": "90001,EXAMPLE ZEPHYRINE,9990064,,,Panama,Crude Oil Tanker,,EXAMPLE MORVEN,2009,"
+                 "listed\n",
+    "QUORVANT": "90002,EXAMPLE QUORVANT,9990076,,,Panama,Crude Oil Tanker,,,2002,listed\n",
+    "HALDRIC": "90003,EXAMPLE HALDRIC,9990088,,,unknown,Crude Oil Tanker,,,2003,listed\n",
+    "BRILLOCK": "90004,EXAMPLE BRILLOCK,9990090,,,unknown,Crude Oil Tanker,,,2005,listed\n",
+}
+
+
+def gur_version(folder: Path, edit: Any, examples: tuple[str, ...]) -> Path:
+    """A version of the real GUR table: its lines unchanged, then the `examples` rows of
+    `EXAMPLE_GUR`, all passed through `edit` (which tests use on the example rows only)."""
     lines = raw(GUR.name).read_bytes().decode("utf-8").splitlines(keepends=True)
+    lines += [EXAMPLE_GUR[name] for name in examples]
     folder.mkdir()
     path = folder / GUR.name
     path.write_text("".join(edit(lines)), encoding="utf-8")
@@ -257,13 +274,15 @@ def with_line(lines: list[str], gur_id: str, old: str, new: str) -> list[str]:
 
 def test_a_cleared_hit_stays_cleared_over_two_updates_and_returns_when_names_change(
         tmp_path: Path) -> None:
+    examples = ("ZEPHYRINE", "QUORVANT", "BRILLOCK")
     with Store(tmp_path / "gur.db") as store:
-        load_file(store, raw(GUR.name), list_date="2026-06-01")
-        # Real names of the list: ZHUO YUAN (GUR 1575), TRACOS (1573) and ARINA (1506), whose
-        # name also fits HANUMAN's former name Arin and ARINA A: with its best hit cleared,
-        # those are still open, and the row is review.
+        load_file(store, gur_version(tmp_path / "v1", lambda lines: lines, examples),
+                  source="ua_gur_shadowfleet", list_date="2026-06-01")
+        # The made-up EXAMPLE ZEPHYRINE, and real names of the list: TRACOS (1573) and ARINA
+        # (1506), whose name also fits HANUMAN's former name Arin and ARINA A: with its best
+        # hit cleared, those are still open, and the row is review.
         path = write_jsonl(tmp_path / "ships.jsonl", [
-            {"id": "s1", "name": "ZHUO YUAN", "type": "vessel"},
+            {"id": "s1", "name": "EXAMPLE ZEPHYRINE", "type": "vessel"},
             {"id": "s2", "name": "TRACOS", "type": "vessel"},
             {"id": "s3", "name": "ARINA", "type": "vessel"}])
         add_portfolio(store, "ships", path)
@@ -284,20 +303,22 @@ def test_a_cleared_hit_stays_cleared_over_two_updates_and_returns_when_names_cha
 
         assert statuses() == {"s1": (CLEARED, CLEARED, []), "s2": ("match", OPEN, []),
                               "s3": ("review", CLEARED, [])}
-        # Update 1: the list less its last row. Update 2: another vessel's flag changes.
-        load_file(store, gur_version(tmp_path / "v2", lambda lines: lines[:-1]),
+        # Update 1: the list less its last row (EXAMPLE BRILLOCK). Update 2: another vessel's
+        # flag changes (EXAMPLE QUORVANT's).
+        load_file(store, gur_version(tmp_path / "v2", lambda lines: lines[:-1], examples),
                   source="ua_gur_shadowfleet", list_date="2026-06-02")
         assert statuses()["s1"] == (CLEARED, CLEARED, [])
         load_file(store, gur_version(tmp_path / "v3", lambda lines: with_line(
-            lines, "1573", ",Panama,", ",Cameroon,")), source="ua_gur_shadowfleet",
+            lines, "90002", ",Panama,", ",Cameroon,"), examples), source="ua_gur_shadowfleet",
             list_date="2026-06-03")
         assert statuses()["s1"] == (CLEARED, CLEARED, [])
-        # Update 3: ZHUO YUAN gains a former name: the cleared hit is raised with what changed.
+        # Update 3: EXAMPLE ZEPHYRINE gains a former name: the cleared hit is raised with what
+        # changed.
         load_file(store, gur_version(tmp_path / "v4", lambda lines: with_line(
-            lines[:-1], "1575", "Profit / Advantage Solar", "Profit / Advantage Solar / Jade")),
-            source="ua_gur_shadowfleet", list_date="2026-06-04")
+            lines[:-1], "90001", "EXAMPLE MORVEN", "EXAMPLE MORVEN / EXAMPLE JADEWICK"),
+            examples), source="ua_gur_shadowfleet", list_date="2026-06-04")
         now = statuses()
-        assert now["s1"] == ("match", RAISED, ["names: added Jade"])
+        assert now["s1"] == ("match", RAISED, ["names: added EXAMPLE JADEWICK"])
         assert now["s3"] == ("review", CLEARED, [])
         # The recorded runs say which list version each was screened against.
         dates = [r.list_versions[0]["list_date"] for r in runs(store, "ships")]
@@ -313,27 +334,27 @@ def test_monitoring_equals_the_difference_of_two_full_screens(tmp_path: Path) ->
     from queries.monitor import HIT_CHANGED, HIT_GONE, NEW_HIT, alerts_between, monitor_portfolio
 
     table = list(csv.DictReader(raw(GUR.name).read_text(encoding="utf-8").splitlines()))
-    # The portfolio: every vessel name of the real table (names only), and the first hundred
-    # with their IMO number too.
-    names = [r["name"] for r in table]
+    # The portfolio: every vessel name of the real table and of the made-up EXAMPLE rows (names
+    # only), and the first hundred real ones with their IMO number too.
+    names = [r["name"] for r in table] + [f"EXAMPLE {name}" for name in EXAMPLE_GUR]
     imos = [r["imo"] for r in table]
     rows = [{"id": f"v{i}", "name": n, "type": "vessel"} for i, n in enumerate(names)]
     rows += [{"id": f"i{i}", "name": names[i], "imo": imos[i]} for i in range(100)]
     with Store(tmp_path / "monitor.db") as store:
-        # Version 1: the table less its last row and with VERNON (GUR 1505).
-        load_file(store, gur_version(tmp_path / "v1", lambda ls: ls[:-1]),
+        # Version 1: the real table with EXAMPLE ZEPHYRINE, QUORVANT and HALDRIC.
+        load_file(store, gur_version(tmp_path / "v1", lambda ls: ls,
+                                     ("ZEPHYRINE", "QUORVANT", "HALDRIC")),
                   source="ua_gur_shadowfleet", list_date="2026-06-01")
         add_portfolio(store, "fleet", write_jsonl(tmp_path / "fleet.jsonl", rows))
         first = screen_portfolio(store, "fleet", workers=1)
-        # Version 2: the last row listed, VERNON delisted, ZHUO YUAN given a former name and
-        # TRACOS another flag; and the portfolio gains a row and changes one.
-        load_file(store, gur_version(tmp_path / "v2", lambda ls: [
-            line for line in with_line(with_line(
-                ls, "1575", "Profit / Advantage Solar", "Profit / Advantage Solar / Jade"),
-                "1573", ",Panama,", ",Cameroon,") if not line.startswith("1505,")]),
+        # Version 2: EXAMPLE BRILLOCK listed, HALDRIC delisted, ZEPHYRINE given a former name
+        # and QUORVANT another flag; and the portfolio gains a row and changes one.
+        load_file(store, gur_version(tmp_path / "v2", lambda ls: with_line(with_line(
+            ls, "90001", "EXAMPLE MORVEN", "EXAMPLE MORVEN / EXAMPLE JADEWICK"),
+            "90002", ",Panama,", ",Cameroon,"), ("ZEPHYRINE", "QUORVANT", "BRILLOCK")),
             source="ua_gur_shadowfleet", list_date="2026-06-02")
         rows[5] = {**rows[5], "name": "ARINA"}
-        rows.append({"id": "new", "name": "JADE", "type": "vessel"})
+        rows.append({"id": "new", "name": "EXAMPLE JADEWICK", "type": "vessel"})
         add_portfolio(store, "fleet", write_jsonl(tmp_path / "fleet2.jsonl", rows))
         monitored = monitor_portfolio(store, "fleet", workers=1)
         second = screen_portfolio(store, "fleet", workers=1)
@@ -350,16 +371,16 @@ def test_monitoring_equals_the_difference_of_two_full_screens(tmp_path: Path) ->
         assert monitored.rows_screened < len(rows) / 10
         assert (monitored.rows_changed, monitored.rows_removed) == (2, 0)
         # Each alert names the diff behind it.
-        zhuo = next(a for a in monitored.alerts if a.kind == HIT_CHANGED
-                    and a.caption == "ZHUO YUAN")
-        assert zhuo.changed == ("names: added Jade",)
-        assert [(d["kind"], d["record_id"], d["from"], d["to"]) for d in zhuo.diff] == [
-            ("changed", "9408683", "2026-06-01", "2026-06-02")]  # GUR records by IMO
+        renamed = next(a for a in monitored.alerts if a.kind == HIT_CHANGED
+                       and a.caption == "EXAMPLE ZEPHYRINE")
+        assert renamed.changed == ("names: added EXAMPLE JADEWICK",)
+        assert [(d["kind"], d["record_id"], d["from"], d["to"]) for d in renamed.diff] == [
+            ("changed", "9990064", "2026-06-01", "2026-06-02")]  # GUR records by IMO
         gone = {(a.row_id, a.caption, a.delisted) for a in monitored.alerts if a.kind == HIT_GONE}
         assert ("v5", "VALENTE", False) in gone  # the row now names ARINA
-        vernon = next(a for a in monitored.alerts if a.kind == HIT_GONE and a.delisted)
-        assert vernon.caption == "VERNON"
-        assert [(d["kind"], d["record_id"]) for d in vernon.diff] == [("delisted", "9232876")]
+        delisted = next(a for a in monitored.alerts if a.kind == HIT_GONE and a.delisted)
+        assert delisted.caption == "EXAMPLE HALDRIC"
+        assert [(d["kind"], d["record_id"]) for d in delisted.diff] == [("delisted", "9990088")]
 
 
 def misspelt(name: str, rng: random.Random) -> str:
@@ -379,16 +400,19 @@ def test_monitoring_after_the_real_ofac_update_equals_two_full_screens(tmp_path:
     load shifts the counts of words many unrelated names hold, which must move no other row's
     result (the weights are pinned), and the rows it can reach are found whatever way blocking
     reaches them (a word, a skeleton, a trigram or a typo of a word the index does not know)."""
-    from queries.monitor import NEW_HIT, alerts_between, monitor_portfolio
+    from queries.monitor import HIT_CHANGED, NEW_HIT, alerts_between, monitor_portfolio
 
     with Store(tmp_path / "lists.db") as store:
         for name in ("un_consolidated_2026-02-27.xml", "uk_ofsi_conlist_2025-04-10.xlsx",
                      "eu_oj_consolidated_32014R0269.csv"):
             load_file(store, raw(name))
+        # The earlier version: the real list less a designation batch of 2023-12-12, entry
+        # 39693 as it stood the day before (`earlier_sdn`), dated that day.
         load_file(store, ofac_version(tmp_path / "before", earlier_sdn()),
-                  list_date="2024-05-02")
+                  list_date="2023-12-11")
         # The portfolio: real names of the lists drawn with a fixed seed (every list's, the
-        # OFAC batch's words among them), each also misspelt, and the batch's names.
+        # OFAC batch's words among them), each also misspelt, the batch's names, and entry
+        # 39693's name and IMO number as they stood.
         names = sorted(set(store.conn.execute(
             "SELECT n.name, n.schema FROM names n JOIN current c ON c.load_id = n.load_id")))
         rng = random.Random(2024)
@@ -399,7 +423,8 @@ def test_monitoring_after_the_real_ofac_update_equals_two_full_screens(tmp_path:
                  for i, (name, schema) in enumerate(drawn)]
         rows += [{"id": "b-ibex", "name": "IBEX SHIPPING", "type": "company"},
                  {"id": "b-azia", "name": "AZIA SHIPPING HOLDING", "type": "company"},
-                 {"id": "b-captain", "name": "CAPTAIN YAKUBOVICH", "type": "vessel"}]
+                 {"id": "b-captain", "name": "CAPTAIN YAKUBOVICH", "type": "vessel"},
+                 {"id": "r-39693", "name": "YOUNG YONG", "type": "vessel", "imo": "9194127"}]
         add_portfolio(store, "book", write_jsonl(tmp_path / "book.jsonl", rows))
         first = screen_portfolio(store, "book", workers=1)
         load_file(store, ofac_version(tmp_path / "after", raw(OFAC_SDN.name).read_bytes()),
@@ -418,4 +443,11 @@ def test_monitoring_after_the_real_ofac_update_equals_two_full_screens(tmp_path:
         assert sorted(alert.key() for alert in monitored.alerts) == expected
         assert {a.row_id for a in monitored.alerts if a.kind == NEW_HIT} >= {
             "b-ibex", "b-azia", "b-captain"}
+        renamed = [a for a in monitored.alerts if a.row_id == "r-39693"]
+        assert [(a.kind, a.caption) for a in renamed] == [(HIT_CHANGED, "SAINT LIGHT")]
+        # Renamed, reflagged from Djibouti to Guyana, another MMSI (YOUNG YONG stays an alias
+        # in the companion alt.csv).
+        assert renamed[0].changed == ("names: added SAINT LIGHT",
+                                      "mmsi: added 750514000; removed 621819067",
+                                      "countries: added gy; removed dj")
         assert monitored.rows_screened < len(rows) / 5

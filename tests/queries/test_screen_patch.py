@@ -2,19 +2,22 @@
 whole rebuild holds, and screens the same.
 
 The store: the real ship lists and two versions of the real OFAC SDN list (the earlier one
-without a real designation batch and with one remark different, as tests/graph/test_versions.py
-builds it); then the UN list as a new source, and a judgement.
+without a real designation batch and with one entry as it stood on 2023-12-11, as
+tests/graph/test_versions.py builds it); then the UN list as a new source, and a judgement; then
+GUR versions that add and drop made-up EXAMPLE ships only.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
+from graph.identifiers import imo_ship_check_digit
 from graph.resolution.engine import judge, resolve
 from graph.store import Store
 from pipeline.ingest import load_file
@@ -29,7 +32,7 @@ from queries.screening.index import (
     update_index,
 )
 from queries.screening.patch import PATCH_SHARE
-from tests.conftest import GUR, OFAC_BATCH, merged_ship_store, ofac_version, raw
+from tests.conftest import GUR, OFAC_BATCH, load_example_pair, merged_ship_store, ofac_version, raw
 
 
 def content(index: ScreenIndex) -> dict[str, Any]:
@@ -148,15 +151,16 @@ def test_a_new_version_patches_the_index(versioned: tuple[Store, Path]) -> None:
     assert {f"us_ofac_sdn:{n}" for n in OFAC_BATCH} & set(patched.entity_ids)
 
 
-def test_a_new_source_and_judgements_patch_the_index(versioned: tuple[Store, Path]) -> None:
+def test_a_new_source_and_judgements_patch_the_index(versioned: tuple[Store, Path],
+                                                      tmp_path: Path) -> None:
     store, _ = versioned
     saved, _ = ensure_index(store)
     load_file(store, raw("un_consolidated_2026-02-27.xml"))
     saved = assert_patched_equals_whole(store, saved)
+    a, b = load_example_pair(store, tmp_path)  # the judged pair: a made-up ship's two records
     resolve(store)
     saved = assert_patched_equals_whole(store, saved)
-    a, b = store.conn.execute(
-        "SELECT a, b FROM match_pairs WHERE decision = 'merge' ORDER BY score DESC").fetchone()
+    assert store.canonical_of(a) == store.canonical_of(b)
     judge(store, a, b, "different", who="test")
     saved = assert_patched_equals_whole(store, saved)
     judge(store, a, b, "same", who="test")
@@ -166,11 +170,23 @@ def test_a_new_source_and_judgements_patch_the_index(versioned: tuple[Store, Pat
 def test_a_shrunk_version_drops_nodes_from_the_index(versioned: tuple[Store, Path],
                                                      tmp_path: Path) -> None:
     store, _ = versioned
+    # A version of the real GUR table with 40 hand-made rows about made-up ships appended
+    # (gur_ids above the table's highest; IMO numbers 9991006.. with valid check digits, in no
+    # file of ../shared/data/raw), then one with only the first of them: 39 made-up ships drop
+    # out. (The real table alone again would be "already loaded", its bytes an older version's.)
+    examples = [
+        f"{90001 + n},EXAMPLE VESSEL {n:02d},{six}{imo_ship_check_digit(str(six))},,,unknown,"
+        "Crude Oil Tanker,,,2000,listed\n" for n, six in enumerate(range(999100, 999140))]
+    grown = tmp_path / "grown"
+    grown.mkdir()
+    (grown / GUR.name).write_bytes(GUR.read_bytes() + "".join(examples).encode())
+    load_file(store, grown / GUR.name, source="ua_gur_shadowfleet",
+              list_date=(date.today() + timedelta(days=1)).isoformat())
     saved, _ = ensure_index(store)
-    lines = GUR.read_bytes().splitlines(keepends=True)
     shrunk = tmp_path / GUR.name
-    shrunk.write_bytes(b"".join(lines[:-40]))
-    load_file(store, shrunk, source="ua_gur_shadowfleet", allow_shrink=True)
+    shrunk.write_bytes(GUR.read_bytes() + examples[0].encode())
+    load_file(store, shrunk, source="ua_gur_shadowfleet", allow_shrink=True,
+              list_date=(date.today() + timedelta(days=2)).isoformat())
     patched = assert_patched_equals_whole(store, saved)
     assert len(patched.entry_entity) < len(saved.entry_entity)
 
