@@ -98,7 +98,7 @@ def build(store: Store, work: Path) -> float:
             load_file(store, path)
         except SanctionsGraphError as exc:
             print(f"  skipped {path.name}: {exc}")
-    load_file(store, ofac_version(work / "before", earlier_sdn()), list_date="2024-05-02")
+    load_file(store, ofac_version(work / "before", earlier_sdn()), list_date="2023-12-11")
     ensure_index(store)
     return time.perf_counter() - started
 
@@ -140,7 +140,7 @@ def main() -> None:
         work = Path(tmp)
         with Store(work / "store.db") as store:
             seconds = build(store, work)
-            print(f"store: every shared list, OFAC SDN as of 2024-05-02 (derived), index built: "
+            print(f"store: every shared list, OFAC SDN before its 2023-12-12 batch (derived), index built: "
                   f"{seconds:.1f} s; {len(ensure_index(store)[0].entity_ids):,} entities")
             started = time.perf_counter()
             listed = portfolio_file(store, work / "book.jsonl", args.rows, args.listed_share)
@@ -152,7 +152,7 @@ def main() -> None:
             started = time.perf_counter()
             first = screen_portfolio(store, "book", workers=args.workers)
             full_1 = time.perf_counter() - started
-            print(f"full screen 1 (OFAC 2024-05-02): {full_1:.1f} s, {first.counts}")
+            print(f"full screen 1 (OFAC before): {full_1:.1f} s, {first.counts}")
             started = time.perf_counter()
             load_file(store, ofac_version(work / "after", (RAW / SDN).read_bytes()),
                       list_date="2024-05-03")

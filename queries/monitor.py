@@ -57,7 +57,7 @@ from queries.reach import WORD, Change, Moved, Reach, moved
 from queries.screen import PARALLEL_MIN_ROWS, default_workers, make_settings
 from queries.screening.blocking import Blocker
 from queries.screening.index import ScreenIndex
-from queries.screening.io import map_columns, parse_row
+from queries.screening.io import map_columns, name_and_schema
 from queries.screening.types import CLASS_SCHEMA, Query, Settings
 
 NEW_HIT: Final = "new hit"
@@ -174,7 +174,7 @@ def _reached(store: Store, name: str, index: ScreenIndex, settings: Settings,
     names = list(lists.names)
     for entity in present:
         if regrouped is None or entity.id in regrouped:
-            names.extend((n, entity.schema) for n in entity.names)
+            names.extend((n, (entity.schema,)) for n in entity.names)
     change = Change(names, lists.identifiers, present, lists.removed)
     sql = ("SELECT DISTINCT row_id FROM portfolio_tokens WHERE portfolio = ? AND token IN "
            "({marks})")
@@ -185,7 +185,7 @@ def _reached(store: Store, name: str, index: ScreenIndex, settings: Settings,
     reach = Reach(change, Blocker(index, settings), numbers)
     keys = change.feature_keys()
     keys.update(f"{tag}{WORD}{word}" for word in _portfolio_words(store, name)
-                if reach.word_reaches(word) for tag in range(len(CLASS_SCHEMA)))
+                for tag in reach.word_reaches(word))
     maybe = _rows_where(store, sql, name, keys) - found
 
     def chunks() -> Iterator[list[tuple[str, str]]]:
@@ -230,7 +230,10 @@ def _reached_rows(rows: list[tuple[str, str]], reach: Reach | None = None) -> li
         columns = mapped.get(fields)
         if columns is None:
             columns = mapped[fields] = map_columns(list(fields))
-        query = parse_row(row, 0, columns)
+        name, schema = name_and_schema(row, columns)
+        if not name:
+            continue  # screened, it is an error whatever the lists say
+        query = Query(row=0, id=row_id, name=name, schema=schema)
         reached = reach.reaches(query)
         if reached:
             out.append(row_id)

@@ -29,6 +29,8 @@ from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any, Final, NamedTuple
 
+import numpy as np
+
 from graph.identifiers import clean_imo_company, clean_imo_ship, clean_mmsi
 from graph.matching.text import (
     ABJAD_FEATURE,
@@ -41,7 +43,14 @@ from graph.matching.text import (
 from graph.store import Store
 from queries.screening.blocking import POSTINGS_BUDGET, Blocker, query_features
 from queries.screening.index import IDENTIFIER_PROPS, IndexedEntity, identifier_key, name_features
-from queries.screening.types import CLASS_SCHEMA, COMPATIBLE, Query, schema_class
+from queries.screening.types import (
+    CLASS_SCHEMA,
+    COMPATIBLE,
+    SCHEMA_ROWS,
+    SCHEMATA,
+    Query,
+    schema_class,
+)
 
 #: Bump when the keys change: a store's portfolios are keyed again (`queries.portfolio`).
 KEYS_VERSION: Final = 3
@@ -111,10 +120,11 @@ class Moved(NamedTuple):
     by record (`moved`): the names taken off or put on (each with the schema of every class:
     the node a record is part of may have another schema), and the identifier keys."""
 
-    names: list[tuple[str, str]]
+    #: One (name, its schemata) for each name a record gained or lost.
+    names: list[tuple[str, tuple[str, ...]]]
     identifiers: set[str]
     #: Of `names`, those taken off (delisted, or no longer a record's name).
-    removed: list[tuple[str, str]]
+    removed: list[tuple[str, tuple[str, ...]]]
 
 
 def moved(store: Store, before: Sequence[Mapping[str, Any]],
@@ -126,8 +136,8 @@ def moved(store: Store, before: Sequence[Mapping[str, Any]],
     new = {v["source"]: v["load_id"] for v in now}
     props = ("imoNumber", "mmsi", *IDENTIFIER_PROPS)
     identifiers_sql = _IDENTIFIERS.format(marks=", ".join("?" * len(props)))
-    names: set[tuple[str, str]] = set()
-    removed: set[tuple[str, str]] = set()
+    names: list[tuple[str, tuple[str, ...]]] = []
+    removed: list[tuple[str, tuple[str, ...]]] = []
     identifiers: set[str] = set()
     for source in sorted(old.keys() | new.keys()):
         old_load, new_load = old.get(source), new.get(source)
@@ -140,24 +150,27 @@ def moved(store: Store, before: Sequence[Mapping[str, Any]],
             return {(r, a, b) for r, a, b in store.conn.execute(sql, (load, *args))}
 
         held_then, held_now = read(_NAMES, old_load), read(_NAMES, new_load)
-        for record, name, schema in held_then ^ held_now:
-            forms = {(name, schema if schema_class(schema) == tag else class_schema)
-                     for tag, class_schema in enumerate(CLASS_SCHEMA)}
-            names.update(forms)
+        for record, name, schema in sorted(held_then ^ held_now):
+            forms = (name, tuple(schema if schema_class(schema) == tag else class_schema
+                                 for tag, class_schema in enumerate(CLASS_SCHEMA)))
+            names.append(forms)
             if (record, name, schema) in held_then:
-                removed.update(forms)
+                removed.append(forms)
         for _, prop, raw in (read(identifiers_sql, old_load, *props)
                              ^ read(identifiers_sql, new_load, *props)):
             identifiers.update(IDENTIFIER + v for v in _identifier_values(prop, raw))
-    return Moved(sorted(names), identifiers, sorted(removed))
+    return Moved(names, identifiers, removed)
 
 
-def _features(name: str, schema: str) -> set[tuple[str, str]]:
-    """A listed name's features by family (`tokens`, `grams`, `sounds`)."""
-    tokens, sounds = name_features(name, schema)
-    out = {("tokens", t) for t in tokens}
-    out.update(("grams", g) for t in tokens for g in trigrams(t))
-    out.update(("sounds", f) for f in sounds)
+def _features(name: str, schemata: Iterable[str]) -> set[tuple[str, str]]:
+    """A listed name's features by family (`tokens`, `grams`, `sounds`), as a node of any of
+    these schemata holds them."""
+    out: set[tuple[str, str]] = set()
+    for schema in schemata:
+        tokens, sounds = name_features(name, schema)
+        out.update(("tokens", t) for t in tokens)
+        out.update(("grams", g) for t in tokens for g in trigrams(t))
+        out.update(("sounds", f) for f in sounds)
     return out
 
 
@@ -169,22 +182,22 @@ class Change:
     of entity counts: a ship added to the skeleton MR lengthens a posting a person named MARY
     reads too."""
 
-    def __init__(self, names: Iterable[tuple[str, str]], identifiers: Iterable[str],
+    def __init__(self, names: Iterable[tuple[str, tuple[str, ...]]], identifiers: Iterable[str],
                  entities: Iterable[IndexedEntity],
-                 removed: Iterable[tuple[str, str]] = ()) -> None:
+                 removed: Iterable[tuple[str, tuple[str, ...]]] = ()) -> None:
         self.delta: Counter[tuple[str, str]] = Counter()
-        for name, schema in names:
-            self.delta.update(_features(name, schema))
+        for name, schemata in names:  # a name gained or lost: one name more or less
+            self.delta.update(_features(name, schemata))
         #: The features of the names taken off: a posting that held one held a name blocking
         #: may have found before and cannot find now.
-        self.removed = {f for name, schema in removed for f in _features(name, schema)}
+        self.removed = {f for name, schemata in removed for f in _features(name, schemata)}
         self.identifiers = set(identifiers)
         #: The changed entities' features (each with a bound of 0 unless a name moved).
         self.held: set[tuple[str, str]] = set()
         self.held_keys: set[str] = set()
         for entity in entities:
             for name in entity.names:
-                self.held |= _features(name, entity.schema)
+                self.held |= _features(name, (entity.schema,))
                 name_keys(self.held_keys, name, entity.schema)
             self.identifiers.update(IDENTIFIER + v for v in
                                     (*entity.imos, *entity.mmsis, *entity.identifiers))
@@ -215,11 +228,13 @@ def _sure_walk(postings: Sequence[tuple[int, int, int]]) -> set[int] | None:
     maybe_read = False  # whether a posting before may be read
     sure_unsure: list[tuple[int, int, int]] = []  # postings of unsure length surely read
     for i, (lo, hi, row) in enumerate(ranked):
-        # Postings ranked after this one but maybe before it (their length unsure).
-        later = ranked[i + 1:bisect.bisect_left(keys, (hi, row))]
-        high = high_before + sum(h for _, h, _ in later)
-        low = sure_before + sum(lo_j for lo_j, hi_j, row_j in sure_unsure
-                                if (hi_j, row_j) < (lo, row))
+        # Postings ranked after this one but maybe before it (their length unsure; none for
+        # a posting of known length, the ranking being by shortest length).
+        later = ranked[i + 1:bisect.bisect_left(keys, (hi, row))] if hi > lo else ()
+        high = high_before + sum(h for _, h, _ in later) if later else high_before
+        low = sure_before
+        if sure_unsure:
+            low += sum(lo_j for lo_j, hi_j, row_j in sure_unsure if (hi_j, row_j) < (lo, row))
         surely_after = sure_before > 0 or low > 0
         if not (maybe_read or later) or high + hi <= POSTINGS_BUDGET:
             taken.add(row)
@@ -253,6 +268,10 @@ class Reach:
         self.blocker = blocker
         #: The changed entities' numbers in the index.
         self.entities = frozenset(entities)
+        self._entity_array = np.array(sorted(self.entities), dtype=np.int64)
+        self._compatible_cache: dict[tuple[int, int], bool] = {}
+        self._lost_words: dict[str, bool] = {}
+        self._classes_cache: dict[int, set[int]] = {}
         index = blocker.index
 
         families = {"tokens": (index.tokens, 0), "grams": (index.grams, blocker.gram_base),
@@ -286,30 +305,53 @@ class Reach:
                      if (row := families[family][0].ids.get(feature)) is not None
                      for base in (families[family][1],)}
 
-    def word_reaches(self, word: str) -> bool:
-        """Whether a word of a row can make it read a posting the change touched (as `reaches`
-        tells for a whole row), by itself, its skeleton, or, when the index does not know it,
-        its trigrams and the known words one typo from it. A posting is read only after every
-        shorter one of the row fits in the budget, so of the word's own postings (shortest
-        first, each changed one at its shortest) only those within the budget together can be
-        read, whatever the row's other words. A word the index may have learnt or forgot, or
-        looked up by a feature the index may have lost, reaches."""
+    def _looked_up_otherwise(self, word: str) -> bool:
+        """Whether a word the index does not know may have been looked up by a trigram or a
+        typo neighbour the index no longer holds (or held by the changed names alone)."""
+        return word not in self.blocker.index.tokens.ids and (
+            not self.unsure["grams"].isdisjoint(trigrams(word))
+            or not self.gone_spellings.isdisjoint(deletions(word)))
+
+    def word_reaches(self, word: str) -> set[int]:
+        """The classes of rows (`row_classes` tags) a word can make read a posting the change
+        touched (as `reaches` tells for a whole row), by itself, its skeleton, or, when the
+        index does not know it, its trigrams and the known words one typo from it: every class
+        for a posting whose length changed or that held a name taken off, the changed
+        entities' classes for a posting holding their names. A posting is read only after
+        every shorter one of the row fits in the budget, so of the word's own postings
+        (shortest first, each changed one at its shortest) only those within the budget
+        together can be read, whatever the row's other words. A word the index may have learnt
+        or forgot, or looked up by a feature the index may have lost, reaches every class."""
+        every = set(range(len(CLASS_SCHEMA)))
         unsure = self.unsure
         sound = skeleton(word)
         if word in unsure["tokens"] or sound in unsure["sounds"]:
-            return True
+            return every
         touched = word in self.words or sound in self.sounds
         if word not in self.blocker.index.tokens.ids:
             spelled = deletions(word)
             if not self.gone_spellings.isdisjoint(spelled):
-                return True
+                return every
             grams = trigrams(word)
             if not unsure["grams"].isdisjoint(grams):
-                return True
+                return every
             touched = touched or not self.grams.isdisjoint(grams) \
                 or not self.spellings.isdisjoint(spelled)
         if not touched:
-            return False
+            return set()
+        rows, held, lost = self.rows, self.held, self.lost
+        classes: set[int] = set()
+        read = 0
+        for size, row in sorted((max(p.size - rows[p.row], 1) if p.row in rows else p.size, p.row)
+                                for p in self.blocker.postings_of((word,))):
+            if read and read + size > POSTINGS_BUDGET:
+                break
+            if row in rows or row in lost:
+                return every
+            if row in held:
+                classes |= self._holder_classes(row)
+            read += size
+        return classes
         rows, held, lost = self.rows, self.held, self.lost
         read = 0
         for size, row in sorted((max(p.size - rows[p.row], 1) if p.row in rows else p.size, p.row)
@@ -335,8 +377,8 @@ class Reach:
         """Whether the change reaches a row: True when blocking may read other postings for
         it in the two indexes (its name looked up by other features, a posting's length
         changed across the budget) or reads a posting that held a name taken off; False when
-        it reads the same postings, none of them holding a changed entity's name; None when
-        it reads one that does (`find_changed` tells)."""
+        it reads the same postings, none of them holding the name of a changed entity it may
+        match; None when it reads one that does (`find_changed` tells)."""
         words, looked_up = query_features(query.name, query.schema)
         unsure = self.unsure
         if not unsure["tokens"].isdisjoint(words):
@@ -344,10 +386,11 @@ class Reach:
         sounds = {*looked_up, *(s for w in words if len(s := skeleton(w)) >= 2)}
         if not unsure["sounds"].isdisjoint(sounds):
             return True
-        known = self.blocker.index.tokens.ids
         for word in words:
-            if word not in known and (not unsure["grams"].isdisjoint(trigrams(word))
-                                      or not self.gone_spellings.isdisjoint(deletions(word))):
+            lost = self._lost_words.get(word)
+            if lost is None:
+                lost = self._lost_words[word] = self._looked_up_otherwise(word)
+            if lost:
                 return True
         rows = self.rows
         postings = self.blocker.postings_of((*words, *looked_up))
@@ -355,7 +398,46 @@ class Reach:
                             if p.row in rows else (p.size, p.size, p.row) for p in postings])
         if taken is None or not self.lost.isdisjoint(taken):
             return True
-        return None if not self.held.isdisjoint(taken) else False
+        if self.held.isdisjoint(taken):
+            return False
+        code = SCHEMA_ROWS.get(query.schema or self.blocker.settings.schema or "",
+                               len(SCHEMATA))
+        return None if any(self._compatible_holder(row, code) for row in taken
+                           if row in self.held) else False
+
+    def _holder_entries(self, row: int) -> Any:
+        """The names of changed entities in the posting of blocking row `row` (entry
+        numbers)."""
+        index, blocker = self.blocker.index, self.blocker
+        if row >= blocker.sound_base:
+            postings, at = index.sounds, row - blocker.sound_base
+        elif row >= blocker.gram_base:
+            postings, at = index.grams, row - blocker.gram_base
+        else:
+            postings, at = index.tokens, row
+        entries = postings.data[postings.offsets[at]:postings.offsets[at + 1]]
+        return entries[np.isin(index.entry_entity[entries], self._entity_array)]
+
+    def _holder_classes(self, row: int) -> set[int]:
+        """The classes of the changed entities with a name in the posting of blocking row
+        `row`."""
+        found = self._classes_cache.get(row)
+        if found is None:
+            index = self.blocker.index
+            codes = set(index.entry_schema[self._holder_entries(row)].tolist())
+            found = self._classes_cache[row] = {schema_class(index.schemata[c]) for c in codes}
+        return found
+
+    def _compatible_holder(self, row: int, code: int) -> bool:
+        """Whether the posting of blocking row `row` holds a name of a changed entity that a
+        query of schema row `code` may match (blocking scores no other: `Blocker`)."""
+        key = (row, code)
+        found = self._compatible_cache.get(key)
+        if found is None:
+            schemata = self.blocker.index.entry_schema[self._holder_entries(row)]
+            found = self._compatible_cache[key] = bool(
+                self.blocker.compatible[code, schemata].any())
+        return found
 
 
 __all__ = ["KEYS_VERSION", "Change", "Moved", "Reach", "entity_keys", "moved", "name_keys",

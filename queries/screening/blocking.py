@@ -131,12 +131,12 @@ class Blocker:
         self._first: list[int] = index.entity_first_entry.tolist()
         #: Rows: a query schema's position in SCHEMATA (the last row: no schema, everything);
         #: columns: an entry's schema code. True where the query may match the entry.
-        self._compatible = np.ones((len(SCHEMATA) + 1, 256), dtype=bool)
+        self.compatible = np.ones((len(SCHEMATA) + 1, 256), dtype=bool)
         for row, schema in enumerate(SCHEMATA):
-            self._compatible[row] = False
+            self.compatible[row] = False
             allowed = COMPATIBLE[schema]
             for code, name in enumerate(index.schemata):
-                self._compatible[row, code] = name in allowed
+                self.compatible[row, code] = name in allowed
         #: Feature rows of the blocking matrix: token postings, then trigram, then skeleton.
         self.gram_base = len(index.tokens.ids)
         self.sound_base = self.gram_base + len(index.grams.ids)
@@ -316,7 +316,7 @@ class Blocker:
         codes = np.fromiter(
             (SCHEMA_ROWS.get(q.schema or self.settings.schema or "", len(SCHEMATA))
              for q in queries), dtype=np.int64, count=len(queries))
-        keep = self._compatible[np.repeat(codes, np.diff(bounds)),
+        keep = self.compatible[np.repeat(codes, np.diff(bounds)),
                                 index.entry_schema[indices]]
         if self._entry_allowed is not None:
             keep &= self._entry_allowed[indices]

@@ -208,6 +208,23 @@ def _text(value: Any) -> str | None:
     return clean(str(value))
 
 
+def name_and_schema(row: Mapping[str, Any], columns: Mapping[str, str],
+                    default_schema: str | None = None) -> tuple[str | None, str | None]:
+    """A row's name and schema as `parse_row` reads them (the type column, else a ship's for a
+    row with a valid IMO number), and nothing else: what blocking looks a row up by, read
+    quickly for many rows (`queries.monitor`)."""
+    def get(field_name: str) -> str | None:
+        column = columns.get(field_name)
+        return _text(row.get(column)) if column else None
+
+    schema = default_schema
+    if raw_schema := get("schema"):
+        schema = _SCHEMA_WORDS.get(raw_schema.lower().replace("_", " "))
+    if schema is None and (raw_imo := get("imo")) and clean_imo_ship(raw_imo):
+        schema = "Vessel"
+    return get("name"), schema
+
+
 def parse_row(row: Mapping[str, Any], number: int, columns: Mapping[str, str],
               default_schema: str | None = None) -> Query:
     """A row as a query; a row that cannot be screened keeps its reason in `error`."""
