@@ -2,7 +2,8 @@
 after a new version of the OFAC SDN list, with a full re-screen as the anchor in the same run.
 
     .venv/bin/pip install -e '.[bench]'     # Faker, for names of no listed entity
-    .venv/bin/python benchmarks/monitor.py [--rows 1000000] [--listed-share 0.05] [--raw DIR]
+    .venv/bin/python benchmarks/monitor.py [--rows 1000000] [--listed-share 0.05] [--workers N]
+    .venv/bin/python benchmarks/monitor.py --write-earlier DIR   # only the earlier OFAC set
 
 1. Loads every shared list (../shared/data/raw) into a fresh store, the OFAC SDN CSV as a
    version before its real 2024-05-03 file (without the designation batch of ent_num 46768 to
@@ -135,13 +136,20 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--listed-share", type=float, default=0.05)
     parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--write-earlier", type=Path, metavar="DIR",
+                        help="only write the earlier OFAC SDN CSV set to DIR (a new folder) and "
+                             "stop: `sanctions-graph load DIR/sdn.csv --list-date 2023-12-11`")
     args = parser.parse_args()
+    if args.write_earlier is not None:
+        print(ofac_version(args.write_earlier, earlier_sdn()))
+        return
     with tempfile.TemporaryDirectory(prefix="sg-monitor-") as tmp:
         work = Path(tmp)
         with Store(work / "store.db") as store:
             seconds = build(store, work)
-            print(f"store: every shared list, OFAC SDN before its 2023-12-12 batch (derived), index built: "
-                  f"{seconds:.1f} s; {len(ensure_index(store)[0].entity_ids):,} entities")
+            print(f"store: every shared list, OFAC SDN before its 2023-12-12 batch (derived), "
+                  f"index built: {seconds:.1f} s; "
+                  f"{len(ensure_index(store)[0].entity_ids):,} entities")
             started = time.perf_counter()
             listed = portfolio_file(store, work / "book.jsonl", args.rows, args.listed_share)
             print(f"portfolio file: {args.rows:,} rows ({listed:,} real names of the lists, "

@@ -1,26 +1,19 @@
 """Monitoring a portfolio by difference: after a list update, only what can have changed is
 screened again, and the result is a list of alerts.
 
-What can have changed, since the portfolio's last run (`queries.portfolio` keeps each row's
-checksum and hits as its state): a row's result depends on the row, the word weights the index
-pinned (`screening.index.Weights`) and the listed names blocking finds it by, so
-- the rows that hit a listed entity the loads since then added, changed or removed (the store
-  logs those entities per generation, `Store.changed_since`; a `portfolio_hits` lookup);
-- the rows that share a blocking feature with such an entity, in its version now (from the
-  index) or in the one in force at the last run (the names and identifiers taken off since,
-  from the store's earlier loads): the direction inverted, those features are looked up among
-  the portfolio's rows, keyed by them when added (`queries.reach`);
-- the rows whose words the index does not know and which meet a changed entity's word by a
-  trigram or a typo (`reach.unknown_reach`);
-- the rows added or changed in the portfolio since.
-Those rows are screened again with the full matcher against the whole index, and each is
-compared with its state: a hit that is new, a hit whose listed entity's matching facts changed
-(a new programme, a new name), a hit gone (the entity delisted, or no longer matching). So the
-alerts are those between two full screens, the one of the last run and one now. Each alert
-names the list versions before and after and the records of the list's `diff` behind it.
-Every row is screened again (the alerts are the same, only slower) when the store's log no
-longer reaches back to the last run, or when the word weights were set again since
-(a large change of the lists: `Weights`).
+What can have changed since the portfolio's last run (`queries.portfolio` keeps each row's
+checksum and hits as its state): the rows that hit a listed entity the loads since then added,
+changed or removed (the store logs those per generation, `Store.changed_since`); the rows that
+share an identifier with one; the rows the change reaches in blocking (`queries.reach`: found
+word by word among the portfolio's keyed rows, then each row's blocking walked in worker
+processes); and the rows added or changed in the portfolio since. Those rows are screened again
+with the full matcher against the whole index and compared with their state: a hit that is
+new, a hit whose listed entity's matching facts changed (a new programme, a new name), a hit
+gone (the entity delisted, or no longer matching). So the alerts are those between two full
+screens, the one of the last run and one now. Each alert names the list versions before and
+after and the records of the list's `diff` behind it. Every row is screened again (the alerts
+are the same, only slower) when the store's log no longer reaches back to the last run, or
+when the word weights were set again since (a large change of the lists: `Weights`).
 """
 
 from __future__ import annotations

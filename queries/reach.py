@@ -1,25 +1,31 @@
-"""What a change of the lists can reach: the keys by which monitoring (`queries.monitor`) finds
-the portfolio rows whose result a load can have changed, the direction inverted (a portfolio's
-rows are indexed by their keys when added; a changed listed entity's keys are looked up).
+"""What a change of the lists can reach: which portfolio rows monitoring (`queries.monitor`)
+must screen again so that its alerts are those between two full screens.
 
-A row's result depends on the row, the pinned word weights (`screening.index.Weights`) and the
-listed names it is compared with, which blocking finds by the features it looks the row's name
-up by (`screening.blocking`): its words, their skeletons, its Arabic-script consonants and
-acronym forms, its identifiers; and, for a word the index does not know, its trigrams and the
-known words one typo from it. So a load can change a row's result only through a listed entity
-it changed (added, altered, removed) that holds one of those features, in either version. The
-keys here are those features, each under the class of listed entity (person, vessel,
-organisation: its number in front) the row can match: a person named Maria is not looked up
-for the ship MARIA, whose name a person's never meets in blocking.
+A row's result depends on the row, the pinned word weights (`screening.index.Weights`), and
+what blocking reads for it (`screening.blocking`): the postings of its words (or, for a word the
+index does not know, of its trigrams and of the known words one typo from it), of their
+skeletons and of its Arabic-script consonants and acronym forms, each in order of length and a
+longer one only within the postings budget; then the listed names kept from them, and those
+names' facts. So a change reaches a row only when, for it,
+- blocking may read other postings before and after (a word the index learnt or forgot, a
+  posting gone, or one whose length moved across the budget in the row's walk), or
+- it reads a posting that held a name taken off since (that name may have been kept before), or
+- it reads a posting holding the name of a changed entity (added, altered, regrouped) of a
+  class it may match, and blocking keeps that name for it now (a node's place in the index is
+  its id's, so with the same postings it kept the same names before).
 
-- `w`: a word; `s`: a feature of the `sounds` postings (a word's skeleton of two letters or
-  more, an Arabic-script consonant word, an acronym form); `#`: an identifier, of any class.
-- A row's words the index does not know are not keyed by their trigrams (a million rows would
-  hold tens of millions): `unknown_reach` compares the portfolio's unknown words with the
-  changed names' words when monitoring.
-- The earlier version of an entity a load changed or removed is not in the index any more:
-  `former_keys` reads the names and identifiers the lists in force at the last run held and
-  hold no more from the store's earlier loads, record by record.
+`Change` holds what the change did to the postings: for each feature a bound on how much its
+posting's length moved (the names gained or lost, record by record, `moved`; and the names of
+nodes regrouped since, whose distinct names may count once or twice), the features of the
+names taken off, and the features of the changed entities' names. `Reach` answers for a word
+(which rows to look at: a posting is read only after every shorter one of the row fits in the
+budget, so only a word's own shortest postings can be read, whatever the row's other words)
+and for a row (its walk over its postings, each changed one's length known within its bound:
+`_sure_walk`).
+
+Rows are keyed when added (`row_keys`): their words and their features looked up as they are,
+under each class of listed entity (person, vessel, organisation: its number in front) the row
+can match, and their identifiers.
 """
 
 from __future__ import annotations
@@ -88,15 +94,6 @@ def name_keys(out: set[str], name: str, schema: str, tag: int | None = None) -> 
     tag = schema_class(schema) if tag is None else tag
     out.update(f"{tag}{WORD}{t}" for t in tokens)
     out.update(f"{tag}{SOUND}{s}" for s in sounds)
-
-
-def entity_keys(entity: IndexedEntity) -> set[str]:
-    """A listed entity's keys: its indexed names' (under its class) and its identifiers."""
-    out: set[str] = set()
-    for name in entity.names:
-        name_keys(out, name, entity.schema)
-    out.update(IDENTIFIER + v for v in (*entity.imos, *entity.mmsis, *entity.identifiers))
-    return out
 
 
 def _identifier_values(prop: str, raw: str) -> set[str]:
@@ -440,5 +437,5 @@ class Reach:
         return found
 
 
-__all__ = ["KEYS_VERSION", "Change", "Moved", "Reach", "entity_keys", "moved", "name_keys",
-           "row_classes", "row_keys"]
+__all__ = ["KEYS_VERSION", "Change", "Moved", "Reach", "moved", "name_keys", "row_classes",
+           "row_keys"]
