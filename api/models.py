@@ -181,6 +181,8 @@ class Alert(BaseModel):
     changed: list[str]
     delisted: bool
     diff: list[dict[str, Any]]
+    #: For a hit gone: the node the entity's record is now part of, when listed still.
+    merged_into: str | None = None
 
 
 class RunAlerts(BaseModel):

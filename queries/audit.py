@@ -21,7 +21,7 @@ from typing import Any, Final
 from graph.errors import NotFoundError, QueryError
 from graph.safe_text import terminal_text
 from graph.store import Store
-from queries.portfolio import decisions, tool_version
+from queries.portfolio import decisions, gone_label, tool_version
 from queries.screen import make_settings, screen_with
 from queries.screening.index import ensure_index
 from queries.screening.matcher import Matcher
@@ -230,7 +230,8 @@ def _row_html(row: dict[str, Any], history: dict[tuple[str, str], list[dict[str,
                 f"{d['source']} {d['from']} to {d['to']}: {d['kind']} record {d['record_id']} "
                 f"({d['name']})" for d in alert["diff"])]
             out.append(f'<li><span class="match">{_e(alert["kind"])}</span>'
-                       f'{" (delisted)" if alert["delisted"] else ""}: {_e(alert["caption"])} '
+                       f'{_e(gone_label(alert["delisted"], alert.get("merged_into")))}: '
+                       f'{_e(alert["caption"])} '
                        f'<span class="mono">[{_e(alert["entity_id"])}]</span>'
                        + ("<ul>" + "".join(f"<li>{_e(x)}</li>" for x in lines) + "</ul>"
                           if lines else "") + "</li>")

@@ -77,6 +77,9 @@ class Alert:
     delisted: bool = False
     #: The records of the lists' diff behind the alert (filled by `monitor_portfolio`).
     diff: tuple[dict[str, Any], ...] = ()
+    #: For a hit gone: the node the entity's record is now part of, when it is listed still
+    #: (a record that joined another node: not delisted).
+    merged_into: str | None = None
 
     def key(self) -> tuple[str, str, str, tuple[str, ...]]:
         return (self.row_id, self.kind, self.entity_id, self.changed)
@@ -87,10 +90,12 @@ class Alert:
 
 def alerts_between(row_id: str, before: Iterable[Mapping[str, Any]],
                    now: Iterable[Mapping[str, Any]],
-                   listed: Callable[[str], bool]) -> list[Alert]:
+                   listed: Callable[[str], bool],
+                   merged: Callable[[str], str | None] | None = None) -> list[Alert]:
     """The alerts of one row between two of its results (hits with `entity_id`, `caption`,
     `score`, `facts`): new hits, hits whose facts changed, hits gone (`listed` tells whether
-    an entity is still in the lists). Scores that merely move are no alert."""
+    an entity is still in the lists, `merged` which node now holds its record if another).
+    Scores that merely move are no alert."""
     old = {h["entity_id"]: h for h in before}
     new = {h["entity_id"]: h for h in now}
     alerts = []
@@ -99,8 +104,10 @@ def alerts_between(row_id: str, before: Iterable[Mapping[str, Any]],
         if a is None and b is not None:
             alerts.append(Alert(row_id, NEW_HIT, entity_id, b["caption"], None, b["score"]))
         elif b is None and a is not None:
+            into = None if merged is None or listed(entity_id) else merged(entity_id)
             alerts.append(Alert(row_id, HIT_GONE, entity_id, a["caption"], a["score"], None,
-                                delisted=not listed(entity_id)))
+                                delisted=into is None and not listed(entity_id),
+                                merged_into=into))
         elif a is not None and b is not None:
             changed = facts_changed(a["facts"] or {}, b["facts"] or {})
             if changed:
@@ -324,10 +331,14 @@ def monitor_portfolio(
     def listed(entity_id: str) -> bool:
         return entities.get(entity_id) is not None
 
+    def merged(entity_id: str) -> str | None:
+        node = store.canonical_of(entity_id)
+        return node if node is not None and entities.get(node) is not None else None
+
     raw: list[tuple[Alert, set[str]]] = []
     for record in records:
         old_hits = before.get(record["id"], [])
-        for alert in alerts_between(record["id"], old_hits, record["matches"], listed):
+        for alert in alerts_between(record["id"], old_hits, record["matches"], listed, merged):
             names = {n for h in old_hits if h["entity_id"] == alert.entity_id
                      for n in (h.get("facts") or {}).get("names", [])}
             raw.append((alert, names))
@@ -427,7 +438,7 @@ class _Diffs:
                      if entry["kind"] != "delisted" or alert.delisted]
             out.append(Alert(alert.row_id, alert.kind, alert.entity_id, alert.caption,
                              alert.score_before, alert.score_now, alert.changed,
-                             alert.delisted, tuple(found)))
+                             alert.delisted, tuple(found), alert.merged_into))
         return out
 
 

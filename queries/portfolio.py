@@ -66,6 +66,13 @@ FACT_FIELDS: Final = (("schema", "schema"), ("names", "names"), ("imo", "imos"),
 STAMP_TRIES: Final = 3
 
 
+def gone_label(delisted: bool, merged_into: str | None) -> str:
+    """What a hit gone says of its entity: delisted, or now part of another node."""
+    if merged_into:
+        return f" (now part of {merged_into})"
+    return " (delisted)" if delisted else ""
+
+
 def _now() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat()
 

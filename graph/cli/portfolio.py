@@ -171,6 +171,8 @@ def monitor_command(
 
 
 def _print_monitor(run: Any) -> None:
+    from queries.portfolio import gone_label
+
     changed = f"every row: {run.whole}" if run.whole \
         else f"{run.changed_entities:,} listed entities changed"
     _say(f"run {run.run_id} (monitoring since run {run.base_run}): portfolio {run.portfolio}, "
@@ -185,7 +187,7 @@ def _print_monitor(run: Any) -> None:
                  f"{version['list_date'] or 'undated'}")
     for alert in run.alerts:
         score = alert.score_now if alert.score_now is not None else alert.score_before
-        gone = " (delisted)" if alert.delisted else ""
+        gone = gone_label(alert.delisted, alert.merged_into)
         _say(f"  {alert.row_id}: {alert.kind}{gone}: {alert.caption} [{alert.entity_id}] "
              f"{score:.2f}")
         for change in alert.changed:
@@ -332,6 +334,8 @@ RunArgument = Annotated[int, typer.Argument(help="The run's number (see `audit r
 
 @audit_app.command("show")
 def show_command(run: RunArgument, db: DbOption = None, as_json: JsonOption = False) -> None:
+    from queries.portfolio import gone_label
+
     """A recorded run: when, the input's checksum, the list versions, algorithm, thresholds,
     tool version, and each row with hits, its explanation and each decision with its reason."""
     from queries.audit import run_report
@@ -364,7 +368,8 @@ def show_command(run: RunArgument, db: DbOption = None, as_json: JsonOption = Fa
         _say(f"\n{row['id']}: {row['status']} (screen: {row['decision']})"
              + (f"; error: {row['error']}" if row.get("error") else ""))
         for alert in row.get("alerts", []):
-            _say(f"  alert: {alert['kind']}{' (delisted)' if alert['delisted'] else ''}: "
+            _say(f"  alert: {alert['kind']}"
+                 f"{gone_label(alert['delisted'], alert.get('merged_into'))}: "
                  f"{alert['caption']} [{alert['entity_id']}]"
                  + "".join(f"; {c}" for c in alert["changed"]))
             for record in alert["diff"]:

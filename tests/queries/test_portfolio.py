@@ -451,3 +451,25 @@ def test_monitoring_after_the_real_ofac_update_equals_two_full_screens(tmp_path:
                                       "mmsi: added 750514000; removed 621819067",
                                       "countries: added gy; removed dj")
         assert monitored.rows_screened < len(rows) / 5
+
+
+def test_a_hit_gone_into_another_node_is_not_delisted() -> None:
+    """A record that joined another node (here as the real 2024-05-03 OFAC update makes GUR's
+    MARIA, IMO 8517839, part of vessel:IMO8517839) is listed still: its hit is gone, not
+    delisted, and says where it went; a record no node holds any more is delisted. Hand-made
+    hit dictionaries: they stand for themselves."""
+    from queries.monitor import HIT_GONE, NEW_HIT, alerts_between
+    from queries.portfolio import gone_label
+
+    before = [{"entity_id": "ua_gur_shadowfleet:8517839", "caption": "MARIA", "score": 1.0,
+               "facts": {}},
+              {"entity_id": "us_ofac_sdn:99999", "caption": "GONE", "score": 0.9, "facts": {}}]
+    now = [{"entity_id": "vessel:IMO8517839", "caption": "MARIA", "score": 1.0, "facts": {}}]
+    nodes = {"ua_gur_shadowfleet:8517839": "vessel:IMO8517839"}
+    alerts = alerts_between("r", before, now, {"vessel:IMO8517839"}.__contains__, nodes.get)
+    assert [(a.kind, a.entity_id, a.delisted, a.merged_into) for a in alerts] == [
+        (HIT_GONE, "ua_gur_shadowfleet:8517839", False, "vessel:IMO8517839"),
+        (HIT_GONE, "us_ofac_sdn:99999", True, None),
+        (NEW_HIT, "vessel:IMO8517839", False, None)]
+    assert [gone_label(a.delisted, a.merged_into) for a in alerts] == [
+        " (now part of vessel:IMO8517839)", " (delisted)", ""]
