@@ -297,9 +297,9 @@ def _hits(result: dict[str, Any]) -> list[list[Any]]:
 
 def replay_run(store: Store, run_id: int, *, workers: int | None = None) -> Replay:
     """Screen a recorded run's rows again, as recorded, with its algorithm and thresholds,
-    against the lists in force, which must be the versions the run had (else a `QueryError`
-    naming the difference), and compare each row's decision and hits (entity, score,
-    explanation) with the recorded ones."""
+    against the lists in force, which must be the versions the run had, read with the same
+    word weights (else a `QueryError` naming the difference), and compare each row's decision
+    and hits (entity, score, explanation) with the recorded ones."""
     info = run_info(store, run_id)
     index, _ = ensure_index(store)
     with store.reading():
@@ -311,6 +311,11 @@ def replay_run(store: Store, run_id: int, *, workers: int | None = None) -> Repl
         raise QueryError(f"run {run_id} was screened against other list versions than those "
                          f"in force now (differing: {', '.join(differ)}); a run replays only "
                          "against the list versions it was screened with")
+    if info.weights and info.weights != index.weights.epoch:
+        raise QueryError(f"run {run_id} was screened with other word weights ({info.weights}) "
+                         f"than the index holds now ({index.weights.epoch}: set again since, "
+                         "by a large change of the lists or a rebuild from another history); "
+                         "a run replays only with the weights it was screened with")
     recorded = run_results(store, run_id)
     settings = make_settings(index, **{k: v for k, v in info.settings.items()})
     results = screen_with(Matcher(index, settings), (r["input"] for r in recorded),

@@ -207,6 +207,17 @@ def test_the_report_is_self_contained_escaped_and_replays(fleet: Store, book: st
     # Re-running the recorded run against the same list versions gives the same results.
     replay = replay_run(fleet, summary.run_id, workers=1)
     assert replay.same and replay.rows == summary.rows
+    assert report["run"]["weights"] == ensure_index(fleet)[0].weights.epoch
+    # ... and only with the word weights it read: a run recorded with others is refused.
+    with fleet.transaction() as conn:
+        conn.execute("UPDATE screen_runs SET weights = 'other' WHERE id = ?", (summary.run_id,))
+    try:
+        with pytest.raises(QueryError, match="other word weights"):
+            replay_run(fleet, summary.run_id, workers=1)
+    finally:
+        with fleet.transaction() as conn:
+            conn.execute("UPDATE screen_runs SET weights = ? WHERE id = ?",
+                         (report["run"]["weights"], summary.run_id))
     with pytest.raises(NotFoundError):
         run_report(fleet, 10_000)
 
