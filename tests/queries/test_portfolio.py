@@ -341,8 +341,20 @@ def test_a_cleared_hit_stays_cleared_over_two_updates_and_returns_when_names_cha
 
 # -- monitoring by difference ------------------------------------------------------------------
 
+def between(store: Store, first: Any, second: Any) -> list[Any]:
+    """The alerts (keys) between two recorded full screens of a portfolio."""
+    from queries.monitor import alerts_between
+
+    listed = set(ensure_index(store)[0].entity_ids)
+    a = {r["id"]: r["matches"] for r in run_report(store, first.run_id)["rows"]}
+    b = {r["id"]: r["matches"] for r in run_report(store, second.run_id)["rows"]}
+    return sorted(alert.key() for row_id in b
+                  for alert in alerts_between(row_id, a.get(row_id, []), b[row_id],
+                                              listed.__contains__))
+
+
 def test_monitoring_equals_the_difference_of_two_full_screens(tmp_path: Path) -> None:
-    from queries.monitor import HIT_CHANGED, HIT_GONE, NEW_HIT, alerts_between, monitor_portfolio
+    from queries.monitor import HIT_CHANGED, HIT_GONE, NEW_HIT, monitor_portfolio
 
     table = list(csv.DictReader(raw(GUR.name).read_text(encoding="utf-8").splitlines()))
     # The portfolio: every vessel name of the real table and of the made-up EXAMPLE rows (names
@@ -369,14 +381,7 @@ def test_monitoring_equals_the_difference_of_two_full_screens(tmp_path: Path) ->
         add_portfolio(store, "fleet", write_jsonl(tmp_path / "fleet2.jsonl", rows))
         monitored = monitor_portfolio(store, "fleet", workers=1)
         second = screen_portfolio(store, "fleet", workers=1)
-        index, _ = ensure_index(store)
-        listed = set(index.entity_ids)
-        a = {r["id"]: r["matches"] for r in run_report(store, first.run_id)["rows"]}
-        b = {r["id"]: r["matches"] for r in run_report(store, second.run_id)["rows"]}
-        expected = sorted(alert.key() for row_id in b
-                          for alert in alerts_between(row_id, a.get(row_id, []), b[row_id],
-                                                      listed.__contains__))
-        assert sorted(alert.key() for alert in monitored.alerts) == expected
+        assert sorted(a.key() for a in monitored.alerts) == between(store, first, second)
         kinds = {alert.kind for alert in monitored.alerts}
         assert kinds == {NEW_HIT, HIT_CHANGED, HIT_GONE}
         assert monitored.rows_screened < len(rows) / 10
@@ -411,7 +416,7 @@ def test_monitoring_after_the_real_ofac_update_equals_two_full_screens(tmp_path:
     load shifts the counts of words many unrelated names hold, which must move no other row's
     result (the weights are pinned), and the rows it can reach are found whatever way blocking
     reaches them (a word, a skeleton, a trigram or a typo of a word the index does not know)."""
-    from queries.monitor import HIT_CHANGED, NEW_HIT, alerts_between, monitor_portfolio
+    from queries.monitor import HIT_CHANGED, NEW_HIT, monitor_portfolio
 
     with Store(tmp_path / "lists.db") as store:
         for name in ("un_consolidated_2026-02-27.xml", "uk_ofsi_conlist_2025-04-10.xlsx",
@@ -443,15 +448,8 @@ def test_monitoring_after_the_real_ofac_update_equals_two_full_screens(tmp_path:
         monitored = monitor_portfolio(store, "book", workers=1)
         assert monitored.whole is None
         second = screen_portfolio(store, "book", workers=1)
-        index, _ = ensure_index(store)
-        assert index.patched or index.weights.changed > 0
-        listed = set(index.entity_ids)
-        a = {r["id"]: r["matches"] for r in run_report(store, first.run_id)["rows"]}
-        b = {r["id"]: r["matches"] for r in run_report(store, second.run_id)["rows"]}
-        expected = sorted(alert.key() for row_id in b
-                          for alert in alerts_between(row_id, a.get(row_id, []), b[row_id],
-                                                      listed.__contains__))
-        assert sorted(alert.key() for alert in monitored.alerts) == expected
+        assert ensure_index(store)[0].weights.changed > 0  # patched, weights kept
+        assert sorted(a.key() for a in monitored.alerts) == between(store, first, second)
         assert {a.row_id for a in monitored.alerts if a.kind == NEW_HIT} >= {
             "b-ibex", "b-azia", "b-captain"}
         renamed = [a for a in monitored.alerts if a.row_id == "r-39693"]
