@@ -25,7 +25,7 @@ from tests.conftest import OFAC_SDN, cli_command, cli_env, earlier_sdn, ofac_ver
 #: A company only the newer version lists (OFAC ent_num 46768, designated in that batch).
 NEW_NAME = "IBEX SHIPPING INC"
 #: The list dates of the two versions (the later one from its file name).
-EARLIER = "2024-05-02"
+EARLIER = "2023-12-11"  # the day before the batch (`earlier_sdn`)
 LATER = "2024-05-03"
 #: Seconds a server may take to serve the new index after the load command returned.
 FOLLOW_SECONDS = 60.0
@@ -57,11 +57,11 @@ def _screen(http: httpx.Client, **params: Any) -> dict[str, Any]:
     return answer
 
 
-def _angara_dates(http: httpx.Client) -> tuple[str, str, str]:
+def _vessel_dates(http: httpx.Client, name: str, imo: str) -> tuple[str, str, str]:
     response = http.post("/match/default", json={"queries": {"q": {
-        "schema": "Vessel", "properties": {"name": ["ANGARA"], "imoNumber": ["9179842"]}}}})
+        "schema": "Vessel", "properties": {"name": [name], "imoNumber": [imo]}}}})
     top = response.json()["responses"]["q"]["results"][0]
-    assert top["properties"]["imoNumber"] == ["9179842"]
+    assert top["properties"]["imoNumber"] == [imo]
     return top["first_seen"], top["last_seen"], top["last_change"]
 
 
@@ -80,11 +80,12 @@ def test_a_load_is_served_without_a_restart(earlier_store: Path) -> None:
     name is not matched (with the default settings, nor with other settings whose matcher
     the server then keeps); after it, it is, with both, and `/readyz` names the store's new
     generation. Entities answered before are not answered from what was kept of them: the
-    list dates of ANGARA's record, which changed in the later version, move with it."""
+    list dates of entry 39693, which changed in the later version, move with it."""
     for url in start_server(earlier_store):
         with httpx.Client(base_url=url, timeout=30) as http:
             before = http.get("/readyz").json()
-            assert _angara_dates(http) == (EARLIER, EARLIER, EARLIER)
+            assert _vessel_dates(http, "ANGARA", "9179842") == (EARLIER, EARLIER, EARLIER)
+            assert _vessel_dates(http, "YOUNG YONG", "9194127") == (EARLIER, EARLIER, EARLIER)
             assert not _hit(_screen(http))
             assert not _hit(_screen(http, threshold=0.8))
             _load_newer(earlier_store, "--no-index")
@@ -102,9 +103,11 @@ def test_a_load_is_served_without_a_restart(earlier_store: Path) -> None:
             # The entity answered is the store's own, not one kept from before the load.
             found = next(r for r in _screen(http)["results"] if r["caption"] == NEW_NAME)
             assert http.get(f"/entities/{found['id']}").json()["caption"] == NEW_NAME
-            # ANGARA's record changed in the later version (no build year in its remark any
-            # more): the dates answered are the new ones, not those kept from before.
-            assert _angara_dates(http) == (EARLIER, LATER, LATER)
+            # Entry 39693 changed in the later version (YOUNG YONG renamed SAINT LIGHT and
+            # reflagged), ANGARA's did not: the dates answered are the new ones, not those kept
+            # from before.
+            assert _vessel_dates(http, "YOUNG YONG", "9194127") == (EARLIER, LATER, LATER)
+            assert _vessel_dates(http, "ANGARA", "9179842") == (EARLIER, LATER, EARLIER)
 
 
 def test_each_worker_follows_the_store(earlier_store: Path) -> None:
