@@ -251,14 +251,13 @@ class Reach:
     in the one now, can read a posting the change lengthened, shortened or made (see the
     module).
 
-    The postings a row's name reads come from the index now (`Blocker`), each changed one at
-    the shortest length it can have had (its length now less its bound): a row that reads
-    none of them so reads none in either index (blocking reads postings by length, a longer
-    one only within a budget, so a changed posting read at some length is read at any shorter
-    one, unless another changed posting is read before it). A row whose name is looked up by
-    other features in the two indexes (a word of it the index learnt or forgot, a trigram or a
-    typo neighbour it lost) is reached, and so is a row for which blocking finds a changed
-    entity's name."""
+    The postings a row's name reads come from the index now (`Blocker`), each changed one's
+    length known within its bound (its length now, give or take the names gained or lost):
+    `_sure_walk` tells the postings read whatever the lengths, or that it depends on them. A
+    row whose name is looked up by other features in the two indexes (a word of it the index
+    learnt or forgot, a trigram or a typo neighbour it lost) is reached, and so is a row that
+    reads a posting holding a name taken off, or one for which blocking finds a changed
+    entity's name (`find_changed`)."""
 
     def __init__(self, change: Change, blocker: Blocker, entities: Collection[int]) -> None:
         self.change = change
@@ -337,17 +336,19 @@ class Reach:
         if not touched:
             return set()
         rows, held, lost = self.rows, self.held, self.lost
+        ranked = sorted((max(p.size - rows[p.row], 1), p.size + rows[p.row], p.row)
+                        if p.row in rows else (p.size, p.size, p.row)
+                        for p in self.blocker.postings_of((word,)))
         classes: set[int] = set()
-        read = 0
-        for size, row in sorted((max(p.size - rows[p.row], 1) if p.row in rows else p.size, p.row)
-                                for p in self.blocker.postings_of((word,))):
-            if read and read + size > POSTINGS_BUDGET:
-                break
+        for lo, _, row in ranked:
+            # The least read before this posting: the word's postings surely before it.
+            before = sum(lo_j for lo_j, hi_j, row_j in ranked if (hi_j, row_j) < (lo, row))
+            if before and before + lo > POSTINGS_BUDGET:
+                break  # never read, nor any posting after it (the least read only grows)
             if row in rows or row in lost:
                 return every
             if row in held:
                 classes |= self._holder_classes(row)
-            read += size
         return classes
         rows, held, lost = self.rows, self.held, self.lost
         read = 0
