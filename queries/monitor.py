@@ -50,7 +50,7 @@ from queries.reach import WORD, Change, Moved, Reach, moved
 from queries.screen import PARALLEL_MIN_ROWS, default_workers, make_settings
 from queries.screening.blocking import Blocker
 from queries.screening.index import ScreenIndex
-from queries.screening.io import map_columns, name_and_schema
+from queries.screening.io import Columns, name_and_schema
 from queries.screening.types import CLASS_SCHEMA, Query, Settings
 
 NEW_HIT: Final = "new hit"
@@ -222,15 +222,11 @@ def _reached_rows(rows: list[tuple[str, str]], reach: Reach | None = None) -> li
     reach = reach or _REACH
     assert reach is not None, "worker started without a change"
     out: list[str] = []
-    mapped: dict[tuple[str, ...], Mapping[str, str]] = {}
+    columns = Columns()
     others: list[tuple[str, Query]] = []
     for row_id, data in rows:
         row = json.loads(data)
-        fields = tuple(row)
-        columns = mapped.get(fields)
-        if columns is None:
-            columns = mapped[fields] = map_columns(list(fields))
-        name, schema = name_and_schema(row, columns)
+        name, schema = name_and_schema(row, columns(row))
         if not name:
             continue  # screened, it is an error whatever the lists say
         query = Query(row=0, id=row_id, name=name, schema=schema)

@@ -66,6 +66,10 @@ FACT_FIELDS: Final = (("schema", "schema"), ("names", "names"), ("imo", "imos"),
 STAMP_TRIES: Final = 3
 
 
+_INSERT_KEYS: Final = ("INSERT OR IGNORE INTO portfolio_tokens (portfolio, token, row_id) "
+                       "VALUES (?, ?, ?)")
+
+
 def gone_label(delisted: bool, merged_into: str | None) -> str:
     """What a hit gone says of its entity: delisted, or now part of another node."""
     if merged_into:
@@ -186,8 +190,7 @@ def add_portfolio(store: Store, name: str, path: Path) -> PortfolioUpdate:
                          [(name, row_id) for row_id in removed])
         conn.executemany("DELETE FROM portfolio_tokens WHERE portfolio = ? AND row_id = ?",
                          [(name, row_id) for row_id in (*changed, *removed)])
-        conn.executemany("INSERT OR IGNORE INTO portfolio_tokens (portfolio, token, row_id) "
-                         "VALUES (?, ?, ?)", tokens)
+        conn.executemany(_INSERT_KEYS, tokens)
         conn.execute(
             "INSERT INTO portfolios (name, created_at, updated_at, file_checksum, columns) "
             "VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET "
@@ -282,11 +285,9 @@ def ensure_row_keys(store: Store) -> None:
                 "SELECT portfolio, row_id, data FROM portfolio_rows").fetchall():
             batch.extend((name, t, row_id) for t in row_tokens(json.loads(data)))
             if len(batch) >= BATCH_ROWS:
-                conn.executemany("INSERT OR IGNORE INTO portfolio_tokens (portfolio, token, "
-                                 "row_id) VALUES (?, ?, ?)", batch)
+                conn.executemany(_INSERT_KEYS, batch)
                 batch = []
-        conn.executemany("INSERT OR IGNORE INTO portfolio_tokens (portfolio, token, row_id) "
-                         "VALUES (?, ?, ?)", batch)
+        conn.executemany(_INSERT_KEYS, batch)
         conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('portfolio_keys', ?)",
                      (str(KEYS_VERSION),))
 

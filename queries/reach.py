@@ -87,15 +87,6 @@ def row_keys(query: Query) -> set[str]:
     return out
 
 
-def name_keys(out: set[str], name: str, schema: str, tag: int | None = None) -> None:
-    """Add a listed name's keys (as the index holds its features) under its class (`tag`, by
-    default its schema's)."""
-    tokens, sounds = name_features(name, schema)
-    tag = schema_class(schema) if tag is None else tag
-    out.update(f"{tag}{WORD}{t}" for t in tokens)
-    out.update(f"{tag}{SOUND}{s}" for s in sounds)
-
-
 def _identifier_values(prop: str, raw: str) -> set[str]:
     """An identifier's keys as the index may make them (a ship's or a company's IMO number)."""
     if prop == "imoNumber":
@@ -191,11 +182,16 @@ class Change:
         self.identifiers = set(identifiers)
         #: The changed entities' features (each with a bound of 0 unless a name moved).
         self.held: set[tuple[str, str]] = set()
-        self.held_keys: set[str] = set()
+        #: The changed entities' features looked up as they are, as portfolio keys under
+        #: their class.
+        self.held_looked_up: set[str] = set()
         for entity in entities:
+            tag = schema_class(entity.schema)
             for name in entity.names:
-                self.held |= _features(name, (entity.schema,))
-                name_keys(self.held_keys, name, entity.schema)
+                features = _features(name, (entity.schema,))
+                self.held |= features
+                self.held_looked_up.update(f"{tag}{SOUND}{f}" for family, f in features
+                                           if family == "sounds" and f.startswith(LOOKED_UP))
             self.identifiers.update(IDENTIFIER + v for v in
                                     (*entity.imos, *entity.mmsis, *entity.identifiers))
 
@@ -208,7 +204,7 @@ class Change:
         out = {f"{tag}{SOUND}{feature}" for family, feature in self.delta
                if family == "sounds" and feature.startswith(LOOKED_UP)
                for tag in range(len(CLASS_SCHEMA))}
-        out.update(k for k in self.held_keys if k[1:2] == SOUND and k[2:].startswith(LOOKED_UP))
+        out.update(self.held_looked_up)
         return out
 
 
@@ -260,7 +256,6 @@ class Reach:
     entity's name (`find_changed`)."""
 
     def __init__(self, change: Change, blocker: Blocker, entities: Collection[int]) -> None:
-        self.change = change
         self.blocker = blocker
         #: The changed entities' numbers in the index.
         self.entities = frozenset(entities)
@@ -438,5 +433,4 @@ class Reach:
         return found
 
 
-__all__ = ["KEYS_VERSION", "Change", "Moved", "Reach", "moved", "name_keys", "row_classes",
-           "row_keys"]
+__all__ = ["KEYS_VERSION", "Change", "Moved", "Reach", "moved", "row_classes", "row_keys"]

@@ -42,6 +42,7 @@ from queries.screening.index import (
 )
 from queries.screening.io import (
     OUTPUT_SUFFIXES,
+    Columns,
     TableWriter,
     map_columns,
     parse_row,
@@ -129,14 +130,10 @@ class _Parser:
 
     def __init__(self, schema: str | None) -> None:
         self.schema = schema
-        self._columns: dict[tuple[str, ...], dict[str, str]] = {}
+        self._columns = Columns()
 
     def __call__(self, row: Row, number: int) -> Query:
-        keys = tuple(row)
-        columns = self._columns.get(keys)
-        if columns is None:
-            columns = self._columns[keys] = map_columns(keys)
-        return parse_row(row, number, columns, self.schema)
+        return parse_row(row, number, self._columns(row), self.schema)
 
 
 def _screen_chunk(task: tuple[int, list[dict[str, Any]]],

@@ -208,6 +208,20 @@ def _text(value: Any) -> str | None:
     return clean(str(value))
 
 
+class Columns:
+    """`map_columns` once per distinct set of keys: the rows of one file share theirs."""
+
+    def __init__(self) -> None:
+        self._known: dict[tuple[str, ...], dict[str, str]] = {}
+
+    def __call__(self, row: Mapping[str, Any]) -> dict[str, str]:
+        keys = tuple(row)
+        columns = self._known.get(keys)
+        if columns is None:
+            columns = self._known[keys] = map_columns(keys)
+        return columns
+
+
 def name_and_schema(row: Mapping[str, Any], columns: Mapping[str, str],
                     default_schema: str | None = None) -> tuple[str | None, str | None]:
     """A row's name and schema as `parse_row` reads them (the type column, else a ship's for a
